@@ -1,0 +1,52 @@
+# scene-select — the two commands a new user needs: `make demo` and `make test`.
+# Everything is installed into .venv on first use; nothing outside the repo is touched
+# except the optional Debian package espeak-ng (voiceover durations), which `make demo`
+# installs when apt-get is available and skips, with a note, when it is not.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+STATE  ?= .state/demo
+
+.PHONY: help install test lint typecheck unit demo bench build clean
+
+help:
+	@echo "make demo   run the whole chain offline on generated sample media"
+	@echo "make test   lint, type-check and run the test suite"
+	@echo "make bench  run the benchmarks (results in bench/RESULTS.md)"
+	@echo "make build  build the Function Compute artifacts into build/"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[cli,local,dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests functions infra bench
+	$(BIN)/ruff format --check src tests functions infra bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit -q
+
+test: lint typecheck
+	$(BIN)/pytest -q
+
+demo: $(STAMP)
+	@bash infra/ensure-system-packages.sh || true
+	$(BIN)/scene-select demo --state-dir $(STATE)
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+build: $(STAMP)
+	$(BIN)/python infra/build_artifacts.py
+
+clean:
+	rm -rf build .state .pytest_cache .mypy_cache .ruff_cache
