@@ -110,15 +110,25 @@ def _canonical_request_for(
 
 
 def canonical_request(
-    method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str], body: bytes
+    method: str,
+    path: str,
+    query: Mapping[str, str],
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    signed_headers: Iterable[str] | None = None,
 ) -> tuple[str, str]:
     """Return the canonical request text and its SignedHeaders string.
 
-    Header names are matched case-insensitively and values trimmed; the payload hash is computed from
-    ``body`` itself (it must equal the ``x-acs-content-sha256`` header the request carries).
+    By default the signed headers are the ones the V3 spec names: every ``x-acs-*`` header plus
+    ``host`` and ``content-type`` when present. ``signed_headers`` chooses others (the gateway signs
+    whatever the client lists; the official SDK also signs ``accept`` and ``user-agent``). Header names
+    are matched case-insensitively and values trimmed; the payload hash is computed from ``body`` itself
+    (it must equal the ``x-acs-content-sha256`` header the request carries).
     """
     lowered = _lowercase(headers)
-    return _canonical_request_for(method, path, query, lowered, body, names=_signable_names(lowered))
+    names = _signable_names(lowered) if signed_headers is None else {name.lower() for name in signed_headers}
+    return _canonical_request_for(method, path, query, lowered, body, names=names)
 
 
 def sign(canonical_request_text: str, secret: str) -> str:
