@@ -41,6 +41,14 @@ class Reply:
 
 
 @dataclass
+class Raw:
+    """Answer with this status and these exact body bytes (a proxy page, a truncated body)."""
+
+    status: int
+    body: bytes
+
+
+@dataclass
 class Delay:
     """Sleep, then answer normally (a read timeout for a client with a shorter timeout)."""
 
@@ -52,7 +60,7 @@ class Drop:
     """Close the connection without answering, after reading the request."""
 
 
-Script = Reply | Delay | Drop
+Script = Reply | Raw | Delay | Drop
 
 
 @dataclass
@@ -92,7 +100,7 @@ class FakeIce:
         self._nonces: set[str] = set()
         self._lock = threading.Lock()
         self._server = _QuietServer(("127.0.0.1", 0), _handler_for(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         self._thread.start()
 
     @property
@@ -268,6 +276,8 @@ class _QuietServer(ThreadingHTTPServer):
 def _handler_for(fake: FakeIce) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # no 40 ms delayed-ACK stalls on keep-alive connections
+        wbufsize = 1 << 16  # headers and body leave in one write
 
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
@@ -277,12 +287,15 @@ def _handler_for(fake: FakeIce) -> type[BaseHTTPRequestHandler]:
             if isinstance(answer, Drop):
                 self.close_connection = True
                 return
-            assert isinstance(answer, Reply)
-            payload = json.dumps(answer.body, ensure_ascii=False).encode("utf-8")
+            if isinstance(answer, Raw):
+                payload, extra = answer.body, {"content-type": "text/html"}
+            else:
+                assert isinstance(answer, Reply)
+                payload = json.dumps(answer.body, ensure_ascii=False).encode("utf-8")
+                extra = {"content-type": "application/json;charset=utf-8", **answer.headers}
             self.send_response(answer.status)
-            self.send_header("content-type", "application/json;charset=utf-8")
             self.send_header("content-length", str(len(payload)))
-            for name, value in answer.headers.items():
+            for name, value in extra.items():
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)
