@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
@@ -25,6 +24,7 @@ from typing import Any
 import httpx
 
 from scene_select import __version__
+from scene_select.config import ENV_FC_REGION, ENV_REGION, default_ice_endpoint, validate_region
 from scene_select.errors import (
     ConfigError,
     IceClientError,
@@ -65,18 +65,12 @@ LIST_ACTION = "ListBatchMediaProducingJobs"
 # (docs/ice-api.md §1.1, from the generated SDK).
 SUBMIT_FORM_PARAMS = frozenset({"InputConfig", "EditingConfig"})
 
-_REGION = re.compile(r"^[a-z]{2,4}(-[a-z0-9]+){1,3}$")
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 def default_endpoint(region: str) -> str:
-    """``https://ice.<region>.aliyuncs.com``; a malformed region is a ConfigError saying what to pass."""
-    if not _REGION.match(region):
-        raise ConfigError(
-            f"region {region!r} is not an Alibaba Cloud region id such as cn-shanghai or ap-southeast-1; "
-            "pass --region, or set FC_REGION or ALIBABA_CLOUD_REGION"
-        )
-    return f"https://ice.{region}.aliyuncs.com"
+    """``https://ice.<region>.aliyuncs.com``; a malformed region is a ConfigError saying what a region looks like."""
+    return default_ice_endpoint(validate_region(region))
 
 
 def normalise_endpoint(endpoint: str) -> str:
@@ -135,7 +129,9 @@ class IceClient:
         elif regional is not None:
             self.endpoint = regional
         else:
-            raise ConfigError("no ICE region: pass --region, or set FC_REGION or ALIBABA_CLOUD_REGION")
+            raise ConfigError(
+                f"no ICE region: pass --region, or set {ENV_FC_REGION} or {ENV_REGION} (e.g. cn-shanghai)"
+            )
         self.region = region
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self._owns_http = http is None

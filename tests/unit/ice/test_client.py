@@ -255,7 +255,9 @@ def test_sts_credentials_reach_the_server(fake: FakeIce, make_client: MakeClient
     assert fake.seen(SUBMIT)[0].headers["x-acs-security-token"] == "tok"
 
 
-@pytest.mark.parametrize("region", ["cn-shanghai", "ap-southeast-1", "us-west-1", "cn-hangzhou-finance"])
+@pytest.mark.parametrize(
+    "region", ["cn-shanghai", "ap-southeast-1", "us-west-1", "cn-hangzhou-finance", "ap-northeast-2"]
+)
 def test_default_endpoint_from_region(region: str) -> None:
     client = IceClient(region=region, credentials=static_credentials(Credentials("a", "b")))
     try:
@@ -267,7 +269,7 @@ def test_default_endpoint_from_region(region: str) -> None:
 
 @pytest.mark.parametrize("region", ["Shanghai", "cn_shanghai", "cn-shanghai.evil.com/", "", "cn"])
 def test_bad_region_is_a_config_error_saying_what_to_do(region: str) -> None:
-    with pytest.raises(ConfigError, match="--region"):
+    with pytest.raises(ConfigError, match="use one like cn-shanghai"):
         IceClient(region=region, credentials=static_credentials(Credentials("a", "b")))
 
 
