@@ -18,6 +18,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -46,6 +47,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "SUBMIT_FORM_PARAMS",
     "IceClient",
+    "JobListFilter",
     "default_endpoint",
     "normalise_endpoint",
     "split_submit_params",
@@ -104,6 +106,34 @@ def _iso_utc(value: datetime | str | None) -> str | None:
         return value
     aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     return aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class JobListFilter:
+    """The filters of ListBatchMediaProducingJobs; ``page_size`` is its MaxResults (1–100)."""
+
+    status: str | None = None
+    job_type: str | None = None
+    start_time: datetime | str | None = None
+    end_time: datetime | str | None = None
+    sort_by: str | None = None
+    page_size: int = MAX_PAGE_SIZE
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.page_size <= MAX_PAGE_SIZE:
+            raise ConfigError(f"page_size {self.page_size} is outside 1–{MAX_PAGE_SIZE}, the range ICE accepts")
+
+    def query(self, next_token: str | None) -> dict[str, str]:
+        candidates = {
+            "Status": self.status,
+            "JobType": self.job_type,
+            "StartTime": _iso_utc(self.start_time),
+            "EndTime": _iso_utc(self.end_time),
+            "SortBy": self.sort_by,
+            "MaxResults": str(self.page_size),
+            "NextToken": next_token,
+        }
+        return {name: value for name, value in candidates.items() if value}
 
 
 class IceClient:
@@ -183,29 +213,10 @@ class IceClient:
         return BatchJob.model_validate(job)
 
     def list_batch_media_producing_jobs_page(
-        self,
-        *,
-        status: str | None = None,
-        job_type: str | None = None,
-        start_time: datetime | str | None = None,
-        end_time: datetime | str | None = None,
-        sort_by: str | None = None,
-        page_size: int = MAX_PAGE_SIZE,
-        next_token: str | None = None,
+        self, filters: JobListFilter | None = None, *, next_token: str | None = None
     ) -> BatchJobPage:
-        """One page of ListBatchMediaProducingJobs (MaxResults 1–100)."""
-        if not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise ConfigError(f"page_size {page_size} is outside 1–{MAX_PAGE_SIZE}, the range ICE accepts")
-        candidates = {
-            "Status": status,
-            "JobType": job_type,
-            "StartTime": _iso_utc(start_time),
-            "EndTime": _iso_utc(end_time),
-            "SortBy": sort_by,
-            "MaxResults": str(page_size),
-            "NextToken": next_token,
-        }
-        query = {name: value for name, value in candidates.items() if value}
+        """One page of ListBatchMediaProducingJobs; pass the previous page's NextToken for the next."""
+        query = (filters or JobListFilter()).query(next_token)
         return BatchJobPage.model_validate(self._call(LIST_ACTION, query=query, form=None, idempotent=True))
 
     def list_batch_media_producing_jobs(
@@ -219,18 +230,11 @@ class IceClient:
         page_size: int = MAX_PAGE_SIZE,
     ) -> Iterator[BatchJob]:
         """Every matching job, following NextToken page by page (lazily: stop iterating to stop paging)."""
+        filters = JobListFilter(status, job_type, start_time, end_time, sort_by, page_size)
         token: str | None = None
         seen_tokens: set[str] = set()
         while True:
-            page = self.list_batch_media_producing_jobs_page(
-                status=status,
-                job_type=job_type,
-                start_time=start_time,
-                end_time=end_time,
-                sort_by=sort_by,
-                page_size=page_size,
-                next_token=token,
-            )
+            page = self.list_batch_media_producing_jobs_page(filters, next_token=token)
             yield from page.jobs
             if not page.next_token:
                 return

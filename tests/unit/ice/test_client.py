@@ -103,7 +103,7 @@ def test_list_refuses_a_repeated_next_token(fake: FakeIce, make_client: MakeClie
 
 def test_list_page_size_is_checked(make_client: MakeClient) -> None:
     with pytest.raises(ConfigError, match="1–100"):
-        make_client("http://127.0.0.1:9").list_batch_media_producing_jobs_page(page_size=101)
+        next(make_client("http://127.0.0.1:9").list_batch_media_producing_jobs(page_size=101))
 
 
 def test_throttling_is_retried_with_backoff_then_succeeds(
