@@ -96,7 +96,9 @@ class FunctionRuntime:
         settings, store, ice = self._prepare(context)
         answer = handle_callback(
             request,
-            settings=CallbackSettings(settings.callback_url, settings.callback_auth_keys, settings.callback_window_seconds),
+            settings=CallbackSettings(
+                settings.callback_url, settings.callback_auth_keys, settings.callback_window_seconds
+            ),
             store=store,
             ice=ice,
             layout=_layout(settings),

@@ -93,7 +93,7 @@ def complete_run(
         if store.put_if_absent(runs.run_dir + name, data, content_type=_CONTENT_TYPES[name]):
             written.append(name)
     runs.mark_terminal(RunState.FINISHED, {"jobId": job.job_id, "clips": result.clip_count()})
-    results = {name: runs.run_dir + name for name in contents}
+    results: dict[str, str] = {name: runs.run_dir + name for name in contents}
     record = record.model_copy(
         update={"state": RunState.FINISHED, "job_id": job.job_id, "results": results, "completed_at": completed_at}
     )
@@ -102,6 +102,7 @@ def complete_run(
             stored = store.get(runs.run_dir + name)  # the run's copy is the one truth; mirror it exactly
             store.put(layout.results_dir(entry.batch) + name, stored, content_type=_CONTENT_TYPES[name])
         results.update({f"latest {name}": layout.results_dir(entry.batch) + name for name in contents})
+
         record = record.model_copy(update={"results": results})
     runs.publish(record)
     runs.remove_pending()
