@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO_ROOT
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 RAM = REPO_ROOT / "infra" / "ram"
 PLACEHOLDERS = {"<account-id>", "<bucket>", "<region>"}

@@ -11,10 +11,11 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from conftest import REPO_ROOT
 
 from scene_select import config
 from scene_select.fc.shim import load_handler
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 S_YAML = REPO_ROOT / "s.yaml"
 SCHEMA_NAME = Path("shared") / "schemas" / "fc3-props.schema.json"

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import EVENTS_DIR, load_event
 
 from scene_select.errors import EventError
 from scene_select.models.oss_event import (
@@ -14,6 +15,12 @@ from scene_select.models.oss_event import (
     parse_oss_event,
     percent_decoded_alternative,
 )
+
+EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
+
+
+def load_event(name: str) -> Any:
+    return json.loads((EVENTS_DIR / name).read_text(encoding="utf-8"))
 
 
 def _raw(name: str) -> bytes:

@@ -7,14 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fakes.credentials import ACCESS_KEY
 from fakes.oss_server import FakeOssServer
 
-from scene_select.ice.credentials import Credentials, static_credentials
+from scene_select.ice.credentials import static_credentials
 from scene_select.storage.base import ObjectStore
 from scene_select.storage.local import LocalDirectoryStore
 from scene_select.storage.oss import OssStore
-
-ACCESS_KEY = Credentials("STS.test-key", "test-secret", "test-token")
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ACCESS_KEY
+from fakes.credentials import ACCESS_KEY
 from fakes.oss_server import FakeOssServer
 from fakes.store_race import race
 

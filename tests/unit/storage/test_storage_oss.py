@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import oss2
 import pytest
-from conftest import ACCESS_KEY
+from fakes.credentials import ACCESS_KEY
 from fakes.oss_server import FakeOssServer
 
 from scene_select.errors import CredentialsError, ObjectNotFoundError, StorageError
