@@ -20,7 +20,7 @@ from typing import Any
 
 from scene_select.errors import JobConfigError
 from scene_select.local.emulator.api_errors import ApiError, invalid_parameter
-from scene_select.local.emulator.callbacks import MNS_QUEUE_PREFIX, initial_callback_state, notify_address
+from scene_select.local.emulator.callbacks import initial_callback_state
 from scene_select.local.emulator.job_store import JobFilter, JobRow, JobStore, format_time, parse_time
 from scene_select.local.emulator.wire import ApiRequest
 from scene_select.models.job_config import SelectionJobRequest
@@ -63,7 +63,6 @@ class IceActions:
             SelectionJobRequest.from_wire(job_type, input_config, output_config, editing_config, user_data)
         except JobConfigError as exc:
             raise invalid_parameter(str(exc)) from exc
-        _check_notify_address(user_data)
         row = self._store.create(
             job_type=job_type,
             input_config=input_config,
@@ -99,7 +98,7 @@ class IceActions:
             descending=_descending(request.param("SortBy")),
         )
         after = _decode_token(request.param("NextToken"), filters.descending)
-        rows = self._store.list(filters, after_seq=after, limit=max_results + 1)
+        rows = self._store.query(filters, after_seq=after, limit=max_results + 1)
         page, more = rows[:max_results], len(rows) > max_results
         body: dict[str, Any] = {"MaxResults": max_results, "EditingBatchJobList": [_job_fields(r) for r in page]}
         if more:
@@ -123,16 +122,6 @@ def _job_fields(row: JobRow) -> dict[str, Any]:
         "CompleteTime": row.complete_time,
     }
     return {name: value for name, value in fields.items() if value is not None}
-
-
-def _check_notify_address(user_data: str | None) -> None:
-    address = notify_address(user_data)
-    if address is None or address.startswith(("http://", "https://", MNS_QUEUE_PREFIX)):
-        return
-    raise invalid_parameter(
-        f"The specified parameter UserData.NotifyAddress is not valid: {address!r}; use an http(s) URL "
-        f"or an MNS queue name starting with {MNS_QUEUE_PREFIX!r}."
-    )
 
 
 def _max_results(raw: str | None) -> int:

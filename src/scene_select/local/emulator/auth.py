@@ -54,7 +54,7 @@ class RequestAuthenticator:
                 max_skew_seconds=self._max_skew,
             )
         except SignatureCheckError as exc:
-            raise ApiError(exc.code, exc.message, exc.http_status) from exc
+            raise ApiError(exc.code, exc.check_message, exc.http_status) from exc
         self._check_security_token(access_key_id, request.headers.get("x-acs-security-token"))
         nonce = request.headers.get("x-acs-signature-nonce", "")
         if not nonce:

@@ -28,6 +28,7 @@ from scene_select.ice.callback_auth import callback_signature
 from scene_select.local.emulator.faults import FaultInjector
 from scene_select.local.emulator.job_store import JobRow, JobStore, format_time, utc_now
 from scene_select.local.scheduling import DelayedTaskRunner
+from scene_select.models.wire import compact_json
 
 __all__ = ["CallbackDispatcher", "CallbackSettings", "initial_callback_state", "notify_address"]
 
@@ -140,7 +141,7 @@ class CallbackDispatcher:
             "EventTime": row.complete_time or format_time(utc_now()),
             "MessageBody": {"Status": row.status, "JobId": row.job_id, "UserData": row.user_data or ""},
         }
-        return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return compact_json(envelope).encode("utf-8")
 
     def _attempt(self, delivery: _Delivery, attempt: int, reorder: bool, replay_pick: float) -> None:
         outcome = self._post(delivery)

@@ -14,7 +14,6 @@ next start runs it again — which is what "jobs survive a restart" means.
 from __future__ import annotations
 
 import importlib
-import json
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -25,6 +24,7 @@ from scene_select.errors import JobConfigError, MediaError, ObjectNotFoundError
 from scene_select.local.emulator.job_store import JobRow, JobStore
 from scene_select.local.scheduling import DelayedTaskRunner
 from scene_select.models.job_config import SelectionJobRequest
+from scene_select.models.wire import compact_json
 
 __all__ = ["JobCancelledError", "JobWorkers", "Runner", "engine_runner", "failure_code"]
 
@@ -120,7 +120,7 @@ class JobWorkers:
             request = SelectionJobRequest.from_wire(
                 row.job_type, row.input_config, row.output_config, row.editing_config, row.user_data
             )
-            extend_output = json.dumps(self._runner(request), ensure_ascii=False, separators=(",", ":"))
+            extend_output = compact_json(self._runner(request))
         except JobCancelledError as exc:
             log.info("job %s cancelled (%s); it will run again after the next start", job_id, exc)
             return

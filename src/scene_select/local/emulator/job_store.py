@@ -225,7 +225,7 @@ class JobStore:
             ).fetchall()
         return [_to_row(r) for r in rows]
 
-    def list(self, filters: JobFilter, *, after_seq: int | None, limit: int) -> list[JobRow]:
+    def query(self, filters: JobFilter, *, after_seq: int | None, limit: int) -> list[JobRow]:
         """Jobs matching ``filters`` in creation order (``descending`` = newest first), after ``after_seq``."""
         clauses: list[str] = []
         args: list[Any] = []
@@ -290,4 +290,3 @@ def _to_row(found: sqlite3.Row) -> JobRow:
     values: dict[str, Any] = dict(found)
     values["callback_log"] = json.loads(values["callback_log"])
     return JobRow(**values)
-

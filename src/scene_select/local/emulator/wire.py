@@ -14,12 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
+from scene_select.ice.rpc import API_VERSION, FORM_CONTENT_TYPE
 from scene_select.local.emulator.api_errors import ApiError, invalid_parameter, missing_parameter
 
-__all__ = ["API_VERSION", "ApiRequest", "new_request_id", "parse_request"]
-
-API_VERSION = "2020-11-09"
-FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+__all__ = ["ApiRequest", "check_api", "new_request_id", "parse_request"]
 
 
 def new_request_id() -> str:
@@ -98,5 +96,5 @@ def check_api(request: ApiRequest, known_actions: frozenset[str]) -> str:
         raise ApiError("InvalidVersion", f"Specified parameter Version is not valid: {version!r}.", 400)
     action = request.action
     if action not in known_actions:
-        raise ApiError("InvalidApi.NotFound", f"Specified api is not found, please check your url and method.", 404)
+        raise ApiError("InvalidApi.NotFound", "Specified api is not found, please check your url and method.", 404)
     return action
