@@ -6,8 +6,9 @@ draws the decisions from one seeded random generator, so a sequential test sees 
 Set faults at construction (``IceEmulator(faults=...)``) or at runtime with ``POST /_emulator/faults``.
 
 Request faults (apply to API calls whose action is in ``only_actions``, or to all when it is empty):
-- ``delay_before_seconds``: sleep before doing anything — a client read timeout *before* the request
-  had any effect.
+- ``delay_before_seconds``: sleep before doing anything; if the client gave up meanwhile (its read timeout
+  fired and it closed the connection) the request is dropped unprocessed — a timeout *before* the request
+  had any effect. A patient client just gets a slow answer.
 - ``throttle_rate`` / ``error_5xx_rate``: answer Throttling.User / InternalError (500) without doing anything.
 - ``delay_after_seconds``: do the work (a submit creates the job), then sleep before answering — a timeout
   *after* the request reached the server.

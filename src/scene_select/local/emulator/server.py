@@ -19,8 +19,10 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import select
+import socket
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -64,9 +66,14 @@ class EmulatorOptions:
 
 @dataclass(frozen=True)
 class HttpAnswer:
+    """What to send: status, JSON body, RequestId header. Status 0 means close without answering."""
+
     status: int
     body: bytes
     request_id: str | None = None
+
+
+HANG_UP = HttpAnswer(0, b"")
 
 
 class IceEmulator:
@@ -190,8 +197,15 @@ class IceEmulator:
 
     # ---- request handling -----------------------------------------------------------------------------------
 
-    def answer_api(self, method: str, raw_path: str, headers: Mapping[str, str], body: bytes) -> HttpAnswer:
-        """Process one API request and return what to send back; never raises."""
+    def answer_api(
+        self,
+        method: str,
+        raw_path: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        client_gone: Callable[[], bool] = lambda: False,
+    ) -> HttpAnswer:
+        """Process one API request and return what to send back (``None``: hang up silently); never raises."""
         request_id = new_request_id()
         try:
             assert self._actions is not None and self._authenticator is not None
@@ -200,6 +214,9 @@ class IceEmulator:
             faults = self.faults.for_request(action)
             if faults.delay_before:
                 self._stopping.wait(faults.delay_before)
+                if client_gone():
+                    log.info("client gave up during the injected delay; %s not processed", action)
+                    return HANG_UP
             self._authenticator.authenticate(request)
             if faults.reject_code == "Throttling.User":
                 raise throttled(self.faults.throttle_status())
@@ -292,9 +309,23 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(emulator.answer_control(self.command, path, body))
             return
         headers = {name: value for name, value in self.headers.items()}
-        self._send(emulator.answer_api(self.command, self.path, headers, body))
+        self._send(emulator.answer_api(self.command, self.path, headers, body, self._client_gone))
+
+    def _client_gone(self) -> bool:
+        """True when the client closed its side (e.g. its read timeout fired) while we were not reading."""
+        readable, _, _ = select.select([self.connection], [], [], 0)
+        if not readable:
+            return False
+        try:
+            peeked: bytes = self.connection.recv(1, socket.MSG_PEEK)
+        except OSError:
+            return True
+        return peeked == b""
 
     def _send(self, answer: HttpAnswer) -> None:
+        if answer.status == 0:
+            self.close_connection = True
+            return
         self.send_response(answer.status)
         self.send_header("Content-Type", "application/json;charset=utf-8")
         self.send_header("Content-Length", str(len(answer.body)))
