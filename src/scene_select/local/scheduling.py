@@ -61,14 +61,15 @@ class DelayedTaskRunner:
                 self._threads.append(thread)
                 thread.start()
 
-    def schedule(self, run: Callable[[], None], *, delay: float = 0.0, label: str = "") -> None:
-        """Run ``run`` after ``delay`` seconds. Ignored (and logged) once the runner is stopping."""
+    def schedule(self, run: Callable[[], None], *, delay: float = 0.0, label: str = "") -> bool:
+        """Run ``run`` after ``delay`` seconds. Returns False (and runs nothing) once the runner is stopping."""
         with self._cond:
             if self._stopping:
-                log.warning("%s: not scheduling %s, the runner is stopping", self._name, label or run)
-                return
+                log.info("%s: not scheduling %s, the runner is stopping", self._name, label or run)
+                return False
             heapq.heappush(self._heap, PendingTask(self._clock() + max(0.0, delay), next(self._seq), run, label))
             self._cond.notify()
+            return True
 
     def idle(self) -> bool:
         """True when nothing is queued and no task is running."""
