@@ -203,28 +203,29 @@ def test_existing_files_are_baseline_unless_asked(bucket: Path) -> None:
         assert recorder.keys() == expected
 
 
-def test_a_failing_deliver_is_retried_with_the_same_bytes(bucket: Path) -> None:
-    recorder = Recorder(failures=2)
+def _deliver_one_file(bucket: Path, recorder: Recorder, done: str) -> BucketWatcher:
+    """Write inbox/a.mp4 and let a manual watcher with 10-20 ms retries deliver it until ``done`` holds."""
     watcher = BucketWatcher(
-        bucket, recorder, bucket="b", region="cn-shanghai", interval=3600, retry_delays=(0.01, 0.02, 0.03)
+        bucket, recorder, bucket="b", region="cn-shanghai", interval=3600, retry_delays=(0.01, 0.02, 0.01)
     )
     with watcher:
         write_atomically(bucket, "inbox/a.mp4", b"a")
         settle(watcher)
-        wait_until(lambda: watcher.delivered == 1)
+        checks = {"delivered": lambda: watcher.delivered == 1, "failed": lambda: len(watcher.failures) == 1}
+        wait_until(checks[done], what=done)
+    return watcher
+
+
+def test_a_failing_deliver_is_retried_with_the_same_bytes(bucket: Path) -> None:
+    recorder = Recorder(failures=2)
+    watcher = _deliver_one_file(bucket, recorder, "delivered")
     assert len(recorder.calls) == 3 and len(set(recorder.calls)) == 1
     assert watcher.failures == []
 
 
 def test_a_delivery_that_keeps_failing_is_reported_not_lost(bucket: Path, caplog: pytest.LogCaptureFixture) -> None:
     recorder = Recorder(failures=100)
-    watcher = BucketWatcher(
-        bucket, recorder, bucket="b", region="cn-shanghai", interval=3600, retry_delays=(0.01, 0.01, 0.01)
-    )
-    with watcher:
-        write_atomically(bucket, "inbox/a.mp4", b"a")
-        settle(watcher)
-        wait_until(lambda: len(watcher.failures) == 1)
+    watcher = _deliver_one_file(bucket, recorder, "failed")
     failure = watcher.failures[0]
     assert failure.key == "inbox/a.mp4" and failure.attempts == 4 and "handler failed" in failure.error
     assert failure.event == recorder.calls[0] and len(recorder.calls) == 4

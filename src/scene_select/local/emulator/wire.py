@@ -51,16 +51,17 @@ class ApiRequest:
 
     @property
     def action(self) -> str:
-        value = self.headers.get("x-acs-action") or self.query.get("Action")
-        if not value:
-            raise missing_parameter("Action")
-        return value
+        return self._routing("Action")
 
     @property
     def version(self) -> str:
-        value = self.headers.get("x-acs-version") or self.query.get("Version")
+        return self._routing("Version")
+
+    def _routing(self, name: str) -> str:
+        """Action or Version: the ``x-acs-*`` header (V3), else the query parameter (older RPC style)."""
+        value = self.headers.get(f"x-acs-{name.lower()}") or self.query.get(name)
         if not value:
-            raise missing_parameter("Version")
+            raise missing_parameter(name)
         return value
 
 
