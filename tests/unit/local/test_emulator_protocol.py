@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from support.ice_emulator import (
     SMART_MIX,
     IceCaller,
     make_emulator,
+    wait_until,
 )
 
 from scene_select.ice.auth import AcsV3Auth
@@ -311,3 +313,13 @@ def test_a_next_token_of_the_other_sort_order_is_refused(caller: IceCaller) -> N
     assert_error(
         caller.call("ListBatchMediaProducingJobs", {"NextToken": str(token), "SortBy": "asc"}), "InvalidParameter", 400
     )
+
+
+def test_stop_leaves_no_thread_even_with_an_idle_keep_alive_connection(tmp_path: Path) -> None:
+    before = set(threading.enumerate())
+    emulator = make_emulator(tmp_path / "s").start()
+    caller = IceCaller(emulator.endpoint)
+    assert caller.call("ListBatchMediaProducingJobs").status_code == 200  # the connection stays open (keep-alive)
+    emulator.stop()
+    wait_until(lambda: not (set(threading.enumerate()) - before), timeout=5, what="emulator threads to end")
+    caller.close()

@@ -16,6 +16,7 @@ Test-only control endpoints (not signed; the server binds loopback only and refu
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import logging
@@ -163,6 +164,7 @@ class IceEmulator:
         self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
+        self._server.close_connections()
         if self._serve_thread is not None:
             self._serve_thread.join(timeout)
         if self._workers is not None:
@@ -273,12 +275,38 @@ def _is_loopback(host: str) -> bool:
 
 
 class _Server(ThreadingHTTPServer):
+    """Tracks open connections so that stop() can close idle keep-alive ones and leave no thread behind."""
+
     daemon_threads = True
     emulator: IceEmulator
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Wake every handler thread blocked on an idle connection; each then ends."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    timeout = 60  # seconds an idle keep-alive connection is kept open
     server: _Server
 
     def do_GET(self) -> None:
