@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from scene_select.config import ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN
 from scene_select.errors import CredentialsError
 
 __all__ = [
@@ -21,9 +22,9 @@ __all__ = [
     "static_credentials",
 ]
 
-ACCESS_KEY_ID_ENV = "ALIBABA_CLOUD_ACCESS_KEY_ID"
-ACCESS_KEY_SECRET_ENV = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
-SECURITY_TOKEN_ENV = "ALIBABA_CLOUD_SECURITY_TOKEN"
+ACCESS_KEY_ID_ENV = ENV_ACCESS_KEY_ID
+ACCESS_KEY_SECRET_ENV = ENV_ACCESS_KEY_SECRET
+SECURITY_TOKEN_ENV = ENV_SECURITY_TOKEN
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ def build_rpc_request(
     *,
     query: Mapping[str, str],
     form: Mapping[str, str] | None = None,
+    timeout: httpx.Timeout | None = None,
 ) -> httpx.Request:
     """An unsigned ``POST /`` for ``action``; the client's auth signs it when it is sent."""
     encoded_query = canonical_query(query)
@@ -44,4 +45,6 @@ def build_rpc_request(
     if form is not None:
         headers["content-type"] = FORM_CONTENT_TYPE
         content = form_body(form)
-    return http.build_request("POST", url, headers=headers, content=content)
+    if timeout is None:
+        return http.build_request("POST", url, headers=headers, content=content)
+    return http.build_request("POST", url, headers=headers, content=content, timeout=timeout)

@@ -189,7 +189,10 @@ def verify_request(  # noqa: PLR0917 - positional order fixed by CONTRACTS.md §
 ) -> str:
     """Check a V3-signed request the way the OpenAPI gateway does; return its AccessKeyId.
 
-    ``secret_for`` maps an AccessKeyId to its secret (``None`` if unknown). Raises
+    ``query`` holds the *decoded* query parameters (``dict(parse_qsl(raw_query, keep_blank_values=True))``)
+    and ``body`` the raw body bytes; they are re-encoded canonically here, so a client's choice of ``+``
+    or ``%20`` on the wire does not matter. ``secret_for`` maps an AccessKeyId to its secret (``None``
+    if unknown). Raises
     :class:`SignatureCheckError` with the gateway's code and HTTP status. Nonce reuse
     (``SignatureNonceUsed``) is not checked here: only the server knows which nonces it has seen.
     """
