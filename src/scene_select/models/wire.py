@@ -1,0 +1,84 @@
+"""The base every ICE wire model shares, and the one place validation errors become readable.
+
+ICE takes its configs as JSON strings with PascalCase keys and returns results with lowerCamelCase
+keys. Users pass fields we do not model (ICE keeps adding them), so every wire model keeps unknown
+fields and writes them back unchanged; nulls are never sent.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.alias_generators import to_camel, to_pascal
+
+from scene_select.errors import JobConfigError
+
+__all__ = ["CamelModel", "PascalModel", "compact_json", "describe_validation_error", "load_json_object"]
+
+_VALUE_PREVIEW = 60
+
+
+class PascalModel(BaseModel):
+    """A request-side ICE model: PascalCase on the wire, unknown fields kept."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, alias_generator=to_pascal)
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON object ICE expects: aliases, no nulls, unknown fields as the user gave them."""
+        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+
+
+class CamelModel(BaseModel):
+    """A result-side ICE model: lowerCamelCase on the wire, unknown fields kept."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, alias_generator=to_camel)
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON object in ICE's shape."""
+        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+
+
+def compact_json(value: Any) -> str:
+    """Serialise the way ICE's SDKs do: compact separators, UTF-8 kept (no \\u escapes)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def load_json_object(section: str, value: str | bytes | dict[str, Any]) -> dict[str, Any]:
+    """Accept a JSON string or an already-decoded object; anything else is a JobConfigError."""
+    if isinstance(value, dict):
+        return value
+    try:
+        decoded = json.loads(value)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise JobConfigError(f"{section}: not valid JSON ({exc}); pass a JSON object such as {{...}}") from exc
+    if not isinstance(decoded, dict):
+        raise JobConfigError(f"{section}: must be a JSON object, got {type(decoded).__name__}")
+    return decoded
+
+
+def _preview(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _VALUE_PREVIEW else text[: _VALUE_PREVIEW - 3] + "..."
+
+
+def _path(section: str, loc: tuple[int | str, ...]) -> str:
+    out = section
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def describe_validation_error(section: str, exc: ValidationError) -> str:
+    """One line per problem: the field (wire names), the rule it breaks and the value given."""
+    lines = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        message = error["msg"].removeprefix("Value error, ")
+        where = _path(section, loc)
+        if error["type"] == "missing":
+            lines.append(f"{where}: required field is missing")
+        else:
+            lines.append(f"{where}: {message} (got {_preview(error.get('input'))})")
+    return "; ".join(lines)
