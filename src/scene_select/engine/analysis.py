@@ -7,6 +7,7 @@ memory stays bounded however long the video is (a 2 h video is ~72 k audio hops 
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -90,7 +91,7 @@ class MediaAnalysis:
         if self.info.is_image:
             return [(0.0, 0.0)]
         edges = [0.0, *[c for c in self.cuts if 0.0 < c < self.info.duration], self.info.duration]
-        return [(a, b) for a, b in zip(edges, edges[1:], strict=False) if b - a > 1e-6]
+        return [(a, b) for a, b in itertools.pairwise(edges) if b - a > 1e-6]
 
     def has_speech(self) -> bool:
         """True when at least ~1 s of the audio was classified as speech."""

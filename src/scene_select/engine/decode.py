@@ -74,7 +74,7 @@ def decode_media(
     info: MediaInfo,
     sink: FrameSink,
     *,
-    options: DecodeOptions = DecodeOptions(),  # noqa: B008 - frozen dataclass, safe default
+    options: DecodeOptions = DecodeOptions(),
     progress: Callable[[float], None] | None = None,
 ) -> DecodeReport:
     """Decode ``path`` once and feed ``sink``; raise :class:`MediaError` if no picture decodes."""

@@ -220,7 +220,7 @@ class FaceCounter:
             if not hasattr(cv2, "CascadeClassifier"):
                 self.available = False
                 return
-            path = str(cv2.data.haarcascades) + "haarcascade_frontalface_default.xml"
+            path = str(getattr(cv2, "data").haarcascades) + "haarcascade_frontalface_default.xml"  # noqa: B009
             cascade = cv2.CascadeClassifier(path)
             self.available = not cascade.empty()
             self._cascade = cascade

@@ -8,6 +8,7 @@ FFmpeg's lavfi sources give exactly that; captions are burned in with ``drawtext
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -64,12 +65,9 @@ def ffmpeg_exe() -> str:
 def cjk_font_path() -> Path:
     """A font file that has Chinese glyphs, for burning captions into test media."""
     candidates: list[Path] = []
-    try:
-        import paperang_p2_fonts_cjk  # type: ignore[import-not-found, unused-ignore]
-
-        candidates.append(Path(paperang_p2_fonts_cjk.__file__).parent / "fonts" / "wqy-microhei.ttc")
-    except ImportError:
-        pass
+    spec = importlib.util.find_spec("paperang_p2_fonts_cjk")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        candidates.append(Path(location) / "fonts" / "wqy-microhei.ttc")
     candidates += [
         Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
         Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
@@ -166,8 +164,20 @@ def make_image(path: Path, *, caption: str = "", color: str = "navy", width: int
             text_file.write_text(caption, encoding="utf-8")
             chain += "," + _drawtext(caption, text_file, font, "center", height)
         _run(
-            [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", chain]
-            + ["-frames:v", "1", str(path)]
+            [
+                ffmpeg_exe(),
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                chain,
+                "-frames:v",
+                "1",
+                str(path),
+            ]
         )
     return path
 
