@@ -8,12 +8,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from support.ice_emulator import AK_ID, AK_SECRET, INPUT_CONFIG, OUTPUT_CONFIG, IceCaller, make_emulator, wait_until
 from support.ice_emulator import CallbackReceiver as Receiver
-from support.ice_emulator import IceCaller, make_emulator, wait_until
 from support.ice_emulator import callback_receiver as serve
 
-from scene_select.errors import ConfigError
+from scene_select.errors import ConfigError, SubmitOutcomeUnknownError
+from scene_select.ice.client import IceClient
+from scene_select.ice.credentials import Credentials, static_credentials
 from scene_select.local.emulator import Faults, IceEmulator
+from scene_select.models.job_config import SelectionJobRequest
 
 LIST = "ListBatchMediaProducingJobs"
 SUBMIT = "SubmitSceneMediaSelectionJob"
@@ -165,3 +168,50 @@ def test_fault_settings_are_validated_in_python_too() -> None:
         Faults(error_5xx_rate=-0.1)
     with pytest.raises(ConfigError, match="unknown fault"):
         Faults.from_json({"throttle": 1})
+
+
+# ---- the production client against the knobs: what issue 5's reliability tests build on ----------------------
+
+
+def _ice_client(emulator: IceEmulator, sleeps: list[float], timeout: float = 5.0) -> IceClient:
+    return IceClient(
+        region="cn-shanghai",
+        credentials=static_credentials(Credentials(AK_ID, AK_SECRET, None)),
+        endpoint=emulator.endpoint,
+        http=httpx.Client(trust_env=False),
+        timeout=timeout,
+        sleep=sleeps.append,
+    )
+
+
+def _request() -> SelectionJobRequest:
+    return SelectionJobRequest.from_wire("Smart_Mix_Media_Select", INPUT_CONFIG, OUTPUT_CONFIG)
+
+
+def test_ice_client_retries_throttling_and_5xx_then_succeeds(emulator: IceEmulator) -> None:
+    sleeps: list[float] = []
+    with _ice_client(emulator, sleeps) as client:
+        emulator.set_faults(Faults(throttle_rate=1.0, max_request_faults=2))
+        job_id = client.submit_scene_media_selection_job(_request()).job_id
+        emulator.set_faults(Faults(error_5xx_rate=1.0, max_request_faults=1))
+        assert client.get_batch_media_producing_job(job_id).job_id == job_id
+    assert len(sleeps) == 3
+    assert len(_jobs(emulator)) == 1
+
+
+@pytest.mark.parametrize(
+    ("faults", "jobs_created"),
+    [
+        (Faults(malformed_response_rate=1.0), 1),
+        (Faults(delay_after_seconds=0.8), 1),
+        (Faults(delay_before_seconds=0.8), 0),
+    ],
+)
+def test_a_submit_without_a_usable_answer_is_outcome_unknown(
+    emulator: IceEmulator, faults: Faults, jobs_created: int
+) -> None:
+    emulator.set_faults(faults)
+    with _ice_client(emulator, [], timeout=0.3) as client, pytest.raises(SubmitOutcomeUnknownError):
+        client.submit_scene_media_selection_job(_request())
+    time.sleep(1.0)
+    assert len(_jobs(emulator)) == jobs_created

@@ -13,7 +13,6 @@ next start runs it again — which is what "jobs survive a restart" means.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -54,11 +53,9 @@ def engine_runner(
             raise JobCancelledError(f"emulator stopping during {stage!r} ({fraction:.0%})")
 
     def run(request: SelectionJobRequest) -> dict[str, Any]:
-        engine: Any = importlib.import_module("scene_select.engine")
-        result: dict[str, Any] = engine.run_selection(
-            request, resolver=engine.MediaResolver(bucket_dirs=dirs), cache_dir=cache_dir, progress=progress
-        )
-        return result
+        from scene_select.engine import MediaResolver, run_selection
+
+        return run_selection(request, resolver=MediaResolver(bucket_dirs=dirs), cache_dir=cache_dir, progress=progress)
 
     return run
 
