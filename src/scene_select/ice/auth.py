@@ -7,15 +7,16 @@ sends are the bytes that were hashed (``requires_request_body``).
 
 The headers follow docs/ice-api.md §5.2 and what the official SDK sends: ``x-acs-date``,
 ``x-acs-signature-nonce``, ``x-acs-content-sha256``, and with an STS key ``x-acs-security-token`` plus
-``x-acs-accesskey-id``. Like the SDK we sign ``host``, ``content-type``, ``accept``, ``user-agent`` and
-every ``x-acs-*`` header; the parity test (tests/unit/ice/test_sdk_parity.py) pins the result against the
-SDK byte for byte.
+``x-acs-accesskey-id``. We sign what the V3 spec names — ``host``, ``content-type`` and every ``x-acs-*``
+header — so any verifier accepts the request, whether it follows the request's SignedHeaders list or the
+spec's rule. The official SDK also signs ``accept`` and ``user-agent``; ``extra_signed_headers`` does the
+same, and the parity test (tests/unit/ice/test_sdk_parity.py) uses it to match the SDK's signature exactly.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from datetime import datetime, timezone
 
 import httpx
@@ -23,11 +24,13 @@ import httpx
 from scene_select.ice.credentials import CredentialsProvider
 from scene_select.ice.signing import DATE_FORMAT, authorization_header, canonical_request, sha256_hex, sign
 
-__all__ = ["SIGNED_PLAIN_HEADERS", "AcsV3Auth", "random_nonce", "utc_now"]
+__all__ = ["SDK_EXTRA_SIGNED_HEADERS", "SIGNED_PLAIN_HEADERS", "AcsV3Auth", "random_nonce", "utc_now"]
 
-# Headers outside x-acs-* that we sign, as the official SDK does; transport headers httpx adds
-# (accept-encoding, connection, content-length) stay unsigned since proxies may rewrite them.
-SIGNED_PLAIN_HEADERS = frozenset({"host", "content-type", "accept", "user-agent"})
+# Headers outside x-acs-* that the V3 spec signs. Transport headers httpx adds (accept-encoding,
+# connection, content-length) stay unsigned: proxies may rewrite them.
+SIGNED_PLAIN_HEADERS = frozenset({"host", "content-type"})
+# What the official SDK signs in addition.
+SDK_EXTRA_SIGNED_HEADERS = ("accept", "user-agent")
 
 
 def utc_now() -> datetime:
@@ -51,10 +54,12 @@ class AcsV3Auth(httpx.Auth):
         *,
         clock: Callable[[], datetime] = utc_now,
         nonce: Callable[[], str] = random_nonce,
+        extra_signed_headers: Iterable[str] = (),
     ) -> None:
         self._credentials = credentials
         self._clock = clock
         self._nonce = nonce
+        self._plain_signed = SIGNED_PLAIN_HEADERS | {name.lower() for name in extra_signed_headers}
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         self.sign_request(request)
@@ -73,7 +78,7 @@ class AcsV3Auth(httpx.Auth):
         else:
             request.headers.pop("x-acs-accesskey-id", None)
             request.headers.pop("x-acs-security-token", None)
-        names = [name for name in request.headers if name.startswith("x-acs-") or name in SIGNED_PLAIN_HEADERS]
+        names = [name for name in request.headers if name.startswith("x-acs-") or name in self._plain_signed]
         text, signed_headers = canonical_request(
             request.method,
             request.url.path,
