@@ -6,8 +6,10 @@ fault injection — and owns their lifecycle: ``start()`` binds the port (0 → 
 jobs a previous run left unfinished and re-sends callbacks it left pending; ``stop()`` stops everything and
 leaves no thread behind (a running engine job is cancelled at its next progress report).
 
-Request order, as a gateway does it: method/path/version/action → (fault: delay before) → signature, STS
-token and nonce → (fault: throttle / 5xx) → the action → (fault: delay after, malformed body) → answer.
+Request order, as a gateway does it: method/path/version/action → (fault: delay before; a client that hung
+up meanwhile is not served) → signature, STS token and nonce → (fault: throttle / 5xx) → the action →
+(fault: delay after, malformed body) → answer. Any unexpected exception is answered ``InternalError`` (500)
+without internals; the details go to the log.
 
 Test-only control endpoints (not signed; the server binds loopback only and refuses other clients):
 ``GET|POST /_emulator/faults`` reads or replaces the fault settings (JSON, see faults.py);

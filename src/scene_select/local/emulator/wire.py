@@ -2,9 +2,11 @@
 
 The ICE SDK sends ``x-acs-action`` / ``x-acs-version`` headers (V3 signature) and splits parameters between
 the query (JobType, OutputConfig, UserData) and an ``application/x-www-form-urlencoded`` body (InputConfig,
-EditingConfig). The emulator accepts every parameter from either place — and ``Action`` / ``Version`` as
-query parameters too (the older RPC style) — because being strict about the split would only reject clients
-ICE accepts; when a name appears in both, the query value wins. Everything is UTF-8.
+EditingConfig). The emulator accepts every parameter from either place, because being strict about the
+split would only reject clients ICE accepts; when a name appears in both, the query value wins. ``Action`` /
+``Version`` query parameters (the older RPC style) are read too, for routing and its errors — but a V3
+signature must sign the ``x-acs-action`` / ``x-acs-version`` headers, so only header-style calls get past
+authentication. Everything is UTF-8.
 """
 
 from __future__ import annotations
