@@ -29,6 +29,7 @@ from urllib.parse import unquote
 from pydantic import BaseModel, ConfigDict
 
 from scene_select.errors import EventError
+from scene_select.models.trigger_event import load_event_object
 
 __all__ = ["HttpTriggerRequest", "http_response", "parse_http_event"]
 
@@ -64,7 +65,7 @@ class HttpTriggerRequest(BaseModel):
 
 def parse_http_event(event: bytes | str | dict[str, Any]) -> HttpTriggerRequest:
     """Decode an FC 3.0 HTTP-trigger event; :class:`EventError` naming the fault when it is malformed."""
-    payload = _load(event)
+    payload = load_event_object(event, "HTTP trigger event")
     context = _object(payload.get("requestContext"), "requestContext")
     http = _object(context.get("http"), "requestContext.http")
     method = http.get("method")
@@ -115,25 +116,6 @@ def http_response(
             del out_headers["Content-Type"]
         out_headers.update(headers)
     return {"statusCode": status, "headers": out_headers, "isBase64Encoded": is_base64, "body": encoded}
-
-
-def _load(event: bytes | str | dict[str, Any]) -> dict[str, Any]:
-    if isinstance(event, dict):
-        return event
-    if isinstance(event, bytes):
-        try:
-            event = event.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise EventError(f"HTTP trigger event is not UTF-8 text (byte {exc.start} is invalid)") from exc
-    if not isinstance(event, str):
-        raise EventError(f"HTTP trigger event must be bytes, str or dict, got {type(event).__name__}")
-    try:
-        decoded = json.loads(event)
-    except ValueError as exc:
-        raise EventError(f"HTTP trigger event is not JSON ({exc})") from exc
-    if not isinstance(decoded, dict):
-        raise EventError(f"HTTP trigger event must be a JSON object, got {type(decoded).__name__}")
-    return decoded
 
 
 def _object(value: Any, where: str) -> dict[str, Any]:

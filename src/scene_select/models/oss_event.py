@@ -19,7 +19,6 @@ delivers CloudEvents (``specversion``, ``data``), a different shape this functio
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import unquote
@@ -27,6 +26,7 @@ from urllib.parse import unquote
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scene_select.errors import EventError
+from scene_select.models.trigger_event import load_event_object
 from scene_select.models.wire import describe_validation_error
 
 __all__ = [
@@ -167,7 +167,7 @@ class _Envelope(_Wire):
 
 def parse_oss_event(event: bytes | str | dict[str, Any]) -> list[OssEventRecord]:
     """Every record of an OSS trigger event; :class:`EventError` naming what is wrong otherwise."""
-    payload = _load(event)
+    payload = load_event_object(event, "OSS event")
     if "events" not in payload:
         if "specversion" in payload:
             raise EventError(
@@ -180,25 +180,6 @@ def parse_oss_event(event: bytes | str | dict[str, Any]) -> list[OssEventRecord]
     except ValidationError as exc:
         raise EventError(f"malformed OSS event: {describe_validation_error('event', exc)}") from exc
     return [_record(wire) for wire in envelope.events]
-
-
-def _load(event: bytes | str | dict[str, Any]) -> dict[str, Any]:
-    if isinstance(event, dict):
-        return event
-    if isinstance(event, bytes):
-        try:
-            event = event.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise EventError(f"OSS event is not UTF-8 text (byte {exc.start} is invalid)") from exc
-    if not isinstance(event, str):
-        raise EventError(f"OSS event must be bytes, str or dict, got {type(event).__name__}")
-    try:
-        decoded = json.loads(event)
-    except ValueError as exc:
-        raise EventError(f"OSS event is not JSON ({exc}); FC passes the trigger's JSON as bytes") from exc
-    if not isinstance(decoded, dict):
-        raise EventError(f"OSS event must be a JSON object, got {type(decoded).__name__}")
-    return decoded
 
 
 def _record(wire: _Record) -> OssEventRecord:

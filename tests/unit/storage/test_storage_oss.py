@@ -6,7 +6,7 @@ from __future__ import annotations
 import oss2
 import pytest
 from fakes.credentials import ACCESS_KEY
-from fakes.oss_server import FakeOssServer
+from fakes.oss_server import FakeOssServer, crc64ecma
 
 from scene_select.errors import CredentialsError, ObjectNotFoundError, StorageError
 from scene_select.ice.credentials import Credentials, env_credentials, static_credentials
@@ -213,3 +213,16 @@ def test_a_bucket_factory_is_called_per_attempt(fake_oss: FakeOssServer, sleeps:
 def test_rejects_nonsense_max_attempts(fake_oss: FakeOssServer) -> None:
     with pytest.raises(ValueError, match="max_attempts"):
         OssStore(_static_bucket(fake_oss), region="cn-shanghai", max_attempts=0)
+
+
+def test_the_fake_speaks_list_objects_v1_with_url_encoding_and_checks_crc(fake_oss: FakeOssServer) -> None:
+    """oss2's own V1 iterator (marker paging, encoding-type=url) against the fake, and the CRC64 it verifies."""
+    bucket = _static_bucket(fake_oss)
+    keys = sorted(f"inbox/批次 {n}/a+b%.mp4" for n in range(5))
+    for key in keys:
+        bucket.put_object(key, key.encode())  # oss2 compares x-oss-hash-crc64ecma with its own CRC here
+    assert [info.key for info in oss2.ObjectIterator(bucket, prefix="inbox/", max_keys=2)] == keys
+    assert [p.key for p in oss2.ObjectIterator(bucket, prefix="inbox/", delimiter="/", max_keys=2)] == [
+        f"inbox/批次 {n}/" for n in range(5)
+    ]
+    assert crc64ecma(b"123456789") == 0x995DC9BBDF1939FA  # the CRC-64/XZ check value
