@@ -1,4 +1,4 @@
-"""Function Compute handler: HTTP trigger (ICE's completion callback) → verified → job fetched from ICE → results in OSS.
+"""Function Compute handler: ICE's completion callback (HTTP trigger) → verified → job fetched → results in OSS.
 
 Thin on purpose: all logic is in the scene_select library (see FunctionRuntime.callback). Nothing runs
 at import; settings load on the first invocation and credentials on every one.

@@ -149,5 +149,7 @@ def _build_store(
         return store, LocalThumbnails(store, _layout(settings)).lookup
     from scene_select.storage.oss import OssStore
 
-    oss_store = OssStore.from_settings(settings, credentials)
+    oss_store = OssStore.from_credentials(
+        credentials, bucket_name=settings.bucket, endpoint=settings.oss_endpoint, region=settings.region
+    )
     return oss_store, oss_store.snapshot_thumbnail

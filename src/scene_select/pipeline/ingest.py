@@ -12,6 +12,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 
+from scene_select.config import Settings
 from scene_select.errors import BatchError, ClaimHeldError, PermanentError, RetryableError, SubmitOutcomeUnknownError
 from scene_select.models.oss_event import OssEventRecord, parse_oss_event
 from scene_select.pipeline.layout import BucketLayout, InboxObject, Role
@@ -19,7 +20,6 @@ from scene_select.pipeline.plan import NotReady, plan_upload
 from scene_select.pipeline.ports import Clock, IceApi
 from scene_select.pipeline.records import iso_time
 from scene_select.pipeline.submit import submit_run
-from scene_select.config import Settings
 from scene_select.storage.base import ObjectStore
 
 __all__ = ["ACCEPTED_EVENTS", "IngestReport", "RecordOutcome", "handle_upload_event"]
@@ -69,7 +69,9 @@ def handle_upload_event(
     retry: RetryableError | None = None
     for record in parse_oss_event(event):
         try:
-            outcome = _handle_record(record, store, ice, settings, layout, clock, holder)
+            outcome = _handle_record(
+                record, store=store, ice=ice, settings=settings, layout=layout, clock=clock, holder=holder
+            )
         except RetryableError as exc:
             log.warning("%s: transient failure, FC will retry the event: %s", record.key, exc)
             retry = retry or exc
@@ -83,6 +85,7 @@ def handle_upload_event(
 
 def _handle_record(
     record: OssEventRecord,
+    *,
     store: ObjectStore,
     ice: IceApi,
     settings: Settings,
@@ -126,7 +129,7 @@ def _handle_record(
                 outcomes.append(RecordOutcome(key, "outcome-unknown", f"{exc}; the reconciler will finish it"))
         return outcomes[0] if len(outcomes) == 1 else _combine(key, outcomes)
     except PermanentError as exc:
-        _write_error_record(store, layout, upload, key, exc, clock)
+        _write_error_record(store, layout, upload=upload, key=key, exc=exc, clock=clock)
         return RecordOutcome(key, "rejected", str(exc))
 
 
@@ -137,6 +140,7 @@ def _combine(key: str, outcomes: list[RecordOutcome]) -> RecordOutcome:
 def _write_error_record(
     store: ObjectStore,
     layout: BucketLayout,
+    *,
     upload: InboxObject | None,
     key: str,
     exc: PermanentError,

@@ -15,6 +15,7 @@ from enum import Enum
 from scene_select.errors import BatchError
 from scene_select.models.job_config import JobType
 from scene_select.models.media import media_kind
+from scene_select.storage.keys import validate_key
 
 __all__ = [
     "HIGHLIGHTS_FOLDER",
@@ -25,14 +26,12 @@ __all__ = [
     "BucketLayout",
     "InboxObject",
     "Role",
-    "check_key_is_safe",
 ]
 
 SMART_MIX_FOLDER = "smart-mix"
 HIGHLIGHTS_FOLDER = "highlights"
 MANIFEST_FILE = "job.json"
 SCRIPT_FILE = "script.txt"
-MAX_KEY_BYTES = 1023  # OSS's limit on object names
 
 _FOLDER_OF = {JobType.SMART_MIX: SMART_MIX_FOLDER, JobType.HIGHLIGHTS: HIGHLIGHTS_FOLDER}
 
@@ -76,23 +75,6 @@ class InboxObject:
     problem: str | None = None
 
 
-def check_key_is_safe(key: str) -> None:
-    """Refuse keys no upload of ours should have: they may be attempts to escape the batch folder."""
-    if not key:
-        raise BatchError("empty object key")
-    if len(key.encode("utf-8")) > MAX_KEY_BYTES:
-        raise BatchError(f"object key is longer than {MAX_KEY_BYTES} bytes")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in key):
-        raise BatchError(f"object key {key!r} contains control characters; rename the file")
-    if key.startswith("/") or "\\" in key:
-        raise BatchError(f"object key {key!r} is absolute or uses backslashes; use plain relative names")
-    segments = key.split("/")
-    if any(segment in ("..", ".") for segment in segments):
-        raise BatchError(f"object key {key!r} contains '.' or '..' segments; they are not allowed")
-    if any(segment == "" for segment in segments[:-1]):
-        raise BatchError(f"object key {key!r} contains an empty folder name ('//')")
-
-
 class BucketLayout:
     """The inbox and results prefixes and every key derived from them."""
 
@@ -111,10 +93,10 @@ class BucketLayout:
         Raises BatchError for keys that are unsafe or that no convention accepts; the message says
         where the file should go instead.
         """
-        check_key_is_safe(key)
-        rest = key[len(self.inbox_prefix) :]
-        if rest.endswith("/"):
+        if key.endswith("/") and key.startswith(self.inbox_prefix):
             return None  # a console "folder" placeholder object
+        validate_key(key)
+        rest = key[len(self.inbox_prefix) :]
         folder, _, below = rest.partition("/")
         if folder == SMART_MIX_FOLDER:
             return self._classify_smart_mix(key, below)

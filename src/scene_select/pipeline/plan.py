@@ -272,11 +272,8 @@ def _finish_plan(
     output_config = _merged({"MediaURL": default_url, "Count": 1}, settings.default_output_config, output)
     editing_config = _merged(settings.default_editing_config, editing) or None
     unsigned = SelectionJobRequest.from_wire(batch.job_type.value, input_config, output_config, editing_config)
-    fingerprint = "\n".join(
-        [batch.job_type.value, batch.name]
-        + sorted(f"{s.key}\t{s.etag}" for s in sources)
-        + [compact_json(unsigned.wire_params())]
-    )
+    source_tags = sorted(f"{s.key}\t{s.etag}" for s in sources)
+    fingerprint = "\n".join([batch.job_type.value, batch.name, *source_tags, compact_json(unsigned.wire_params())])
     run_key = hashlib.sha256(fingerprint.encode("utf-8")).hexdigest()[:20]
     user_data: dict[str, Any] = {USER_DATA_KEY: {"bucket": store.bucket, "run": run_key}}
     if settings.callback_url:

@@ -60,7 +60,16 @@ def reconcile_pending(
         run_key = info.key[len(prefix) :].removesuffix(".json")
         report.examined += 1
         try:
-            outcome = _reconcile_one(run_key, store, ice, layout, clock, claim_ttl_seconds, holder, thumbnail)
+            outcome = _reconcile_one(
+                run_key,
+                store=store,
+                ice=ice,
+                layout=layout,
+                clock=clock,
+                ttl=claim_ttl_seconds,
+                holder=holder,
+                thumbnail=thumbnail,
+            )
         except (RetryableError, SubmitOutcomeUnknownError) as exc:
             outcome = "deferred"
             report.errors.append(f"{run_key}: {exc}")
@@ -75,6 +84,7 @@ def reconcile_pending(
 
 def _reconcile_one(
     run_key: str,
+    *,
     store: ObjectStore,
     ice: IceApi,
     layout: BucketLayout,

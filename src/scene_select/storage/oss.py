@@ -34,6 +34,7 @@ import oss2.exceptions
 
 from scene_select.errors import ObjectKeyError, ObjectNotFoundError, StorageError
 from scene_select.ice.credentials import CredentialsProvider
+from scene_select.models.media import media_kind
 from scene_select.storage.base import ObjectInfo, content_etag
 from scene_select.storage.keys import object_url, validate_key, validate_prefix
 
@@ -48,6 +49,7 @@ T = TypeVar("T")
 
 _FORBID_OVERWRITE = {"x-oss-forbid-overwrite": "true"}
 _LIST_PAGE_SIZE = 1000  # OSS's maximum max-keys
+SIGNED_URL_SECONDS = 7 * 24 * 3600  # the longest a V4 signature may live
 
 
 class OssStore:
@@ -82,6 +84,7 @@ class OssStore:
         self._max_attempts = max_attempts
         self._backoff_seconds = backoff_seconds
         self._sleep = sleep
+        self._signing_factory: BucketFactory = self._factory
 
     @classmethod
     def from_credentials(
@@ -119,7 +122,7 @@ class OssStore:
                 region=region,
             )
 
-        return cls(
+        store = cls(
             make_bucket,
             region=region,
             public_endpoint=public_endpoint,
@@ -127,6 +130,17 @@ class OssStore:
             max_attempts=max_attempts,
             sleep=sleep,
         )
+        public_url = "https://" + store._public_host
+
+        def make_public_bucket() -> Any:
+            current = credentials()
+            provider = oss2.credentials.StaticCredentialsProvider(
+                current.access_key_id, current.access_key_secret, current.security_token or ""
+            )
+            return oss2.Bucket(oss2.ProviderAuthV4(provider), public_url, bucket_name, session=session, region=region)
+
+        store._signing_factory = make_public_bucket
+        return store
 
     # -- the ObjectStore protocol ------------------------------------------------------------------
 
@@ -227,6 +241,30 @@ class OssStore:
 
     def url_for(self, key: str) -> str:
         return object_url(self.bucket, key, host=self._public_host)
+
+    # -- extras of this adapter --------------------------------------------------------------------
+
+    def signed_url(self, key: str, *, expires_seconds: int = SIGNED_URL_SECONDS, process: str | None = None) -> str:
+        """A pre-signed GET URL on the public endpoint, optionally through OSS's media processing.
+
+        Signing is local (no request is sent). With STS credentials the URL also stops working when
+        the token expires, whatever ``expires_seconds`` says: see the README's troubleshooting.
+        """
+        validate_key(key)
+        params = {"x-oss-process": process} if process else None
+        url: str = self._signing_factory().sign_url("GET", key, expires_seconds, params=params, slash_safe=True)
+        return url
+
+    def snapshot_thumbnail(self, clip: dict[str, Any]) -> str | None:
+        """Report thumbnail for a normalised clip: an OSS video snapshot (or resized image) URL."""
+        key = clip.get("mediaKey")
+        start, end = clip.get("in"), clip.get("out")
+        if not isinstance(key, str) or not isinstance(start, (int, float)):
+            return None
+        middle = (float(start) + float(end if isinstance(end, (int, float)) else start)) / 2
+        if media_kind(key) == "image":
+            return self.signed_url(key, process="image/resize,w_320")
+        return self.signed_url(key, process=f"video/snapshot,t_{int(middle * 1000)},f_jpg,w_320,m_fast")
 
     # -- internals ---------------------------------------------------------------------------------
 

@@ -65,5 +65,5 @@ def test_bad_manifests(document: str, message: str) -> None:
 def test_sidecar() -> None:
     sidecar = parse_highlight_sidecar("ep.json", b'{"HighlightStrategy": {"TargetDuration": 30}}', limit=LIMIT)
     assert sidecar.highlight_strategy == {"TargetDuration": 30}
-    with pytest.raises(BatchError, match="ep.json"):
+    with pytest.raises(BatchError, match=r"ep\.json"):
         parse_highlight_sidecar("ep.json", b'{"Nope": 1}', limit=LIMIT)
