@@ -36,17 +36,6 @@ JOB_STATUSES = ("Init", "Processing", "Finished", "Failed")
 Command = Callable[[argparse.Namespace], int]
 
 
-def _cmd_demo(args: argparse.Namespace) -> int:
-    print(
-        "scene-select demo will run the whole chain offline: generate sample footage with captions and a\n"
-        "voiceover script plus a long video for highlights, start the embedded ICE emulator and bucket\n"
-        "directory, upload the batches, wait for the selection jobs and print a summary with the paths of\n"
-        "selection.json and report.html. It arrives with issue #4 (the pipeline); it is not built yet.",
-        file=sys.stderr,
-    )
-    return EXIT_USAGE
-
-
 # ------------------------------------------------------------------------------------------- ICE commands
 
 
@@ -209,6 +198,119 @@ def _add_ice_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     listing.set_defaults(func=_cmd_job_list)
 
 
+# ------------------------------------------------------------------------------------------- local stack
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from scene_select.local.demo import run_demo
+    from scene_select.models.selection import parse_extend_output
+    from scene_select.text_output import selection_lines
+
+    result = run_demo(Path(args.state_dir), progress=_say, timeout_seconds=args.timeout)
+    failed = 0
+    print(f"\nscene-select demo finished in {result.seconds:.0f} s\n")
+    for batch in result.batches:
+        record = batch.record
+        assert record is not None
+        print(f"{batch.label} — {record.state.value}, ICE job {record.job_id or '-'}")
+        if record.state.value == "failed":
+            failed += 1
+            print(f"  error: {record.error}")
+            continue
+        raw = (batch.results_dir / "raw.json").read_text(encoding="utf-8")
+        print("\n".join("  " + line for line in selection_lines(parse_extend_output(record.job_type, raw))))
+        print(f"  selection.json  {batch.results_dir / 'selection.json'}")
+        print(f"  report.html     {batch.results_dir / 'report.html'}\n")
+    print(f"Everything the demo wrote is under {result.bucket_dir}; nothing is left running.")
+    return EXIT_ERROR if failed else EXIT_OK
+
+
+def _cmd_local_up(args: argparse.Namespace) -> int:
+    from scene_select.local.stack import LocalStack, StackOptions
+
+    options = StackOptions(state_dir=Path(args.state_dir), ice_port=args.port)
+    with LocalStack(options) as stack:
+        assert stack.emulator is not None
+        _say(f"ICE emulator   {stack.emulator.endpoint}")
+        _say(f"callback       {stack.callback_url}")
+        _say(f"bucket dir     {stack.bucket_dir}  (drop files under inbox/smart-mix/<batch>/ or inbox/highlights/)")
+        _say(f"stack.json     {stack.state_dir / 'stack.json'}  (credentials, auth key, endpoints)")
+        _say("running; press Ctrl-C to stop")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            _say("stopping…")
+    return EXIT_OK
+
+
+def _cmd_invoke(args: argparse.Namespace) -> int:
+    from scene_select.fc.shim import invoke
+    from scene_select.local.stack import find_functions_dir
+
+    function_dir = find_functions_dir() / args.function
+    if not (function_dir / "index.py").is_file():
+        raise ConfigError(f"no function {args.function!r}: choose submit, callback or reconcile")
+    if args.event == "-":
+        event = sys.stdin.buffer.read()
+    else:
+        try:
+            event = Path(args.event).read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"cannot read the event file {args.event}: {exc.strerror}") from None
+    environ = dict(os.environ)
+    if args.stack:
+        environ.update(_stack_environment(Path(args.stack)))
+    result = invoke(function_dir, event, environ=environ)
+    _print_json(result)
+    return EXIT_OK
+
+
+def _stack_environment(state_dir: Path) -> dict[str, str]:
+    """The environment a running `scene-select local up` gives its handlers, from its stack.json."""
+    from scene_select import config
+
+    try:
+        stack = json.loads((state_dir / "stack.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"no running local stack in {state_dir} (start one with: scene-select local up)") from exc
+    return {
+        config.ENV_FC_REGION: stack["region"],
+        config.ENV_BUCKET: stack["bucket"],
+        config.ENV_ICE_ENDPOINT: stack["iceEndpoint"],
+        config.ENV_LOCAL_BUCKET_DIR: stack["bucketDir"],
+        config.ENV_CALLBACK_URL: stack["callbackUrl"],
+        config.ENV_CALLBACK_AUTH_KEY: stack["authKey"],
+        config.ENV_ACCESS_KEY_ID: stack["accessKeyId"],
+        config.ENV_ACCESS_KEY_SECRET: stack["accessKeySecret"],
+    }
+
+
+def _add_local_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    demo = sub.add_parser("demo", help="run the whole chain offline on generated sample media")
+    demo.add_argument("--state-dir", default=".state/demo", help="where the demo keeps its bucket and state")
+    demo.add_argument("--timeout", type=float, default=900.0, metavar="S", help="give up after S seconds")
+    demo.set_defaults(func=_cmd_demo)
+
+    local = sub.add_parser("local", help="the embedded local stack")
+    local_sub = local.add_subparsers(dest="local_command", metavar="LOCAL_COMMAND")
+    local_sub.required = True
+    up = local_sub.add_parser("up", help="run the ICE emulator, bucket watcher and FC shim until Ctrl-C")
+    up.add_argument("--state-dir", default=".state/local", help="bucket, jobs and stack.json live here")
+    up.add_argument("--port", type=int, default=0, help="ICE emulator port on 127.0.0.1 (default: any free port)")
+    up.set_defaults(func=_cmd_local_up)
+
+    run = sub.add_parser("invoke", help="run functions/FUNCTION/index.py through the FC shim, like `s local invoke`")
+    run.add_argument("function", metavar="FUNCTION", help="submit, callback or reconcile")
+    run.add_argument("--event", required=True, metavar="FILE|-", help="event JSON file (or - for stdin)")
+    run.add_argument("--stack", metavar="STATE_DIR", help="use the environment of a running `local up` stack")
+    run.set_defaults(func=_cmd_invoke)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser; every subcommand sets ``func`` to its handler."""
     parser = argparse.ArgumentParser(
@@ -218,9 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    demo = sub.add_parser("demo", help="run the whole chain offline on generated sample media")
-    demo.add_argument("--state-dir", default=".state/demo", help="where the demo keeps its bucket and state")
-    demo.set_defaults(func=_cmd_demo)
+    _add_local_commands(sub)
     _add_ice_commands(sub)
     return parser
 

@@ -48,6 +48,7 @@ class FunctionRuntime:
         self._ice: IceClient | None = None
         self._thumbnail: ThumbnailLookup | None = None
         self._credentials: CredentialsProvider | None = None
+        self._fingerprint: tuple[tuple[str, str], ...] = ()
 
     # ------------------------------------------------------------------------------------ wiring
 
@@ -62,8 +63,13 @@ class FunctionRuntime:
     def _prepare(self, context: Any) -> tuple[Settings, ObjectStore, IceClient]:
         environ = self._env()
         self._credentials = credentials_from_context(context, environ)
-        if self._settings is None:
+        fingerprint = _settings_fingerprint(environ)
+        if self._settings is None or fingerprint != self._fingerprint:
+            # In FC the environment never changes under an instance; the local shim may run several
+            # stacks in one process, so a changed environment means new settings and new adapters.
             self._settings = Settings.from_env(environ)
+            self._fingerprint = fingerprint
+            self._store = self._ice = self._thumbnail = None
         settings = self._settings
         if self._store is None:
             self._store, self._thumbnail = _build_store(settings, environ, self._current_credentials)
@@ -126,6 +132,10 @@ class FunctionRuntime:
             log.error("reconcile pass failed: %s", exc)
             return {"ok": False, "error": str(exc)}
         return {"ok": not report.errors, "summary": report.summary(), "errors": report.errors}
+
+
+def _settings_fingerprint(environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, v) for k, v in environ.items() if k.startswith(("SCENE_SELECT_", "FC_REGION"))))
 
 
 def _layout(settings: Settings) -> BucketLayout:

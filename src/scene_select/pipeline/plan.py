@@ -268,7 +268,8 @@ def _finish_plan(
     sources: list[ObjectInfo],
     warnings: list[str],
 ) -> PlannedRun:
-    default_url = settings.output_media_url or store.url_for(layout.results_dir(batch) + "output_{index}.mp4")
+    # url_for percent-encodes the key, so the {index} placeholder is appended after it, literally.
+    default_url = settings.output_media_url or store.url_for(layout.results_dir(batch) + "output") + "_{index}.mp4"
     output_config = _merged({"MediaURL": default_url, "Count": 1}, settings.default_output_config, output)
     editing_config = _merged(settings.default_editing_config, editing) or None
     unsigned = SelectionJobRequest.from_wire(batch.job_type.value, input_config, output_config, editing_config)
