@@ -1,0 +1,7 @@
+"""The running local stack, for pipeline tests."""
+
+from __future__ import annotations
+
+from support.stack import stack
+
+__all__ = ["stack"]
