@@ -168,6 +168,15 @@ def _analyse_all(
             done += weight
             continue
         done += weight
+        if analysis.info.duration < probe.info.duration - 1.0:
+            errors.append(
+                _error(
+                    probe.source.entry,
+                    "TruncatedMaterial",
+                    f"only {analysis.info.duration:.1f} s of the {probe.info.duration:.1f} s the file declares could be "
+                    "decoded (truncated or damaged); clips come from the decodable part only",
+                )
+            )
         ranges = allowed_ranges(analysis.info.duration, _ranges_for(request, probe.source.entry))
         if not analysis.info.is_image and not ranges:
             errors.append(
