@@ -173,8 +173,8 @@ def _analyse_all(
                 _error(
                     probe.source.entry,
                     "TruncatedMaterial",
-                    f"only {analysis.info.duration:.1f} s of the {probe.info.duration:.1f} s the file declares could be "
-                    "decoded (truncated or damaged); clips come from the decodable part only",
+                    f"only {analysis.info.duration:.1f} s of the {probe.info.duration:.1f} s the file declares "
+                    "could be decoded (truncated or damaged); clips come from the decodable part only",
                 )
             )
         ranges = allowed_ranges(analysis.info.duration, _ranges_for(request, probe.source.entry))

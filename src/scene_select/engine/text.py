@@ -188,9 +188,11 @@ def split_sentences(script: str) -> list[str]:
 
 def stem(word: str) -> str:
     """Light English suffix stripping: enough to match "jumps/jumped/jumping" without a dictionary."""
-    for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+    if word.endswith(("ches", "shes", "sses", "xes", "zes")) and len(word) >= 5:
+        return word[:-2]
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            if suffix == "s" and word.endswith("ss"):
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
                 return word
             return word[: len(word) - len(suffix)] + keep
     return word
