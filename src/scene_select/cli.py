@@ -8,14 +8,30 @@ into readable output and an exit code. ``--json`` output is for programs; everyt
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
+import os
 import sys
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
-from scene_select.errors import SceneSelectError
+from scene_select.config import ENV_FC_REGION, ENV_ICE_ENDPOINT, ENV_REGION, resolve_region
+from scene_select.errors import ConfigError, SceneSelectError
+from scene_select.ice.client import IceClient
+from scene_select.ice.credentials import env_credentials
+from scene_select.models.ice_api import BatchJob
+from scene_select.models.job_config import JobType, SelectionJobRequest
+from scene_select.text_output import job_lines, jobs_table_lines
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+EXIT_JOB_FAILED = 3
+EXIT_WAIT_TIMEOUT = 4
+
+JOB_STATUSES = ("Init", "Processing", "Finished", "Failed")
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -31,6 +47,168 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_USAGE
 
 
+# ------------------------------------------------------------------------------------------- ICE commands
+
+
+def _read_json_argument(option: str, value: str | None) -> str | None:
+    """A JSON argument as given, or the contents of the file after ``@`` (``@-`` reads stdin)."""
+    if value is None or not value.startswith("@"):
+        return value
+    source = value[1:]
+    if source == "-":
+        return sys.stdin.read()
+    try:
+        return Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(f"{option} {value}: cannot read {source!r} ({reason}); pass JSON or @FILE") from None
+
+
+def _ice_client(args: argparse.Namespace, environ: Mapping[str, str]) -> IceClient:
+    """An IceClient from flags and environment; credentials are checked now so nothing half-starts."""
+    credentials = env_credentials(environ)
+    credentials()
+    endpoint = args.endpoint or environ.get(ENV_ICE_ENDPOINT) or None
+    if endpoint is None:
+        region: str | None = resolve_region(args.region, environ)
+    else:
+        region = args.region or environ.get(ENV_FC_REGION) or environ.get(ENV_REGION) or None
+    return IceClient(region=region, endpoint=endpoint, credentials=credentials)
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _job_json(job: BatchJob) -> dict[str, Any]:
+    """ICE's EditingBatchJob (Extend decoded) plus the decoded selection result under ``Selection``."""
+    data = job.model_dump(by_alias=True, exclude_none=True, mode="json")
+    selection = job.selection()
+    if selection is not None:
+        data["Selection"] = selection.raw
+    return data
+
+
+def _cmd_submit(args: argparse.Namespace) -> int:
+    request = SelectionJobRequest.from_wire(
+        args.job_type,
+        _read_json_argument("--input-config", args.input_config) or "",
+        _read_json_argument("--output-config", args.output_config) or "",
+        _read_json_argument("--editing-config", args.editing_config),
+        _read_json_argument("--user-data", args.user_data),
+    )
+    with _ice_client(args, os.environ) as client:
+        result = client.submit_scene_media_selection_job(request)
+    if args.json:
+        _print_json({"JobId": result.job_id, "RequestId": result.request_id})
+    else:
+        print(f"Submitted {request.job_type.value} job {result.job_id} (RequestId {result.request_id or '-'})")
+        print(f"Follow it with: scene-select job get {result.job_id} --wait")
+    return EXIT_OK
+
+
+def _wait_for(client: IceClient, job_id: str, *, interval: float, timeout: float) -> BatchJob:
+    """Poll until the job is Finished or Failed; a progress line on a terminal, silence otherwise."""
+    started = time.monotonic()
+    show = sys.stderr.isatty()
+    job = client.get_batch_media_producing_job(job_id)
+    while not job.is_terminal:
+        elapsed = time.monotonic() - started
+        if elapsed >= timeout:
+            break
+        if show:
+            print(f"\rjob {job_id}: {job.status or 'unknown'}, {elapsed:.0f} s", end="", file=sys.stderr, flush=True)
+        time.sleep(min(interval, max(0.0, timeout - elapsed)))
+        job = client.get_batch_media_producing_job(job_id)
+    if show:
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
+    return job
+
+
+def _cmd_job_get(args: argparse.Namespace) -> int:
+    if args.interval <= 0 or args.timeout <= 0:
+        raise ConfigError("--interval and --timeout must be positive numbers of seconds")
+    with _ice_client(args, os.environ) as client:
+        if args.wait:
+            job = _wait_for(client, args.job_id, interval=args.interval, timeout=args.timeout)
+        else:
+            job = client.get_batch_media_producing_job(args.job_id)
+    if args.json:
+        _print_json(_job_json(job))
+    else:
+        print("\n".join(job_lines(job)))
+    if args.wait and not job.is_terminal:
+        print(
+            f"scene-select: job {job.job_id} is still {job.status} after {args.timeout:g} s; "
+            "run the same command again to keep waiting",
+            file=sys.stderr,
+        )
+        return EXIT_WAIT_TIMEOUT
+    return EXIT_JOB_FAILED if args.wait and job.status == "Failed" else EXIT_OK
+
+
+def _cmd_job_list(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise ConfigError("--limit must be at least 1")
+    with _ice_client(args, os.environ) as client:
+        listing = client.list_batch_media_producing_jobs(
+            status=args.status, job_type=args.job_type, page_size=min(args.limit, 100)
+        )
+        jobs = list(itertools.islice(listing, args.limit))
+    if args.json:
+        _print_json([_job_json(job) for job in jobs])
+    else:
+        print("\n".join(jobs_table_lines(jobs)))
+    return EXIT_OK
+
+
+def _add_ice_target_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--region", help=f"ICE region, e.g. cn-shanghai (default: ${ENV_FC_REGION}, ${ENV_REGION})")
+    parser.add_argument(
+        "--endpoint", help=f"ICE endpoint URL (default: ${ENV_ICE_ENDPOINT}, else https://ice.<region>.aliyuncs.com)"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON for programs instead of text")
+
+
+def _add_ice_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    json_or_file = "JSON|@FILE"
+    submit = sub.add_parser(
+        "submit",
+        help="submit a SubmitSceneMediaSelectionJob (configs are validated before anything is sent)",
+        description="Credentials come from ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET (/ _SECURITY_TOKEN).",
+    )
+    submit.add_argument("--job-type", required=True, help=" or ".join(t.value for t in JobType))
+    submit.add_argument("--input-config", required=True, metavar=json_or_file)
+    submit.add_argument("--output-config", required=True, metavar=json_or_file)
+    submit.add_argument("--editing-config", metavar=json_or_file)
+    submit.add_argument("--user-data", metavar=json_or_file)
+    _add_ice_target_options(submit)
+    submit.set_defaults(func=_cmd_submit)
+
+    job = sub.add_parser("job", help="look at ICE jobs (GetBatchMediaProducingJob, ListBatchMediaProducingJobs)")
+    job_sub = job.add_subparsers(dest="job_command", metavar="JOB_COMMAND")
+    job_sub.required = True
+    get = job_sub.add_parser(
+        "get",
+        help="one job, with its selection once finished",
+        description=f"With --wait the exit status is {EXIT_OK} when the job finished, {EXIT_JOB_FAILED} when it "
+        f"failed and {EXIT_WAIT_TIMEOUT} when --timeout passed first.",
+    )
+    get.add_argument("job_id", metavar="JOB_ID")
+    get.add_argument("--wait", action="store_true", help="poll until the job is Finished or Failed")
+    get.add_argument("--interval", type=float, default=5.0, metavar="S", help="seconds between polls (default 5)")
+    get.add_argument("--timeout", type=float, default=1800.0, metavar="S", help="give up waiting after S seconds")
+    _add_ice_target_options(get)
+    get.set_defaults(func=_cmd_job_get)
+
+    listing = job_sub.add_parser("list", help="recent jobs, newest first")
+    listing.add_argument("--status", choices=JOB_STATUSES)
+    listing.add_argument("--job-type", help="e.g. Smart_Mix_Media_Select")
+    listing.add_argument("--limit", type=int, default=20, metavar="N", help="at most N jobs (default 20)")
+    _add_ice_target_options(listing)
+    listing.set_defaults(func=_cmd_job_list)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser; every subcommand sets ``func`` to its handler."""
     parser = argparse.ArgumentParser(
@@ -43,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the whole chain offline on generated sample media")
     demo.add_argument("--state-dir", default=".state/demo", help="where the demo keeps its bucket and state")
     demo.set_defaults(func=_cmd_demo)
+    _add_ice_commands(sub)
     return parser
 
 

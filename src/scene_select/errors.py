@@ -12,6 +12,7 @@ the class (``retryable``) and never guessed from a message::
     │   ├── EventError                    a trigger event (OSS or HTTP) is malformed
     │   ├── BatchError                    an upload batch cannot become a job (non-media, over limit, bad manifest)
     │   ├── CallbackRejectedError         a callback failed verification (signature, timestamp, body)
+    │   ├── SignatureCheckError           an incoming OpenAPI request failed ACS3 signature checks (server side)
     │   ├── MediaError                    the local engine cannot read or use a media file
     │   ├── ObjectNotFoundError           the object store has no such key
     │   └── IceClientError (+IceError)    ICE answered 4xx (not throttling): the request itself is wrong
@@ -49,6 +50,7 @@ __all__ = [
     "PermanentError",
     "RetryableError",
     "SceneSelectError",
+    "SignatureCheckError",
     "StorageError",
     "SubmitOutcomeUnknownError",
 ]
@@ -98,6 +100,16 @@ class CallbackRejectedError(PermanentError):
     def __init__(self, message: str, *, status: int = 401) -> None:
         super().__init__(message)
         self.status = status
+
+
+class SignatureCheckError(PermanentError):
+    """A request failed ACS3-HMAC-SHA256 verification; ``code`` and ``http_status`` are what the gateway answers."""
+
+    def __init__(self, code: str, message: str, http_status: int = 400) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.check_message = message
+        self.http_status = http_status
 
 
 class MediaError(PermanentError):

@@ -1,0 +1,60 @@
+"""Fixtures for the ICE tests: a running fake ICE and clients pointed at it that record their sleeps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fake_ice import FakeIce
+
+from scene_select.ice.client import IceClient
+from scene_select.ice.credentials import Credentials, static_credentials
+
+SMART_MIX_INPUT = {
+    "MediaArray": ["https://bucket-a.oss-cn-shanghai.aliyuncs.com/inbox/a.mp4"],
+    "SpeechTextArray": ["第一句 脚本 🎬", "second script + more"],
+}
+OUTPUT = {"MediaURL": "https://bucket-a.oss-cn-shanghai.aliyuncs.com/out/{index}.mp4", "Count": 1}
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeIce]:
+    with FakeIce() as server:
+        yield server
+
+
+class Sleeps(list[float]):
+    """A sleep function that records instead of waiting, so retry tests take no wall time."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+def make_client(sleeps: Sleeps) -> Iterator[Callable[..., IceClient]]:
+    made: list[IceClient] = []
+
+    def make(endpoint: str, **overrides: Any) -> IceClient:
+        options: dict[str, Any] = {
+            "region": "cn-shanghai",
+            "endpoint": endpoint,
+            "credentials": static_credentials(Credentials("ak-test", "sk-test")),
+            "sleep": sleeps,
+            "jitter": lambda: 0.5,
+            "timeout": httpx.Timeout(2.0),
+        }
+        options.update(overrides)
+        client = IceClient(**options)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()
