@@ -268,9 +268,13 @@ class Bm25Index:
             gain = self.idf.get(token, 0.0) * tf * (self.k1 + 1) / (tf + norm) * query_weight
             total += gain
             if not token.startswith("t:"):
-                terms.append((gain, readable(token)))
+                terms.append((gain, token))
         terms.sort(key=lambda item: (-item[0], item[1]))
-        return Match(total, tuple(term for _, term in terms[:8]))
+        words = [readable(token) for _, token in terms if not token.startswith("b:")]
+        bigrams = [readable(token) for _, token in terms if token.startswith("b:")]
+        # Whole words explain a match best; bigrams only when no word matched (e.g. OCR split a word).
+        shown = words or bigrams
+        return Match(total, tuple(dict.fromkeys(shown))[:8])
 
     def max_score(self, query: Tokens) -> float:
         """The score a document made of exactly the query would get (used to normalise to 0..1)."""
