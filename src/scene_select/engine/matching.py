@@ -38,6 +38,7 @@ IMAGE_TEXT_WEIGHT = 0.5
 BLACK_PENALTY = 0.3
 REUSE_PENALTY = 0.35
 SHORT_PENALTY = 0.1
+MIN_PIECE = 0.5  # seconds: the shortest filler clip
 CONTINUE_LIMIT = 1.5  # seconds of shortfall covered by simply running on past the window's end
 
 #: Words that hint at what a picture looks like → the window signal that should be high (or low).
@@ -304,11 +305,11 @@ class _OutputBuilder:
         ordered = score[:, self.order] if temporal else score
         local = assign_primaries(ordered, temporal=temporal)
         self.primaries = [self.order[p] if (temporal and p is not None) else p for p in local]
-        self.reserved = {j for j in self.primaries if j is not None}
+        # Primaries of sentences not processed yet: nobody else may take footage from them. Once a
+        # sentence's clip is cut, the rest of its window becomes free footage for later sentences.
+        self.pending = {j for j in self.primaries if j is not None}
         self.occupancy = Occupancy()
-        for j in sorted(self.reserved):
-            if not self.windows[j].flexible:
-                self.occupancy.take(self.windows[j].media.index, self.windows[j].start, self.windows[j].end)
+        self.used_stills: set[int] = set()  # images already shown in this output
 
     def build(self) -> list[SentencePlan]:
         plans = [SentencePlan(sentence) for sentence in self.model.sentences]
@@ -316,13 +317,16 @@ class _OutputBuilder:
             plan = plans[i]
             remaining = plan.sentence.duration
             if j is not None:
+                self.pending.discard(j)
                 remaining = self._cut_primary(i, j, plan, remaining)
             if remaining > 0.05:
                 remaining = self._continue_last(plan, remaining)
             if remaining > 0.05:
                 self._add_fillers(i, plan, remaining)
             for clip in plan.clips:
-                if not clip.window.flexible:
+                if clip.window.flexible:
+                    self.used_stills.add(clip.window.media.index)
+                else:
                     self.occupancy.take(clip.window.media.index, clip.start, clip.end)
         return plans
 
@@ -364,10 +368,18 @@ class _OutputBuilder:
             if range_start <= last.end < range_end:
                 limit = min(limit, range_end)
         extra = min(remaining, limit - last.end, max(0.0, self.cap - last.duration))
-        if extra <= 0.05 or not self.occupancy.is_free(media.index, last.end, last.end + extra):
+        if extra <= 0.05 or not self._is_free(media.index, last.end, last.end + extra):
             return remaining
         last.end = round(last.end + extra, 3)
         return remaining - extra
+
+    def _is_free(self, media_index: int, start: float, end: float) -> bool:
+        """Unused in this output and not inside the window of a sentence still waiting for its clip."""
+        for j in self.pending:
+            window = self.windows[j]
+            if window.media.index == media_index and not window.flexible and window.start < end and window.end > start:
+                return False
+        return self.occupancy.is_free(media_index, start, end)
 
     def _add_fillers(self, i: int, plan: SentencePlan, remaining: float) -> float:
         """Add the most relevant free footage until the sentence is covered (within story bounds if asked)."""
@@ -383,12 +395,15 @@ class _OutputBuilder:
                 break
             j, span_start, span_end = best
             window = self.windows[j]
-            length = min(remaining, span_end - span_start, self.cap)
+            # A sliver of a clip is worse than slightly more footage than the voiceover needs.
+            length = min(max(remaining, MIN_PIECE), span_end - span_start, self.cap)
             start = 0.0 if window.flexible else span_start
             clip = ClipChoice(window, round(start, 3), round(start + length, 3), "filler", self.model.evidence[i][j])
             plan.clips.append(clip)
             used_in_plan.add(id(window))
-            if not window.flexible:
+            if window.flexible:
+                self.used_stills.add(window.media.index)
+            else:
                 self.occupancy.take(window.media.index, clip.start, clip.end)
             remaining -= length
             last = clip
@@ -400,7 +415,9 @@ class _OutputBuilder:
         best: tuple[float, int, float, float] | None = None
         for j in candidates:
             window = self.windows[j]
-            if j in self.reserved or id(window) in used_in_plan:
+            if j in self.pending or id(window) in used_in_plan:
+                continue
+            if window.flexible and window.media.index in self.used_stills:
                 continue
             if window.flexible:
                 spans = [(0.0, math.inf)]
