@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -92,3 +93,33 @@ def test_engine_import_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_scarce_material_still_covers_every_sentence_without_reuse() -> None:
+    from scene_select.engine.matching import RelevanceModel, Sentence, plan_outputs
+
+    clips = []
+    for index, length in enumerate((3.0, 3.0)):
+        item = fake_item(length)
+        item.index = index
+        clips.append(item)
+    still_info = MediaInfo("image", 0.0, 320, 180, 0.0, False, "png", "png_pipe")
+    still = MediaItem(2, MediaSource("s.png", Path("s.png")), MediaAnalysis(info=still_info), [(0.0, 0.0)])
+    windows = [Window(item, 0.0, 3.0) for item in clips] + [Window(still, 0.0, 0.0, flexible=True)]
+    for window in windows:
+        window.signals = {"brightness": 0.5}
+    sentences = [Sentence(f"句子{k}。", str(k), 1.5, "rate-model") for k in range(5)]
+    (plans,) = plan_outputs(RelevanceModel(sentences, windows), 1, temporal=False, single_shot=None)
+    used: dict[int, list[tuple[float, float]]] = {}
+    stills = 0
+    for plan in plans:
+        assert sum(c.duration for c in plan.clips) >= plan.sentence.duration - 1e-6
+        for clip in plan.clips:
+            if clip.window.flexible:
+                stills += 1
+            else:
+                used.setdefault(clip.window.media.index, []).append((clip.start, clip.end))
+    assert stills == 1
+    for spans in used.values():
+        spans.sort()
+        assert all(b[0] >= a[1] - 1e-6 for a, b in itertools.pairwise(spans))
