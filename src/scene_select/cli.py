@@ -89,14 +89,19 @@ def _job_json(job: BatchJob) -> dict[str, Any]:
     return data
 
 
-def _cmd_submit(args: argparse.Namespace) -> int:
-    request = SelectionJobRequest.from_wire(
+def _request_from_args(args: argparse.Namespace, *, default_output: str = "") -> SelectionJobRequest:
+    """The job request named by --job-type and the --*-config options (JSON or @FILE each)."""
+    return SelectionJobRequest.from_wire(
         args.job_type,
         _read_json_argument("--input-config", args.input_config) or "",
-        _read_json_argument("--output-config", args.output_config) or "",
+        _read_json_argument("--output-config", args.output_config) or default_output,
         _read_json_argument("--editing-config", args.editing_config),
-        _read_json_argument("--user-data", args.user_data),
+        _read_json_argument("--user-data", getattr(args, "user_data", None)),
     )
+
+
+def _cmd_submit(args: argparse.Namespace) -> int:
+    request = _request_from_args(args)
     with _ice_client(args, os.environ) as client:
         result = client.submit_scene_media_selection_job(request)
     if args.json:
@@ -226,12 +231,7 @@ def _cmd_select(args: argparse.Namespace) -> int:
     from scene_select.engine import MediaResolver, run_selection
     from scene_select.engine.summary import summary_lines, terminal_progress
 
-    request = SelectionJobRequest.from_wire(
-        args.job_type,
-        _read_json_argument("--input-config", args.input_config) or "",
-        _read_json_argument("--output-config", args.output_config) or "{}",
-        _read_json_argument("--editing-config", args.editing_config),
-    )
+    request = _request_from_args(args, default_output="{}")
     resolver = MediaResolver(bucket_dirs=_bucket_dirs(args.bucket_dir or []), base_dir=Path.cwd())
     scorer = None
     if args.clip_image_model or args.clip_text_model or args.clip_vocab:
