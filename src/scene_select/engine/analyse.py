@@ -97,7 +97,7 @@ def analyse_media(
     analysis.faces = [sink.face_counts.get(i, -1.0) for i in range(len(analysis.motion))]
     if info.has_audio:
         sink.audio.finish(analysis)
-    analysis.ocr = sink.ocr.lines
+    analysis.ocr = sorted(sink.ocr.lines, key=lambda line: line.t)  # windows binary-search by time
     if scorer is not None:
         analysis.embeddings[scorer.scorer_id] = sink.embeddings
     analysis.decode_seconds = round(report.seconds, 3)

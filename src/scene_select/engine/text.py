@@ -253,12 +253,14 @@ class Bm25Index:
                 frequency[token] += 1
         count = len(self.documents)
         self.idf = {token: math.log(1.0 + (count - df + 0.5) / (df + 0.5)) for token, df in frequency.items()}
+        average = max(self.average_length, 1e-9)
+        self.norms = [self.k1 * (1 - self.b + self.b * length / average) for length in self.lengths]
 
     def score(self, query: Tokens, index: int) -> Match:
         document = self.documents[index]
         if not document:
             return Match(0.0, ())
-        norm = self.k1 * (1 - self.b + self.b * self.lengths[index] / max(self.average_length, 1e-9))
+        norm = self.norms[index]
         total = 0.0
         terms: list[tuple[float, str]] = []
         for token, query_weight in query.items():
