@@ -6,7 +6,8 @@ Generates a 720p and a 1080p H.264/AAC montage (captioned segments with hard cut
 audio, one loud noise burst) with the ffmpeg binary of imageio-ffmpeg, then, on the same file in the same run:
 
 * decode floor: ``ffmpeg -i FILE -f null -`` (full decode, all threads);
-* ours: ``analyse_media`` with a cold cache (cuts, motion, colour, faces, OCR, loudness, speech);
+* ours: ``analyse_media`` with a cold cache (cuts, motion, colour, faces, OCR, loudness, speech), and once
+  more without OCR to show what reading on-screen text costs;
 * PySceneDetect ``detect(FILE, ContentDetector())`` with its default OpenCV backend (installed with
   ``pip install --no-deps scenedetect`` by this script if missing — its declared dependency is the GUI
   opencv-python, which would replace the headless build).
@@ -83,11 +84,12 @@ def decode_floor(path: Path) -> Row:
     return Row("ffmpeg -f null (decode floor)", time.perf_counter() - started, [])
 
 
-def ours(path: Path) -> Row:
+def ours(path: Path, *, read_text: bool = True) -> Row:
     info = probe_media(path)
     started = time.perf_counter()
-    analysis = analyse_media(path, info)
-    return Row("scene-select analysis (all signals + OCR)", time.perf_counter() - started, analysis.cuts)
+    analysis = analyse_media(path, info, read_text=read_text)
+    name = "scene-select analysis (all signals + OCR)" if read_text else "scene-select analysis without OCR"
+    return Row(name, time.perf_counter() - started, analysis.cuts)
 
 
 def ensure_scenedetect() -> None:
@@ -167,7 +169,7 @@ def run(seconds: float, keep: Path | None) -> str:
             truth = montage(path, seconds, width, height, kbps)
             duration = probe_media(path).duration
             floor = decode_floor(path)
-            rows = [floor, ours(path), pyscenedetect(path)]
+            rows = [floor, ours(path), pyscenedetect(path), ours(path, read_text=False)]
             for row in rows:
                 hits, misses, false = accuracy(row.cuts, truth, 2 / 30 + 1e-6)
                 score = "—" if row is floor else f"{hits} / {misses} / {false}"
