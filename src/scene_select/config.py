@@ -20,6 +20,7 @@ from scene_select.errors import ConfigError
 __all__ = [
     "ENV_ACCESS_KEY_ID",
     "ENV_ACCESS_KEY_SECRET",
+    "ENV_LOCAL_BUCKET_DIR",
     "ENV_SECURITY_TOKEN",
     "Settings",
     "default_ice_endpoint",
@@ -48,6 +49,8 @@ ENV_DEFAULT_OUTPUT_CONFIG = "SCENE_SELECT_DEFAULT_OUTPUT_CONFIG"
 ENV_CLAIM_TTL = "SCENE_SELECT_CLAIM_TTL_SECONDS"
 ENV_RECONCILE_MAX_JOBS = "SCENE_SELECT_RECONCILE_MAX_JOBS"
 ENV_MAX_MANIFEST_BYTES = "SCENE_SELECT_MAX_MANIFEST_BYTES"
+ENV_LOCAL_BUCKET_DIR = "SCENE_SELECT_LOCAL_BUCKET_DIR"
+"""Set only by the embedded local stack: the bucket is this directory instead of OSS."""
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z0-9]+){1,3}$")
 _ENV_BY_FIELD = {

@@ -15,6 +15,7 @@ the class (``retryable``) and never guessed from a message::
     │   ├── SignatureCheckError           an incoming OpenAPI request failed ACS3 signature checks (server side)
     │   ├── MediaError                    the local engine cannot read or use a media file
     │   ├── ObjectNotFoundError           the object store has no such key
+    │   ├── ObjectKeyError                an object key is unusable (`..`, absolute, control chars, too long)
     │   └── IceClientError (+IceError)    ICE answered 4xx (not throttling): the request itself is wrong
     ├── RetryableError                    transient: raise so FC (or the client's backoff) tries again
     │   ├── StorageError                  the object store failed transiently
@@ -46,6 +47,7 @@ __all__ = [
     "IceThrottledError",
     "JobConfigError",
     "MediaError",
+    "ObjectKeyError",
     "ObjectNotFoundError",
     "PermanentError",
     "RetryableError",
@@ -124,8 +126,32 @@ class ObjectNotFoundError(PermanentError):
         self.key = key
 
 
+class ObjectKeyError(PermanentError):
+    """An object key cannot be used safely (``..`` segment, absolute, control characters, too long).
+
+    Raised before any I/O by both object-store adapters, so a hostile or mistyped key never reaches a
+    filesystem path or an OSS request. ``key`` is the refused key.
+    """
+
+    def __init__(self, message: str, *, key: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
 class StorageError(RetryableError):
-    """The object store failed in a way that may pass (network, 5xx)."""
+    """The object store failed in a way that may pass (network, 5xx).
+
+    ``code``/``status``/``request_id`` carry the store's answer when there was one (an OSS error code
+    such as ``AccessDenied``, the HTTP status, the OSS request id) so logs can name it.
+    """
+
+    def __init__(
+        self, message: str, *, code: str | None = None, status: int | None = None, request_id: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+        self.request_id = request_id
 
 
 class ClaimHeldError(RetryableError):

@@ -1,0 +1,155 @@
+"""What every FC handler in functions/ shares: settings once per warm instance, adapters, outcome mapping.
+
+A handler module does no work at import (cold start is billed and a missing variable must not crash
+the import). The first invocation reads Settings; credentials are read on every invocation, because
+FC rotates the function role's STS token. The outcome mapping is the platform contract:
+
+* permanent problems (bad events, bad input) are logged and the handler returns — FC must not retry;
+* transient failures are raised — FC's async retries apply, then the configured failure destination.
+
+The store is OSS unless SCENE_SELECT_LOCAL_BUCKET_DIR names a directory (the embedded local stack),
+and that choice is logged loudly: the cloud never falls back to local storage.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from scene_select.config import ENV_LOCAL_BUCKET_DIR, Settings
+from scene_select.errors import EventError, PermanentError
+from scene_select.fc.context import credentials_from_context
+from scene_select.fc.http_trigger import http_response, parse_http_event
+from scene_select.ice.client import IceClient
+from scene_select.ice.credentials import Credentials, CredentialsProvider
+from scene_select.pipeline.callback import CallbackSettings, handle_callback
+from scene_select.pipeline.ingest import handle_upload_event
+from scene_select.pipeline.layout import BucketLayout
+from scene_select.pipeline.reconcile import reconcile_pending
+from scene_select.pipeline.report import ThumbnailLookup
+from scene_select.storage.base import ObjectStore
+
+__all__ = ["FunctionRuntime"]
+
+log = logging.getLogger("scene_select")
+
+
+class FunctionRuntime:
+    """One per handler module; holds what a warm instance may keep between invocations."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self._environ = environ
+        self._settings: Settings | None = None
+        self._store: ObjectStore | None = None
+        self._ice: IceClient | None = None
+        self._thumbnail: ThumbnailLookup | None = None
+        self._credentials: CredentialsProvider | None = None
+
+    # ------------------------------------------------------------------------------------ wiring
+
+    def _env(self) -> Mapping[str, str]:
+        return self._environ if self._environ is not None else os.environ
+
+    def _current_credentials(self) -> Credentials:
+        if self._credentials is None:
+            raise RuntimeError("credentials are read per invocation; none is running")
+        return self._credentials()
+
+    def _prepare(self, context: Any) -> tuple[Settings, ObjectStore, IceClient]:
+        environ = self._env()
+        self._credentials = credentials_from_context(context, environ)
+        if self._settings is None:
+            self._settings = Settings.from_env(environ)
+        settings = self._settings
+        if self._store is None:
+            self._store, self._thumbnail = _build_store(settings, environ, self._current_credentials)
+        if self._ice is None:
+            self._ice = IceClient(
+                region=settings.region, endpoint=settings.ice_endpoint, credentials=self._current_credentials
+            )
+        return settings, self._store, self._ice
+
+    # ------------------------------------------------------------------------------------ functions
+
+    def submit(self, event: bytes, context: Any) -> dict[str, Any]:
+        """OSS trigger → one job per complete batch (pipeline.ingest)."""
+        settings, store, ice = self._prepare(context)
+        try:
+            report = handle_upload_event(
+                event, store=store, ice=ice, settings=settings, clock=time.time, holder=_request_id(context)
+            )
+        except EventError as exc:
+            log.error("malformed OSS event, not retried: %s", exc)
+            return {"ok": False, "error": str(exc)}
+        return {"ok": True, "records": [o.__dict__ for o in report.outcomes]}
+
+    def callback(self, event: bytes, context: Any) -> dict[str, Any]:
+        """HTTP trigger → verified callback → results (pipeline.callback). Always an HTTP answer."""
+        try:
+            request = parse_http_event(event)
+        except EventError as exc:
+            return http_response(400, {"ok": False, "message": str(exc)})
+        settings, store, ice = self._prepare(context)
+        answer = handle_callback(
+            request,
+            settings=CallbackSettings(
+                settings.callback_url, settings.callback_auth_keys, settings.callback_window_seconds
+            ),
+            store=store,
+            ice=ice,
+            layout=_layout(settings),
+            clock=time.time,
+            thumbnail=self._thumbnail,
+        )
+        log.info("callback answered %d: %s", answer.status, answer.body.get("message"))
+        return http_response(answer.status, answer.body)
+
+    def reconcile(self, event: bytes, context: Any) -> dict[str, Any]:
+        """Timer → one bounded pass over the pending index (pipeline.reconcile)."""
+        settings, store, ice = self._prepare(context)
+        try:
+            report = reconcile_pending(
+                store=store,
+                ice=ice,
+                layout=_layout(settings),
+                clock=time.time,
+                claim_ttl_seconds=settings.claim_ttl_seconds,
+                max_runs=settings.reconcile_max_jobs,
+                holder=_request_id(context),
+                thumbnail=self._thumbnail,
+            )
+        except PermanentError as exc:
+            log.error("reconcile pass failed: %s", exc)
+            return {"ok": False, "error": str(exc)}
+        return {"ok": not report.errors, "summary": report.summary(), "errors": report.errors}
+
+
+def _layout(settings: Settings) -> BucketLayout:
+    return BucketLayout(inbox_prefix=settings.inbox_prefix, results_prefix=settings.results_prefix)
+
+
+def _request_id(context: Any) -> str:
+    return str(getattr(context, "request_id", "") or "unknown-request")
+
+
+def _build_store(
+    settings: Settings, environ: Mapping[str, str], credentials: CredentialsProvider
+) -> tuple[ObjectStore, ThumbnailLookup | None]:
+    local_dir = environ.get(ENV_LOCAL_BUCKET_DIR)
+    if local_dir:
+        from scene_select.local.thumbnails import LocalThumbnails
+        from scene_select.storage.local import LocalDirectoryStore
+
+        log.warning("LOCAL MODE: bucket %s is the directory %s, not OSS", settings.bucket, local_dir)
+        store = LocalDirectoryStore(Path(local_dir), bucket=settings.bucket, region=settings.region)
+        return store, LocalThumbnails(store, _layout(settings)).lookup
+    from scene_select.storage.oss import OssStore
+
+    oss_store = OssStore.from_credentials(
+        credentials, bucket_name=settings.bucket, endpoint=settings.oss_endpoint, region=settings.region
+    )
+    return oss_store, oss_store.snapshot_thumbnail

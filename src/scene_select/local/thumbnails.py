@@ -1,0 +1,97 @@
+"""Report thumbnails in the local stack: a frame of each clip, embedded in report.html as a data URI.
+
+In the cloud the report points at OSS video snapshots; locally there is no image service, so the
+callback handler extracts one small JPEG per clip with PyAV and embeds it, which keeps the report a
+single file that opens anywhere. The work is bounded by a time budget so the callback still answers
+well inside ICE's 3-second window; clips past the budget simply show "no preview".
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from scene_select.models.media import media_kind
+from scene_select.pipeline.layout import BucketLayout
+from scene_select.storage.local import LocalDirectoryStore
+
+__all__ = ["LocalThumbnails"]
+
+log = logging.getLogger(__name__)
+
+THUMB_WIDTH = 320
+DEFAULT_BUDGET_SECONDS = 1.2
+
+
+class LocalThumbnails:
+    """Thumbnail lookup over a LocalDirectoryStore; one instance per warm handler."""
+
+    def __init__(
+        self, store: LocalDirectoryStore, layout: BucketLayout, *, budget_seconds: float = DEFAULT_BUDGET_SECONDS
+    ) -> None:
+        self.store = store
+        self.layout = layout
+        self.budget_seconds = budget_seconds
+        self._cache: dict[tuple[str, int], str | None] = {}
+        self._window_start = 0.0
+        self._spent = 0.0
+
+    def lookup(self, clip: dict[str, Any]) -> str | None:
+        key = clip.get("mediaKey")
+        start, end = clip.get("in"), clip.get("out")
+        if not isinstance(key, str) or not isinstance(start, (int, float)):
+            return None
+        middle = (float(start) + float(end if isinstance(end, (int, float)) else start)) / 2
+        cache_key = (key, round(middle * 10))
+        if cache_key in self._cache:
+            return self._cache[cache_key]
+        now = time.monotonic()
+        if now - self._window_start > 10:  # a new report: a fresh budget
+            self._window_start, self._spent = now, 0.0
+        if self._spent >= self.budget_seconds:
+            return None
+        try:
+            uri = _data_uri(self.store.path_for(key), middle)
+        except Exception as exc:  # a preview is a nicety: never fail a callback for it
+            log.info("no thumbnail for %s at %.2fs: %s", key, middle, exc)
+            uri = None
+        self._spent += time.monotonic() - now
+        self._cache[cache_key] = uri
+        return uri
+
+
+def _data_uri(path: Path, seconds: float) -> str | None:
+    from PIL import Image
+
+    if media_kind(path.name) == "image":
+        with Image.open(path) as source:
+            image = source.convert("RGB")
+    else:
+        image = _video_frame(path, seconds)
+        if image is None:
+            return None
+    image.thumbnail((THUMB_WIDTH, THUMB_WIDTH))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=70)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _video_frame(path: Path, seconds: float) -> Any:
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        base = stream.time_base
+        target = int(seconds / base) if base else 0
+        container.seek(target, stream=stream, backward=True)
+        last = None
+        for frame in container.decode(stream):
+            last = frame
+            if frame.pts is not None and frame.pts >= target:
+                break
+        return last.to_image() if last is not None else None

@@ -1,0 +1,135 @@
+"""ICE's completion callback: trust nothing it says, verify it, then ask ICE itself.
+
+Order matters for safety and for ICE's 3-second window: cheap refusals first (method, size,
+signature, timestamp, replay), then the body, then one GetBatchMediaProducingJob, then the writes.
+The callback's own body is only a hint of *which* job: status and UserData come from ICE's answer,
+and the run must be one this bucket claimed. Answers: 200 for done (and for duplicates, without
+rewriting), 400 malformed body, 401 bad/stale/replayed signature, 404 a job that is not ours, 405
+wrong method, 413 oversized body, 503 when ICE or the job is not ready (ICE retries; reconcile is the
+backstop).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from scene_select.errors import (
+    CallbackRejectedError,
+    ConfigError,
+    IceClientError,
+    RetryableError,
+)
+from scene_select.fc.http_trigger import HttpTriggerRequest
+from scene_select.ice.callback_auth import verify_callback
+from scene_select.pipeline.complete import complete_run, load_run_index
+from scene_select.pipeline.layout import BucketLayout
+from scene_select.pipeline.plan import USER_DATA_KEY
+from scene_select.pipeline.ports import Clock, IceApi
+from scene_select.pipeline.report import ThumbnailLookup
+from scene_select.storage.base import ObjectStore
+
+__all__ = ["MAX_CALLBACK_BODY_BYTES", "CallbackAnswer", "CallbackSettings", "handle_callback"]
+
+log = logging.getLogger(__name__)
+
+MAX_CALLBACK_BODY_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class CallbackAnswer:
+    status: int
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CallbackSettings:
+    """What the callback needs from Settings: the URL ICE signs, the keys, the window."""
+
+    callback_url: str | None
+    auth_keys: tuple[str, ...]
+    window_seconds: int
+
+
+def _answer(status: int, message: str, **extra: Any) -> CallbackAnswer:
+    return CallbackAnswer(status, {"ok": 200 <= status < 300, "message": message, **extra})
+
+
+def _called_url(request: HttpTriggerRequest, configured: str | None) -> str:
+    """The URL ICE signed: the configured NotifyAddress, else the one this request reached."""
+    if configured:
+        return configured
+    return f"https://{request.domain_name}{request.path}" if request.domain_name else request.path
+
+
+def handle_callback(
+    request: HttpTriggerRequest,
+    *,
+    settings: CallbackSettings,
+    store: ObjectStore,
+    ice: IceApi,
+    layout: BucketLayout,
+    clock: Clock,
+    thumbnail: ThumbnailLookup | None = None,
+) -> CallbackAnswer:
+    """Verify and act on one HTTP callback; never raises for anything a caller can send."""
+    if request.method != "POST":
+        return _answer(405, "use POST")
+    if len(request.body) > MAX_CALLBACK_BODY_BYTES:
+        return _answer(413, f"body larger than {MAX_CALLBACK_BODY_BYTES} bytes")
+    try:
+        verify_callback(
+            _called_url(request, settings.callback_url),
+            request.headers,
+            settings.auth_keys,
+            now=clock(),
+            window_seconds=settings.window_seconds,
+        )
+    except CallbackRejectedError as exc:
+        return _answer(exc.status, str(exc))
+    except ConfigError as exc:
+        log.error("callback refused: %s", exc)
+        return _answer(401, "callback authentication is not configured on this deployment")
+    signature = request.headers.get("x-ice-signature", "")
+    seen_key = layout.callback_seen_key(signature)
+    if store.head(seen_key) is not None:
+        return _answer(401, "callback rejected: this signature was already used (replay)")
+    job_id = _job_id(request.body)
+    if job_id is None:
+        return _answer(400, "body is not an ICE event: expected JSON with MessageBody.JobId")
+    try:
+        job = ice.get_batch_media_producing_job(job_id)
+    except IceClientError as exc:
+        return _answer(404, f"ICE does not know job {job_id} for this account ({exc.code})")
+    except RetryableError as exc:
+        log.warning("callback for %s: ICE not reachable now: %s", job_id, exc)
+        return _answer(503, "ICE is not reachable right now; retry")
+    marker = job.user_data_dict().get(USER_DATA_KEY)
+    run_key = marker.get("run") if isinstance(marker, dict) and marker.get("bucket") == store.bucket else None
+    entry = load_run_index(store, layout, run_key) if isinstance(run_key, str) else None
+    if entry is None:
+        return _answer(404, f"job {job_id} was not submitted by this deployment")
+    outcome = complete_run(job, entry, store=store, layout=layout, clock=clock, thumbnail=thumbnail)
+    if outcome.kind == "not-terminal":
+        return _answer(503, f"job {job_id} is {outcome.state} at ICE; not complete yet")
+    store.put_if_absent(seen_key, json.dumps({"jobId": job_id}).encode("utf-8"), content_type="application/json")
+    return _answer(200, f"run {entry.run_key} {outcome.state}", jobId=job_id, outcome=outcome.kind)
+
+
+def _job_id(body: bytes) -> str | None:
+    try:
+        envelope = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    message = envelope.get("MessageBody") if isinstance(envelope, dict) else None
+    if isinstance(message, str):  # MNS delivers the body as a JSON string
+        try:
+            message = json.loads(message)
+        except ValueError:
+            return None
+    job_id = message.get("JobId") if isinstance(message, dict) else None
+    if isinstance(job_id, str) and 0 < len(job_id) <= 64 and job_id.isalnum():
+        return job_id
+    return None

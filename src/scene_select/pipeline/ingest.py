@@ -1,0 +1,161 @@
+"""The submit function's use case: every record of an OSS event, to at most one job per run.
+
+Each record is handled on its own and the outcome of each is reported. Permanent problems (a hostile
+key, a stray file, a malformed manifest, an over-limit batch, a config ICE would refuse) become an
+error record in results/ and are not retried. Transient failures are raised after every record had
+its turn, so FC retries the event; the records already done are idempotent on the retry.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+
+from scene_select.config import Settings
+from scene_select.errors import BatchError, ClaimHeldError, PermanentError, RetryableError, SubmitOutcomeUnknownError
+from scene_select.models.oss_event import OssEventRecord, parse_oss_event
+from scene_select.pipeline.layout import BucketLayout, InboxObject, Role
+from scene_select.pipeline.plan import NotReady, plan_upload
+from scene_select.pipeline.ports import Clock, IceApi
+from scene_select.pipeline.records import iso_time
+from scene_select.pipeline.submit import submit_run
+from scene_select.storage.base import ObjectStore
+
+__all__ = ["ACCEPTED_EVENTS", "IngestReport", "RecordOutcome", "handle_upload_event"]
+
+log = logging.getLogger(__name__)
+
+ACCEPTED_EVENTS = frozenset(
+    {
+        "ObjectCreated:PutObject",
+        "ObjectCreated:PostObject",
+        "ObjectCreated:CompleteMultipartUpload",
+        "ObjectCreated:CopyObject",
+    }
+)
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    key: str
+    outcome: (
+        str  # submitted | adopted | duplicate | in-progress | outcome-unknown | waiting | ignored | rejected | failed
+    )
+    detail: str = ""
+    job_id: str | None = None
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[RecordOutcome] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return "; ".join(f"{o.key}: {o.outcome}{' — ' + o.detail if o.detail else ''}" for o in self.outcomes)
+
+
+def handle_upload_event(
+    event: bytes | str,
+    *,
+    store: ObjectStore,
+    ice: IceApi,
+    settings: Settings,
+    clock: Clock,
+    holder: str,
+) -> IngestReport:
+    """Decode an OSS-trigger event and act on each record. EventError if the event itself is malformed."""
+    layout = BucketLayout(inbox_prefix=settings.inbox_prefix, results_prefix=settings.results_prefix)
+    report = IngestReport()
+    retry: RetryableError | None = None
+    for record in parse_oss_event(event):
+        try:
+            outcome = _handle_record(
+                record, store=store, ice=ice, settings=settings, layout=layout, clock=clock, holder=holder
+            )
+        except RetryableError as exc:
+            log.warning("%s: transient failure, FC will retry the event: %s", record.key, exc)
+            retry = retry or exc
+            outcome = RecordOutcome(record.key, "retry", str(exc))
+        report.outcomes.append(outcome)
+        log.info("%s: %s %s", outcome.key, outcome.outcome, outcome.detail)
+    if retry is not None:
+        raise retry
+    return report
+
+
+def _handle_record(
+    record: OssEventRecord,
+    *,
+    store: ObjectStore,
+    ice: IceApi,
+    settings: Settings,
+    layout: BucketLayout,
+    clock: Clock,
+    holder: str,
+) -> RecordOutcome:
+    key = record.key
+    if record.event_name not in ACCEPTED_EVENTS:
+        return RecordOutcome(key, "ignored", f"event {record.event_name} does not finish an upload")
+    if record.bucket != store.bucket:
+        return RecordOutcome(key, "ignored", f"bucket {record.bucket!r} is not the configured {store.bucket!r}")
+    if not layout.is_inbox_key(key):
+        return RecordOutcome(key, "ignored", f"outside {layout.inbox_prefix}: never a job (no loops)")
+    upload: InboxObject | None = None
+    try:
+        upload = layout.classify(key)
+        if upload is None:
+            return RecordOutcome(key, "ignored", "folder placeholder")
+        if upload.role is Role.UNSUPPORTED:
+            raise BatchError(upload.problem or f"{key!r} is not a supported file")
+        planned = plan_upload(upload, store, settings, layout)
+        if isinstance(planned, NotReady):
+            return RecordOutcome(key, "waiting", planned.reason)
+        outcomes = []
+        for plan in planned:
+            try:
+                result = submit_run(
+                    plan,
+                    store=store,
+                    ice=ice,
+                    layout=layout,
+                    clock=clock,
+                    claim_ttl_seconds=settings.claim_ttl_seconds,
+                    holder=holder,
+                )
+                outcomes.append(RecordOutcome(key, result.kind, f"{plan.batch.label} {result.detail}", result.job_id))
+            except ClaimHeldError as exc:
+                outcomes.append(RecordOutcome(key, "in-progress", str(exc)))
+            except SubmitOutcomeUnknownError as exc:
+                outcomes.append(RecordOutcome(key, "outcome-unknown", f"{exc}; the reconciler will finish it"))
+        return outcomes[0] if len(outcomes) == 1 else _combine(key, outcomes)
+    except PermanentError as exc:
+        _write_error_record(store, layout, upload=upload, key=key, exc=exc, clock=clock)
+        return RecordOutcome(key, "rejected", str(exc))
+
+
+def _combine(key: str, outcomes: list[RecordOutcome]) -> RecordOutcome:
+    return RecordOutcome(key, outcomes[0].outcome, " | ".join(o.detail for o in outcomes), outcomes[0].job_id)
+
+
+def _write_error_record(
+    store: ObjectStore,
+    layout: BucketLayout,
+    *,
+    upload: InboxObject | None,
+    key: str,
+    exc: PermanentError,
+    clock: Clock,
+) -> None:
+    """Say what was wrong next to the batch (or under _rejected/ when the key maps to no batch)."""
+    target = layout.error_key(upload.batch, key) if upload is not None else layout.rejected_key(key)
+    document = {
+        "key": key,
+        "error": type(exc).__name__,
+        "message": str(exc),
+        "at": iso_time(clock()),
+        "retried": False,
+        "whatToDo": "fix the file or the manifest and upload it again; nothing was submitted for it",
+    }
+    store.put(
+        target, json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8"), content_type="application/json"
+    )

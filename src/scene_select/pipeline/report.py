@@ -1,0 +1,104 @@
+"""``report.html``: what a person opens to see what was selected and why.
+
+One self-contained page (inline CSS, no scripts, no external assets but the thumbnails): the batch,
+each output, each sentence or highlight with its clips — thumbnail, file, in/out, duration, score and
+the reasons the engine gave. Every value that came from an upload or from ICE is HTML-escaped: file
+names and scripts are user input and a report must never become a way to run code in a browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+from typing import Any
+
+__all__ = ["ThumbnailLookup", "render_report"]
+
+ThumbnailLookup = Callable[[dict[str, Any]], "str | None"]
+"""Given a normalised clip, the URL (or relative path) of a thumbnail image, or None."""
+
+_CSS = """
+body{font:15px/1.5 system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",sans-serif;margin:2rem;
+color:#1d2330;background:#f6f7f9}
+h1{font-size:1.4rem;margin:0 0 .3rem}h2{font-size:1.15rem;margin:2rem 0 .6rem}
+.meta{color:#5b6473;font-size:.9rem}.card{background:#fff;border:1px solid #e1e4ea;border-radius:8px;
+padding:.8rem 1rem;margin:.6rem 0}.text{font-size:1.05rem;margin-bottom:.5rem}
+.clips{display:flex;flex-wrap:wrap;gap:.8rem}.clip{width:220px;font-size:.85rem;color:#3a4252}
+.clip img,.noimg{width:220px;height:124px;object-fit:cover;border-radius:4px;background:#dde1e8;display:block}
+.noimg{display:flex;align-items:center;justify-content:center;color:#7a8392}
+.score{font-weight:600}.why{color:#5b6473}.warn{background:#fff4e5;border-color:#f5c27a}
+.err{background:#fdecec;border-color:#f0a3a3}code{font-size:.85em}
+"""
+
+
+def _fmt_time(seconds: Any) -> str:
+    if not isinstance(seconds, (int, float)):
+        return "?"
+    minutes, secs = divmod(float(seconds), 60)
+    return f"{int(minutes)}:{secs:05.2f}"
+
+
+def _clip_html(clip: dict[str, Any], thumbnail: ThumbnailLookup) -> str:
+    url = thumbnail(clip)
+    name = (clip.get("mediaKey") or clip.get("mediaUrl") or clip.get("mediaId") or "?").rsplit("/", 1)[-1]
+    image = f'<img src="{escape(url)}" alt="" loading="lazy">' if url else '<div class="noimg">no preview</div>'
+    score = clip.get("score")
+    score_text = f"{score:.3f}" if isinstance(score, (int, float)) else "–"
+    explain = clip.get("explain") or {}
+    reason = explain.get("reason") if isinstance(explain, dict) else None
+    terms = explain.get("matchedTerms") if isinstance(explain, dict) else None
+    why = ""
+    if reason:
+        why += f'<div class="why">{escape(str(reason))}</div>'
+    if terms:
+        why += f'<div class="why">matched: {escape(", ".join(str(t) for t in terms))}</div>'
+    intro = " · intro" if clip.get("isIntro") else ""
+    return (
+        f'<div class="clip">{image}<div><b>{escape(name)}</b>{intro}</div>'
+        f"<div>{_fmt_time(clip.get('in'))} → {_fmt_time(clip.get('out'))} "
+        f"({clip.get('duration', 0):.2f} s)</div>"
+        f'<div>score <span class="score">{score_text}</span></div>{why}</div>'
+    )
+
+
+def render_report(selection: dict[str, Any], *, thumbnail: ThumbnailLookup, warnings: list[str] | None = None) -> str:
+    """The HTML report for a normalised selection (see normalise.py)."""
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width,initial-scale=1'>",
+        f"<title>Selection — {escape(str(selection.get('batch')))}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{escape(str(selection.get('batch')))}</h1>",
+        f"<div class='meta'>{escape(str(selection.get('jobType')))} · job <code>{escape(str(selection.get('jobId')))}"
+        f"</code> · run <code>{escape(str(selection.get('runKey')))}</code> · completed "
+        f"{escape(str(selection.get('completedAt') or '?'))}</div>",
+    ]
+    for warning in warnings or []:
+        parts.append(f"<div class='card warn'>{escape(warning)}</div>")
+    for error in selection.get("mediaErrors") or []:
+        parts.append(
+            f"<div class='card err'>{escape(str(error.get('mediaURL') or error.get('mediaId')))}: "
+            f"{escape(str(error.get('code')))} — {escape(str(error.get('message')))}</div>"
+        )
+    if selection.get("parseProblem"):
+        parts.append(f"<div class='card warn'>{escape(str(selection['parseProblem']))} (see raw.json)</div>")
+    outputs = selection.get("outputs") or []
+    if not outputs:
+        parts.append("<div class='card'>No clips were selected.</div>")
+    for output in outputs:
+        parts.append(f"<h2>Output {int(output.get('index', 0)) + 1}</h2>")
+        for sentence in output.get("sentences") or []:
+            clips = "".join(_clip_html(c, thumbnail) for c in sentence.get("clips") or [])
+            duration = sentence.get("duration")
+            spoken = f" · voiceover ≈ {duration:.1f} s" if isinstance(duration, (int, float)) else ""
+            parts.append(
+                f"<div class='card'><div class='text'>{escape(str(sentence.get('text', '')))}</div>"
+                f"<div class='meta'>sentence {escape(str(sentence.get('textId')))}{spoken}</div>"
+                f"<div class='clips'>{clips or 'no clip'}</div></div>"
+            )
+        if output.get("highlights") is not None:
+            clips = "".join(_clip_html(c, thumbnail) for c in output["highlights"])
+            total = output.get("duration")
+            length = f"{total:.1f} s in total" if isinstance(total, (int, float)) else ""
+            parts.append(f"<div class='card'><div class='meta'>{length}</div><div class='clips'>{clips}</div></div>")
+    parts.append("</body></html>")
+    return "\n".join(parts)

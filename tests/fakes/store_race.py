@@ -1,0 +1,30 @@
+"""A worker for the cross-process put_if_absent race (importable by spawned processes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scene_select.ice.credentials import Credentials, static_credentials
+from scene_select.storage.base import ObjectStore
+from scene_select.storage.local import LocalDirectoryStore
+from scene_select.storage.oss import OssStore
+
+
+def build_store(spec: dict[str, Any]) -> ObjectStore:
+    if spec["kind"] == "local":
+        return LocalDirectoryStore(spec["root"], bucket=spec["bucket"], region=spec["region"])
+    return OssStore.from_credentials(
+        static_credentials(Credentials(*spec["credentials"])),
+        bucket_name=spec["bucket"],
+        endpoint=spec["endpoint"],
+        region=spec["region"],
+    )
+
+
+def race(spec: dict[str, Any], keys: list[str], owner: int, barrier: Any, results: Any) -> None:
+    """Wait for every racer, then try to claim each key; report (key, owner, won)."""
+    store = build_store(spec)
+    for key in keys:
+        barrier.wait(timeout=30)
+        won = store.put_if_absent(key, f"owner-{owner}".encode())
+        results.put((key, owner, won))

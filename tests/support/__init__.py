@@ -1,0 +1,1 @@
+"""Helpers shared by several test folders (importable because tests/ is on sys.path via its conftest)."""
