@@ -9,7 +9,6 @@ depends on time, randomness or iteration order of unordered containers.
 from __future__ import annotations
 
 import logging
-import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -223,10 +222,6 @@ def _analysis(
     except OSError as exc:  # a read-only or full cache must not fail the job
         logger.warning("analysis cache not written (%s): %s", cache.root, exc)
     return analysis
-
-
-def median_or(values: list[float], default: float) -> float:
-    return statistics.median(values) if values else default
 
 
 __all__ = ["ProgressCallback", "run_selection"]

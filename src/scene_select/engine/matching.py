@@ -86,7 +86,7 @@ class ClipChoice:
     window: Window
     start: float
     end: float
-    role: str  # "primary" | "continuation" | "filler"
+    role: str  # "primary" (the sentence's best window) | "filler" (extra footage to cover its duration)
     evidence: Evidence
 
     @property

@@ -20,7 +20,7 @@ import itertools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 #: Sentence-ending punctuation, Chinese and Western. A newline also ends a sentence.
@@ -299,12 +299,3 @@ def count_units(sentence: str) -> tuple[int, int]:
     han = len(_HAN.findall(sentence))
     latin = len(_LATIN_WORD.findall(_HAN_RUN.sub(" ", sentence.lower())))
     return han, latin
-
-
-def join_texts(texts: Iterable[str]) -> str:
-    """Distinct texts in first-seen order, joined by spaces."""
-    seen: dict[str, None] = {}
-    for text in texts:
-        if text and text not in seen:
-            seen[text] = None
-    return " ".join(seen)
