@@ -78,14 +78,19 @@ def _job_json(job: BatchJob) -> dict[str, Any]:
     return data
 
 
-def _cmd_submit(args: argparse.Namespace) -> int:
-    request = SelectionJobRequest.from_wire(
+def _request_from_args(args: argparse.Namespace, *, default_output: str = "") -> SelectionJobRequest:
+    """The job request named by --job-type and the --*-config options (JSON or @FILE each)."""
+    return SelectionJobRequest.from_wire(
         args.job_type,
         _read_json_argument("--input-config", args.input_config) or "",
-        _read_json_argument("--output-config", args.output_config) or "",
+        _read_json_argument("--output-config", args.output_config) or default_output,
         _read_json_argument("--editing-config", args.editing_config),
-        _read_json_argument("--user-data", args.user_data),
+        _read_json_argument("--user-data", getattr(args, "user_data", None)),
     )
+
+
+def _cmd_submit(args: argparse.Namespace) -> int:
+    request = _request_from_args(args)
     with _ice_client(args, os.environ) as client:
         result = client.submit_scene_media_selection_job(request)
     if args.json:
@@ -311,6 +316,78 @@ def _add_local_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     run.set_defaults(func=_cmd_invoke)
 
 
+# ------------------------------------------------------------------------------------------- local engine
+
+
+def _bucket_dirs(values: Sequence[str]) -> dict[str, Path]:
+    mapping: dict[str, Path] = {}
+    for value in values:
+        bucket, sep, directory = value.partition("=")
+        if not sep or not bucket or not directory:
+            raise ConfigError(f"--bucket-dir {value!r}: expected BUCKET=DIR, e.g. --bucket-dir my-bucket=./bucket")
+        mapping[bucket] = Path(directory)
+    return mapping
+
+
+def _cmd_select(args: argparse.Namespace) -> int:
+    from scene_select.engine import MediaResolver, run_selection
+    from scene_select.engine.summary import summary_lines, terminal_progress
+
+    request = _request_from_args(args, default_output="{}")
+    resolver = MediaResolver(bucket_dirs=_bucket_dirs(args.bucket_dir or []), base_dir=Path.cwd())
+    scorer = None
+    if args.clip_image_model or args.clip_text_model or args.clip_vocab:
+        if not (args.clip_image_model and args.clip_text_model and args.clip_vocab):
+            raise ConfigError("--clip-image-model, --clip-text-model and --clip-vocab go together")
+        from scene_select.engine.clip_scorer import ImageTextScorer
+
+        scorer = ImageTextScorer(Path(args.clip_image_model), Path(args.clip_text_model), Path(args.clip_vocab))
+    with terminal_progress() as progress:
+        result = run_selection(
+            request,
+            resolver=resolver,
+            cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+            progress=progress,
+            explain=True,
+            image_text_scorer=scorer,
+            duration_measure=args.durations,
+        )
+    print("\n".join(summary_lines(result, explain=args.explain)))
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(f"Result written to {args.out}")
+    return EXIT_OK
+
+
+def _add_select_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    select = sub.add_parser(
+        "select",
+        help="run a selection job on this machine with the local engine (no cloud)",
+        description="Analyses the media (cached by content hash) and prints the chosen clips; --out writes the "
+        "ICE-shaped ExtendOutput JSON.",
+    )
+    select.add_argument("--job-type", required=True, help=" or ".join(t.value for t in JobType))
+    select.add_argument("--input-config", required=True, metavar="JSON|@FILE")
+    select.add_argument("--output-config", metavar="JSON|@FILE", help='default {"Count":1}')
+    select.add_argument("--editing-config", metavar="JSON|@FILE")
+    select.add_argument("--out", metavar="FILE", help="write the result JSON here")
+    select.add_argument("--explain", action="store_true", help="print why each clip was chosen")
+    select.add_argument("--cache-dir", metavar="DIR", help="analysis cache (default ~/.cache/scene-select/analysis)")
+    select.add_argument(
+        "--bucket-dir", action="append", metavar="BUCKET=DIR", help="map an OSS bucket to a local directory"
+    )
+    select.add_argument(
+        "--durations",
+        choices=("model", "espeak"),
+        default="model",
+        help="sentence durations from the rate model (default) or measured with espeak-ng when installed",
+    )
+    select.add_argument("--clip-image-model", metavar="ONNX", help="optional image tower of a CLIP-style model")
+    select.add_argument("--clip-text-model", metavar="ONNX", help="its text tower")
+    select.add_argument("--clip-vocab", metavar="TXT", help="the text tower's WordPiece vocab.txt")
+    select.set_defaults(func=_cmd_select)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser; every subcommand sets ``func`` to its handler."""
     parser = argparse.ArgumentParser(
@@ -322,6 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_local_commands(sub)
     _add_ice_commands(sub)
+    _add_select_command(sub)
     return parser
 
 

@@ -30,8 +30,9 @@ AFTER_CUT = 0.25
 class _AnalysisSink:
     """The :class:`~scene_select.engine.decode.FrameSink` that feeds every analyser."""
 
-    def __init__(self, info: MediaInfo, scorer: ImageTextScorer | None) -> None:
+    def __init__(self, info: MediaInfo, scorer: ImageTextScorer | None, *, read_text: bool = True) -> None:
         self.info = info
+        self.read_text = read_text
         self.cuts = CutDetector()
         self.bins = VideoBins()
         self.audio = AudioFeatures()
@@ -69,7 +70,7 @@ class _AnalysisSink:
                 self.embeddings.append((round(t, 3), [round(float(v), 5) for v in vector]))
         if self._pending_cut is not None and t >= self._pending_cut + AFTER_CUT:
             self._pending_cut = None
-        if self.info.is_image or self.ocr.due(t):
+        if self.read_text and (self.info.is_image or self.ocr.due(t)):
             self.ocr.read(t, rgb, still=self.info.is_image)
 
     def on_audio(self, samples: npt.NDArray[np.float32]) -> None:
@@ -82,9 +83,13 @@ def analyse_media(
     *,
     scorer: ImageTextScorer | None = None,
     progress: Callable[[float], None] | None = None,
+    read_text: bool = True,
 ) -> MediaAnalysis:
-    """Decode ``path`` once and return everything the selection steps need about it."""
-    sink = _AnalysisSink(info, scorer)
+    """Decode ``path`` once and return everything the selection steps need about it.
+
+    ``read_text=False`` skips OCR (the benchmark uses it to show what on-screen text costs).
+    """
+    sink = _AnalysisSink(info, scorer, read_text=read_text)
     report = decode.decode_media(path, info, sink, progress=progress)
     duration = info.duration
     if not info.is_image and report.last_time + 1.0 / max(info.fps, 1.0) < duration - 1.0:
@@ -97,7 +102,7 @@ def analyse_media(
     analysis.faces = [sink.face_counts.get(i, -1.0) for i in range(len(analysis.motion))]
     if info.has_audio:
         sink.audio.finish(analysis)
-    analysis.ocr = sink.ocr.lines
+    analysis.ocr = sorted(sink.ocr.lines, key=lambda line: line.t)  # windows binary-search by time
     if scorer is not None:
         analysis.embeddings[scorer.scorer_id] = sink.embeddings
     analysis.decode_seconds = round(report.seconds, 3)

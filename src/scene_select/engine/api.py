@@ -9,7 +9,6 @@ depends on time, randomness or iteration order of unordered containers.
 from __future__ import annotations
 
 import logging
-import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,6 +167,15 @@ def _analyse_all(
             done += weight
             continue
         done += weight
+        if analysis.info.duration < probe.info.duration - 1.0:
+            errors.append(
+                _error(
+                    probe.source.entry,
+                    "TruncatedMaterial",
+                    f"only {analysis.info.duration:.1f} s of the {probe.info.duration:.1f} s the file declares "
+                    "could be decoded (truncated or damaged); clips come from the decodable part only",
+                )
+            )
         ranges = allowed_ranges(analysis.info.duration, _ranges_for(request, probe.source.entry))
         if not analysis.info.is_image and not ranges:
             errors.append(
@@ -214,10 +222,6 @@ def _analysis(
     except OSError as exc:  # a read-only or full cache must not fail the job
         logger.warning("analysis cache not written (%s): %s", cache.root, exc)
     return analysis
-
-
-def median_or(values: list[float], default: float) -> float:
-    return statistics.median(values) if values else default
 
 
 __all__ = ["ProgressCallback", "run_selection"]

@@ -38,6 +38,8 @@ IMAGE_TEXT_WEIGHT = 0.5
 BLACK_PENALTY = 0.3
 REUSE_PENALTY = 0.35
 SHORT_PENALTY = 0.1
+CONTINUITY_BONUS = 0.15  # preference for the footage right after the previous clip
+MIN_PIECE = 0.5  # seconds: the shortest filler clip
 CONTINUE_LIMIT = 1.5  # seconds of shortfall covered by simply running on past the window's end
 
 #: Words that hint at what a picture looks like → the window signal that should be high (or low).
@@ -77,7 +79,6 @@ class Evidence:
     prior: float
     image_text: float
     terms: tuple[str, ...]
-    evidence_time: float | None
 
 
 @dataclass
@@ -85,7 +86,7 @@ class ClipChoice:
     window: Window
     start: float
     end: float
-    role: str  # "primary" | "continuation" | "filler"
+    role: str  # "primary" (the sentence's best window) | "filler" (extra footage to cover its duration)
     evidence: Evidence
 
     @property
@@ -123,6 +124,11 @@ class RelevanceModel:
         self.media_index = Bm25Index([split_run_together(tokenize(m.name_text()), vocabulary) for m in media])
         self.image_text = image_text
         self.drop_black = drop_black
+        # Per-sentence parts that do not depend on the window, computed once (n × m pairs add up).
+        self._top = [max(self.window_index.max_score(q), 1e-9) for q in self.queries]
+        self._name_top = [max(self.media_index.max_score(q), 1e-9) for q in self.queries]
+        self._names = [[self.media_index.score(q, k) for k in range(len(media))] for q in self.queries]
+        self._hints = [visual_hints(s.text) for s in self.sentences]
         self.evidence: list[list[Evidence]] = [
             [self._evidence(i, j) for j in range(len(self.windows))] for i in range(len(self.sentences))
         ]
@@ -135,15 +141,12 @@ class RelevanceModel:
         )
 
     def _evidence(self, i: int, j: int) -> Evidence:
-        query = self.queries[i]
         window = self.windows[j]
-        top = max(self.window_index.max_score(query), 1e-9)
-        own: Match = self.window_index.score(query, j)
-        name: Match = self.media_index.score(query, self.media_slot[id(window.media)])
-        name_top = max(self.media_index.max_score(query), 1e-9)
-        text_score = min(1.0, own.score / top)
-        name_score = min(1.0, name.score / name_top)
-        prior = visual_prior(self.sentences[i].text, window.signals)
+        own: Match = self.window_index.score(self.queries[i], j)
+        name: Match = self._names[i][self.media_slot[id(window.media)]]
+        text_score = min(1.0, own.score / self._top[i])
+        name_score = min(1.0, name.score / self._name_top[i])
+        prior = hinted_prior(self._hints[i], window.signals)
         image_text = self.image_text(i, j) if self.image_text is not None else 0.0
         total = text_score + NAME_WEIGHT * name_score + PRIOR_WEIGHT * prior + IMAGE_TEXT_WEIGHT * image_text
         if not window.flexible and window.signals.get("brightness", 1.0) < 0.06:
@@ -156,14 +159,16 @@ class RelevanceModel:
             prior=round(prior, 4),
             image_text=round(image_text, 4),
             terms=terms,
-            evidence_time=self._evidence_time(window, own.terms) if own.terms else None,
         )
 
-    @staticmethod
-    def _evidence_time(window: Window, terms: tuple[str, ...]) -> float | None:
-        """When the first OCR line carrying a matched term shows up inside the window."""
-        for line in window.media.analysis.ocr:
-            if window.start <= line.t < window.end and any(term in line.text.lower() for term in terms):
+    def evidence_time(self, i: int, j: int) -> float | None:
+        """When the first OCR line carrying a matched term shows up inside window ``j`` (None: unknown)."""
+        terms = self.evidence[i][j].terms
+        window = self.windows[j]
+        if not terms or window.flexible:
+            return None
+        for line in window.media.ocr_between(window.start, window.end):
+            if any(term in line.text.lower() for term in terms):
                 return line.t
         return None
 
@@ -183,14 +188,23 @@ def split_run_together(document: Tokens, vocabulary: set[str]) -> Tokens:
     return document
 
 
+def visual_hints(sentence: str) -> list[str]:
+    """The looks a sentence names ("hue_blue", "dark", "faces", "motion" …), sorted."""
+    lowered = sentence.lower()
+    return sorted({target for word, (target, _) in VISUAL_HINTS.items() if _mentions(lowered, word)})
+
+
 def visual_prior(sentence: str, signals: dict[str, float]) -> float:
     """0..1: how well a window's look fits words in the sentence that describe looks (0 if none do)."""
-    lowered = sentence.lower()
-    hints = {target for word, (target, _) in VISUAL_HINTS.items() if _mentions(lowered, word)}
+    return hinted_prior(visual_hints(sentence), signals)
+
+
+def hinted_prior(hints: list[str], signals: dict[str, float]) -> float:
+    """0..1: how well ``signals`` fit the looks in ``hints`` (0 when there are none)."""
     if not hints:
         return 0.0
     values: list[float] = []
-    for hint in sorted(hints):
+    for hint in hints:
         if hint.startswith("hue_"):
             values.append(min(1.0, 2.0 * signals.get(hint, 0.0) * min(1.0, 3 * signals.get("saturation", 0.0))))
         elif hint == "dark":
@@ -304,11 +318,11 @@ class _OutputBuilder:
         ordered = score[:, self.order] if temporal else score
         local = assign_primaries(ordered, temporal=temporal)
         self.primaries = [self.order[p] if (temporal and p is not None) else p for p in local]
-        self.reserved = {j for j in self.primaries if j is not None}
+        # Primaries of sentences not processed yet: nobody else may take footage from them. Once a
+        # sentence's clip is cut, the rest of its window becomes free footage for later sentences.
+        self.pending = {j for j in self.primaries if j is not None}
         self.occupancy = Occupancy()
-        for j in sorted(self.reserved):
-            if not self.windows[j].flexible:
-                self.occupancy.take(self.windows[j].media.index, self.windows[j].start, self.windows[j].end)
+        self.used_stills: set[int] = set()  # images already shown in this output
 
     def build(self) -> list[SentencePlan]:
         plans = [SentencePlan(sentence) for sentence in self.model.sentences]
@@ -316,13 +330,16 @@ class _OutputBuilder:
             plan = plans[i]
             remaining = plan.sentence.duration
             if j is not None:
+                self.pending.discard(j)
                 remaining = self._cut_primary(i, j, plan, remaining)
             if remaining > 0.05:
                 remaining = self._continue_last(plan, remaining)
             if remaining > 0.05:
                 self._add_fillers(i, plan, remaining)
             for clip in plan.clips:
-                if not clip.window.flexible:
+                if clip.window.flexible:
+                    self.used_stills.add(clip.window.media.index)
+                else:
                     self.occupancy.take(clip.window.media.index, clip.start, clip.end)
         return plans
 
@@ -343,9 +360,10 @@ class _OutputBuilder:
             return needed - length
         length = min(needed, window.length, self.cap)
         start = window.start
-        if evidence.evidence_time is not None and window.length > length:
+        seen_at = self.model.evidence_time(i, j) if window.length > length else None
+        if seen_at is not None:
             # Start just before the matched text appears, but keep the clip inside the window.
-            start = min(max(window.start, evidence.evidence_time - 0.5), window.end - length)
+            start = min(max(window.start, seen_at - 0.5), window.end - length)
             start = _snap_back(window, start)
         end = start + length
         if needed - length <= 0.05 and window.end - end > 0:
@@ -364,10 +382,18 @@ class _OutputBuilder:
             if range_start <= last.end < range_end:
                 limit = min(limit, range_end)
         extra = min(remaining, limit - last.end, max(0.0, self.cap - last.duration))
-        if extra <= 0.05 or not self.occupancy.is_free(media.index, last.end, last.end + extra):
+        if extra <= 0.05 or not self._is_free(media.index, last.end, last.end + extra):
             return remaining
         last.end = round(last.end + extra, 3)
         return remaining - extra
+
+    def _is_free(self, media_index: int, start: float, end: float) -> bool:
+        """Unused in this output and not inside the window of a sentence still waiting for its clip."""
+        for j in self.pending:
+            window = self.windows[j]
+            if window.media.index == media_index and not window.flexible and window.start < end and window.end > start:
+                return False
+        return self.occupancy.is_free(media_index, start, end)
 
     def _add_fillers(self, i: int, plan: SentencePlan, remaining: float) -> float:
         """Add the most relevant free footage until the sentence is covered (within story bounds if asked)."""
@@ -383,12 +409,15 @@ class _OutputBuilder:
                 break
             j, span_start, span_end = best
             window = self.windows[j]
-            length = min(remaining, span_end - span_start, self.cap)
+            # A sliver of a clip is worse than slightly more footage than the voiceover needs.
+            length = min(max(remaining, MIN_PIECE), span_end - span_start, self.cap)
             start = 0.0 if window.flexible else span_start
             clip = ClipChoice(window, round(start, 3), round(start + length, 3), "filler", self.model.evidence[i][j])
             plan.clips.append(clip)
             used_in_plan.add(id(window))
-            if not window.flexible:
+            if window.flexible:
+                self.used_stills.add(window.media.index)
+            else:
                 self.occupancy.take(window.media.index, clip.start, clip.end)
             remaining -= length
             last = clip
@@ -397,25 +426,32 @@ class _OutputBuilder:
     def _best_filler(
         self, i: int, candidates: list[int], used_in_plan: set[int], last: ClipChoice | None
     ) -> tuple[int, float, float] | None:
+        """The most relevant usable free span; footage right after the last clip gets a continuity bonus.
+
+        Candidates are visited best first and the search stops as soon as no later one can win, so a
+        2-hour source with thousands of windows costs a few span look-ups per filler, not thousands.
+        """
+        evidence = self.model.evidence[i]
         best: tuple[float, int, float, float] | None = None
-        for j in candidates:
+        for j in sorted(candidates, key=lambda k: (-evidence[k].total, k)):
+            value = evidence[j].total
+            if best is not None and value + CONTINUITY_BONUS < best[0]:
+                break
             window = self.windows[j]
-            if j in self.reserved or id(window) in used_in_plan:
+            if j in self.pending or id(window) in used_in_plan:
+                continue
+            if window.flexible and window.media.index in self.used_stills:
                 continue
             if window.flexible:
                 spans = [(0.0, math.inf)]
             else:
-                spans = [
-                    s
-                    for s in self.occupancy.free_spans(window.media.index, window.start, window.end)
-                    if s[1] - s[0] >= 0.4
-                ]
+                free = self.occupancy.free_spans(window.media.index, window.start, window.end)
+                spans = [s for s in free if s[1] - s[0] >= 0.4]
             if not spans:
                 continue
             span = max(spans, key=lambda s: (s[1] - s[0], -s[0]))
-            value = self.model.evidence[i][j].total
             if last is not None and window.media is last.window.media and abs(span[0] - last.end) < 0.05:
-                value += 0.15  # continuity: the footage right after the last clip
+                value += CONTINUITY_BONUS
             key = (value, -j, span[0], span[1])
             if best is None or key > best:
                 best = key

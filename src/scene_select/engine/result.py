@@ -64,13 +64,11 @@ def smart_mix_clip(clip: ClipChoice, sentence_duration: float, *, explain: bool)
         reasons.append("its look fits the sentence's visual words")
     if evidence.image_text > 0.2:
         reasons.append(f"the image-text model rates it {evidence.image_text:.2f}")
-    if not reasons:
+    if not reasons and clip.role == "primary":
         reasons.append("no material shares words with this sentence, so free footage of good quality was used")
-    role = {
-        "primary": "Best match",
-        "continuation": "Continues the previous clip",
-        "filler": f"Added to cover the sentence's {sentence_duration:.1f} s",
-    }[clip.role]
+    elif not reasons:
+        reasons.append("the most relevant footage still free (no words of its own in common with the sentence)")
+    role = "Best match" if clip.role == "primary" else f"Added to cover the sentence's {sentence_duration:.1f} s"
     data["explain"] = {
         "matchedTerms": list(evidence.terms),
         "signals": signals,

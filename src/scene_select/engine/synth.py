@@ -101,6 +101,7 @@ def make_video(
     crf: int = 26,
     preset: str = "veryfast",
     gop: int | None = None,
+    max_kbps: int | None = None,
 ) -> Path:
     """Render ``segments`` back to back into one H.264/AAC MP4 with hard cuts at the segment borders.
 
@@ -148,6 +149,8 @@ def make_video(
         command += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p"]
         if gop is not None:
             command += ["-g", str(gop)]
+        if max_kbps is not None:  # a realistic bitrate even for noise-like test sources
+            command += ["-maxrate", f"{max_kbps}k", "-bufsize", f"{2 * max_kbps}k"]
         command += ["-movflags", "+faststart", str(path)]
         _run(command)
     return path

@@ -20,7 +20,7 @@ import itertools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 #: Sentence-ending punctuation, Chinese and Western. A newline also ends a sentence.
@@ -188,9 +188,11 @@ def split_sentences(script: str) -> list[str]:
 
 def stem(word: str) -> str:
     """Light English suffix stripping: enough to match "jumps/jumped/jumping" without a dictionary."""
-    for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+    if word.endswith(("ches", "shes", "sses", "xes", "zes")) and len(word) >= 5:
+        return word[:-2]
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            if suffix == "s" and word.endswith("ss"):
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
                 return word
             return word[: len(word) - len(suffix)] + keep
     return word
@@ -251,12 +253,14 @@ class Bm25Index:
                 frequency[token] += 1
         count = len(self.documents)
         self.idf = {token: math.log(1.0 + (count - df + 0.5) / (df + 0.5)) for token, df in frequency.items()}
+        average = max(self.average_length, 1e-9)
+        self.norms = [self.k1 * (1 - self.b + self.b * length / average) for length in self.lengths]
 
     def score(self, query: Tokens, index: int) -> Match:
         document = self.documents[index]
         if not document:
             return Match(0.0, ())
-        norm = self.k1 * (1 - self.b + self.b * self.lengths[index] / max(self.average_length, 1e-9))
+        norm = self.norms[index]
         total = 0.0
         terms: list[tuple[float, str]] = []
         for token, query_weight in query.items():
@@ -266,9 +270,13 @@ class Bm25Index:
             gain = self.idf.get(token, 0.0) * tf * (self.k1 + 1) / (tf + norm) * query_weight
             total += gain
             if not token.startswith("t:"):
-                terms.append((gain, readable(token)))
+                terms.append((gain, token))
         terms.sort(key=lambda item: (-item[0], item[1]))
-        return Match(total, tuple(term for _, term in terms[:8]))
+        words = [readable(token) for _, token in terms if not token.startswith("b:")]
+        bigrams = [readable(token) for _, token in terms if token.startswith("b:")]
+        # Whole words explain a match best; bigrams only when no word matched (e.g. OCR split a word).
+        shown = words or bigrams
+        return Match(total, tuple(dict.fromkeys(shown))[:8])
 
     def max_score(self, query: Tokens) -> float:
         """The score a document made of exactly the query would get (used to normalise to 0..1)."""
@@ -291,12 +299,3 @@ def count_units(sentence: str) -> tuple[int, int]:
     han = len(_HAN.findall(sentence))
     latin = len(_LATIN_WORD.findall(_HAN_RUN.sub(" ", sentence.lower())))
     return han, latin
-
-
-def join_texts(texts: Iterable[str]) -> str:
-    """Distinct texts in first-seen order, joined by spaces."""
-    seen: dict[str, None] = {}
-    for text in texts:
-        if text and text not in seen:
-            seen[text] = None
-    return " ".join(seen)

@@ -8,13 +8,14 @@ motion, faces, colour, cut density) so matching and highlight scoring never look
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scene_select.engine.analysis import AUDIO_HOP, VIDEO_BIN, MediaAnalysis
+from scene_select.engine.analysis import AUDIO_HOP, VIDEO_BIN, MediaAnalysis, OcrLine
 from scene_select.engine.resolve import Cue, MediaSource
 
 #: Speech-pause snapping tolerance (seconds) when splitting long shots.
@@ -30,6 +31,7 @@ class MediaItem:
     analysis: MediaAnalysis
     ranges: list[tuple[float, float]]
     cues: list[Cue] = field(default_factory=list)
+    _times: list[float] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def entry(self) -> str:
@@ -38,6 +40,16 @@ class MediaItem:
     @property
     def is_image(self) -> bool:
         return self.analysis.info.is_image
+
+    def ocr_between(self, start: float, end: float) -> list[OcrLine]:
+        """OCR lines read in [start, end) (the lines are in time order: a binary search, not a scan)."""
+        times = self._ocr_times()
+        return self.analysis.ocr[bisect.bisect_left(times, start) : bisect.bisect_left(times, end)]
+
+    def _ocr_times(self) -> list[float]:
+        if len(self._times) != len(self.analysis.ocr):
+            self._times = [line.t for line in self.analysis.ocr]
+        return self._times
 
     def name_text(self) -> str:
         """File name, folder and tags as words ("beach_sunset-01.mp4" → "beach sunset 01")."""
@@ -100,7 +112,8 @@ def build_windows(item: MediaItem, *, max_window: float, min_window: float = 0.3
             for piece_start, piece_end in _split(start, end, max_window, analysis.pauses):
                 window = Window(item, round(piece_start, 3), round(piece_end, 3))
                 window.text = _window_text(item, piece_start, piece_end)
-                window.signals = window_signals(analysis, piece_start, piece_end, median_db)
+                lines = item.ocr_between(piece_start, piece_end)
+                window.signals = window_signals(analysis, piece_start, piece_end, median_db, lines)
                 windows.append(window)
     return windows
 
@@ -122,9 +135,9 @@ def _split(start: float, end: float, max_window: float, pauses: list[float]) -> 
 
 def _window_text(item: MediaItem, start: float, end: float) -> str:
     seen: dict[str, None] = {}
-    for line in item.analysis.ocr:
-        if start - 0.05 <= line.t < end or item.is_image:
-            seen.setdefault(line.text, None)
+    lines = item.analysis.ocr if item.is_image else item.ocr_between(start - 0.05, end)
+    for line in lines:
+        seen.setdefault(line.text, None)
     for cue in item.cues:
         if cue.start < end and cue.end > start:
             seen.setdefault(cue.text, None)
@@ -141,7 +154,11 @@ def median_loudness(analysis: MediaAnalysis) -> float:
 
 
 def window_signals(
-    analysis: MediaAnalysis, start: float, end: float, median_db: float | None = None
+    analysis: MediaAnalysis,
+    start: float,
+    end: float,
+    median_db: float | None = None,
+    ocr_lines: list[OcrLine] | None = None,
 ) -> dict[str, float]:
     """Per-window evidence: loudness (dBFS), peak (dB over the file's median), speech ratio, motion,
     cut density (cuts per 10 s around the window), faces, text density, brightness, saturation, hue."""
@@ -177,7 +194,8 @@ def window_signals(
     span = (end - start) + 2 * context
     cuts = sum(1 for c in analysis.cuts if start - context <= c <= end + context)
     signals["cut_density"] = round(10.0 * cuts / max(span, 1.0), 3)
-    chars = sum(len(line.text) for line in analysis.ocr if start <= line.t < end)
-    reads = max(1, len({line.t for line in analysis.ocr if start <= line.t < end}))
+    inside = ocr_lines if ocr_lines is not None else [line for line in analysis.ocr if start <= line.t < end]
+    chars = sum(len(line.text) for line in inside)
+    reads = max(1, len({line.t for line in inside}))
     signals["text"] = round(chars / reads, 2)
     return signals
