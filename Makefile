@@ -1,7 +1,7 @@
 # scene-select — the two commands a new user needs: `make demo` and `make test`.
 # Everything is installed into .venv on first use; nothing outside the repo is touched
 # except the optional Debian package espeak-ng (voiceover durations), which `make demo`
-# installs when apt-get is available and skips, with a note, when it is not.
+# is not needed: durations come from a rate model unless `--durations espeak` asks for it.
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -42,7 +42,6 @@ test: lint typecheck
 	$(BIN)/pytest -q
 
 demo: $(STAMP)
-	@bash infra/ensure-system-packages.sh || true
 	$(BIN)/scene-select demo --state-dir $(STATE)
 
 bench: $(STAMP)
