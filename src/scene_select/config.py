@@ -47,6 +47,8 @@ ENV_OUTPUT_MEDIA_URL = "SCENE_SELECT_OUTPUT_MEDIA_URL"
 ENV_DEFAULT_EDITING_CONFIG = "SCENE_SELECT_DEFAULT_EDITING_CONFIG"
 ENV_DEFAULT_OUTPUT_CONFIG = "SCENE_SELECT_DEFAULT_OUTPUT_CONFIG"
 ENV_CLAIM_TTL = "SCENE_SELECT_CLAIM_TTL_SECONDS"
+ENV_SUBMIT_UNKNOWN_GRACE = "SCENE_SELECT_SUBMIT_UNKNOWN_GRACE_SECONDS"
+ENV_ICE_READ_TIMEOUT = "SCENE_SELECT_ICE_READ_TIMEOUT_SECONDS"
 ENV_RECONCILE_MAX_JOBS = "SCENE_SELECT_RECONCILE_MAX_JOBS"
 ENV_MAX_MANIFEST_BYTES = "SCENE_SELECT_MAX_MANIFEST_BYTES"
 ENV_LOCAL_BUCKET_DIR = "SCENE_SELECT_LOCAL_BUCKET_DIR"
@@ -67,6 +69,8 @@ _ENV_BY_FIELD = {
     "default_editing_config": ENV_DEFAULT_EDITING_CONFIG,
     "default_output_config": ENV_DEFAULT_OUTPUT_CONFIG,
     "claim_ttl_seconds": ENV_CLAIM_TTL,
+    "submit_unknown_grace_seconds": ENV_SUBMIT_UNKNOWN_GRACE,
+    "ice_read_timeout_seconds": ENV_ICE_READ_TIMEOUT,
     "reconcile_max_jobs": ENV_RECONCILE_MAX_JOBS,
     "max_manifest_bytes": ENV_MAX_MANIFEST_BYTES,
 }
@@ -120,6 +124,12 @@ class Settings(BaseModel):
     default_editing_config: dict[str, Any] | None = None
     default_output_config: dict[str, Any] | None = None
     claim_ttl_seconds: int = Field(default=900, ge=30)
+    submit_unknown_grace_seconds: int = Field(default=120, ge=0, le=86400)
+    """After a submit whose outcome is unknown, how long ICE has to list the job before the run is
+    submitted again. Finding (adopting) a listed job needs no grace; only resubmission waits, because a
+    job ICE created but does not list yet would otherwise be created twice."""
+    ice_read_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    """How long a call to ICE waits for an answer. A submit that times out is "outcome unknown"."""
     reconcile_max_jobs: int = Field(default=50, ge=1, le=1000)
     max_manifest_bytes: int = Field(default=256 * 1024, ge=1024)
 
@@ -186,6 +196,8 @@ class Settings(BaseModel):
             ("results_prefix", ENV_RESULTS_PREFIX),
             ("callback_window_seconds", ENV_CALLBACK_WINDOW),
             ("claim_ttl_seconds", ENV_CLAIM_TTL),
+            ("submit_unknown_grace_seconds", ENV_SUBMIT_UNKNOWN_GRACE),
+            ("ice_read_timeout_seconds", ENV_ICE_READ_TIMEOUT),
             ("reconcile_max_jobs", ENV_RECONCILE_MAX_JOBS),
             ("max_manifest_bytes", ENV_MAX_MANIFEST_BYTES),
         ):

@@ -20,11 +20,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from scene_select.config import ENV_LOCAL_BUCKET_DIR, Settings
 from scene_select.errors import EventError, PermanentError
 from scene_select.fc.context import credentials_from_context
 from scene_select.fc.http_trigger import http_response, parse_http_event
-from scene_select.ice.client import IceClient
+from scene_select.ice.client import DEFAULT_TIMEOUT, IceClient
 from scene_select.ice.credentials import Credentials, CredentialsProvider
 from scene_select.pipeline.callback import CallbackSettings, handle_callback
 from scene_select.pipeline.ingest import handle_upload_event
@@ -75,7 +77,10 @@ class FunctionRuntime:
             self._store, self._thumbnail = _build_store(settings, environ, self._current_credentials)
         if self._ice is None:
             self._ice = IceClient(
-                region=settings.region, endpoint=settings.ice_endpoint, credentials=self._current_credentials
+                region=settings.region,
+                endpoint=settings.ice_endpoint,
+                credentials=self._current_credentials,
+                timeout=ice_timeout(settings),
             )
         return settings, self._store, self._ice
 
@@ -124,6 +129,7 @@ class FunctionRuntime:
                 layout=_layout(settings),
                 clock=time.time,
                 claim_ttl_seconds=settings.claim_ttl_seconds,
+                unknown_grace_seconds=settings.submit_unknown_grace_seconds,
                 max_runs=settings.reconcile_max_jobs,
                 holder=_request_id(context),
                 thumbnail=self._thumbnail,
@@ -132,6 +138,16 @@ class FunctionRuntime:
             log.error("reconcile pass failed: %s", exc)
             return {"ok": False, "error": str(exc)}
         return {"ok": not report.errors, "summary": report.summary(), "errors": report.errors}
+
+
+def ice_timeout(settings: Settings) -> httpx.Timeout:
+    """The client's default timeouts with the configured read timeout (how long a call waits for ICE)."""
+    return httpx.Timeout(
+        connect=DEFAULT_TIMEOUT.connect,
+        read=settings.ice_read_timeout_seconds,
+        write=DEFAULT_TIMEOUT.write,
+        pool=DEFAULT_TIMEOUT.pool,
+    )
 
 
 def _settings_fingerprint(environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:

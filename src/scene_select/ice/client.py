@@ -2,13 +2,14 @@
 
 Retry rules (the reason this module exists rather than a bare SDK call):
 
-* Throttling, 5xx and failures to connect are retried on every action, with bounded exponential backoff
-  and jitter (:class:`~scene_select.ice.retry.RetryPolicy`); a connect failure means the request never
-  left, so even a submit can be sent again.
+* Throttling and failures to connect are retried on every action, with bounded exponential backoff and
+  jitter (:class:`~scene_select.ice.retry.RetryPolicy`): a throttled request was refused before any work,
+  and a connect failure means the request never left, so even a submit can be sent again.
 * SubmitSceneMediaSelectionJob has no client token: sending it twice makes two jobs. When a submit *may*
-  have reached ICE but no answer came back (read timeout, connection reset or closed after sending), it is
-  not retried; :class:`~scene_select.errors.SubmitOutcomeUnknownError` tells the caller to reconcile (list
-  recent jobs) instead. Get and List are idempotent and are retried on those failures too.
+  have reached ICE but no usable answer came back (read timeout, connection reset or closed after sending,
+  a body that is not JSON, or a 5xx — a server error does not say whether the job was created), it is not
+  retried; :class:`~scene_select.errors.SubmitOutcomeUnknownError` tells the caller to reconcile (list
+  recent jobs) instead. Get and List are idempotent and are retried on those failures, 5xx included.
 * Any other 4xx is the request's fault and is raised at once as :class:`~scene_select.errors.IceClientError`.
 """
 
@@ -281,7 +282,16 @@ class IceClient:
             else:
                 try:
                     return self._decode(action, response, idempotent=idempotent)
-                except (IceThrottledError, IceServerError) as exc:
+                except IceServerError as exc:
+                    if not idempotent:
+                        raise SubmitOutcomeUnknownError(
+                            f"{action} answered HTTP {exc.http_status} ({exc.code}); a server error does not say "
+                            "whether the job was created: list recent jobs before resubmitting",
+                            request_id=exc.request_id,
+                        ) from exc
+                    failure = exc
+                    retry_after = _retry_after_seconds(response.headers)
+                except IceThrottledError as exc:
                     failure = exc
                     retry_after = _retry_after_seconds(response.headers)
             if attempt >= self._retry.max_attempts:

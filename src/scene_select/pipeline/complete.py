@@ -2,8 +2,9 @@
 
 Results are written once: each run's ``raw.json``, ``selection.json`` and ``report.html`` are put
 only if absent, then the terminal marker, then the views (the run's and, when it is the batch's
-newest run, the batch's own copies that people open). A crash anywhere leaves the run pending, and
-the next callback or reconcile pass resumes from the first missing file.
+newest run, the batch's own copies that people open), and last the run's pending entry is dropped.
+A crash anywhere leaves the run pending: before the marker, the next callback or reconcile pass
+resumes from the first missing file; after it, ``finish_run`` redoes the views from what is stored.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from scene_select.pipeline.records import JobRecord, RunIndexEntry, RunState, Ru
 from scene_select.pipeline.report import ThumbnailLookup, render_report
 from scene_select.storage.base import ObjectStore
 
-__all__ = ["CompletionOutcome", "complete_run", "load_run_index"]
+__all__ = ["RESULT_FILES", "CompletionOutcome", "complete_run", "finish_run", "load_run_index"]
 
 log = logging.getLogger(__name__)
 
 ResultFile = Literal["raw.json", "selection.json", "report.html"]
+RESULT_FILES: tuple[ResultFile, ...] = ("raw.json", "selection.json", "report.html")
 _CONTENT_TYPES = {"raw.json": "application/json", "selection.json": "application/json", "report.html": "text/html"}
 
 
@@ -64,60 +66,75 @@ def complete_run(
     runs = RunStore(store, layout, entry.batch, entry.run_key, clock)
     snap = runs.snapshot()
     if snap.terminal:
-        runs.remove_pending()
+        if runs.is_pending():  # whoever wrote the terminal marker may have died before the views
+            finish_run(runs, entry)
         return CompletionOutcome("already-complete", snap.state.value, entry.run_key)
     if job.status not in ("Finished", "Failed"):
         return CompletionOutcome("not-terminal", job.status, entry.run_key)
-    record = runs.read_record() or _bare_record(entry, job)
-    completed_at = iso_time(clock())
+    written: list[str] = []
     if job.status == "Failed":
         error = {"code": job.error_code or "JobFailed", "message": job.error_message or "ICE reported the job failed"}
         runs.mark_terminal(RunState.FAILED, {"jobId": job.job_id, "error": error})
-        record = record.model_copy(
-            update={"state": RunState.FAILED, "job_id": job.job_id, "error": error, "completed_at": completed_at}
-        )
-        runs.publish(record)
-        runs.remove_pending()
-        return CompletionOutcome("written", "failed", entry.run_key)
+    else:
+        result = parse_extend_output(job.job_type, job.extend_output)
+        warnings = record.warnings if (record := runs.read_record()) else []
+        selection = normalise_selection(job, result, batch=entry.batch.label, run_key=entry.run_key)
+        report = render_report(selection, thumbnail=thumbnail or _no_thumbnail, warnings=warnings)
+        contents: dict[ResultFile, bytes] = {
+            "raw.json": (job.extend_output or "null").encode("utf-8"),
+            "selection.json": json.dumps(selection, ensure_ascii=False, indent=2).encode("utf-8"),
+            "report.html": report.encode("utf-8"),
+        }
+        for name, data in contents.items():
+            if store.put_if_absent(runs.run_dir + name, data, content_type=_CONTENT_TYPES[name]):
+                written.append(name)
+        # The marker comes after every file: a terminal run always has its complete results.
+        runs.mark_terminal(RunState.FINISHED, {"jobId": job.job_id, "clips": result.clip_count()})
+    record = finish_run(runs, entry)
+    log.info("run %s of %s %s (job %s)", entry.run_key, entry.batch.label, record.state.value, job.job_id)
+    return CompletionOutcome("written", record.state.value, entry.run_key, tuple(written))
 
-    result = parse_extend_output(job.job_type, job.extend_output)
-    selection = normalise_selection(job, result, batch=entry.batch.label, run_key=entry.run_key)
-    report = render_report(selection, thumbnail=thumbnail or _no_thumbnail, warnings=record.warnings)
-    contents: dict[ResultFile, bytes] = {
-        "raw.json": (job.extend_output or "null").encode("utf-8"),
-        "selection.json": json.dumps(selection, ensure_ascii=False, indent=2).encode("utf-8"),
-        "report.html": report.encode("utf-8"),
+
+def finish_run(runs: RunStore, entry: RunIndexEntry) -> JobRecord:
+    """Publish a terminal run's views (and the batch's latest copies), then drop its pending entry.
+
+    Everything here is derived from what is stored — the terminal marker and the run's own result
+    files — so it can be redone by anyone, any number of times: the callback or reconcile pass that
+    finds a terminal run still pending (its writer died between the marker and here) finishes it.
+    The pending entry goes last, so until the views are right the reconciler keeps coming back.
+    """
+    finished = runs.snapshot().finished
+    marker = runs.read_marker("finished.json" if finished else "failed.json") or {}
+    record = runs.read_record() or _bare_record(entry)
+    update: dict[str, object] = {
+        "state": RunState.FINISHED if finished else RunState.FAILED,
+        "completed_at": marker.get("at") or iso_time(runs.clock()),
     }
-    written = []
-    for name, data in contents.items():
-        if store.put_if_absent(runs.run_dir + name, data, content_type=_CONTENT_TYPES[name]):
-            written.append(name)
-    runs.mark_terminal(RunState.FINISHED, {"jobId": job.job_id, "clips": result.clip_count()})
-    results: dict[str, str] = {name: runs.run_dir + name for name in contents}
-    record = record.model_copy(
-        update={"state": RunState.FINISHED, "job_id": job.job_id, "results": results, "completed_at": completed_at}
-    )
-    if runs.is_latest_run(record):
-        for name in contents:
-            stored = store.get(runs.run_dir + name)  # the run's copy is the one truth; mirror it exactly
-            store.put(layout.results_dir(entry.batch) + name, stored, content_type=_CONTENT_TYPES[name])
-        results.update({f"latest {name}": layout.results_dir(entry.batch) + name for name in contents})
-
-        record = record.model_copy(update={"results": results})
-    runs.publish(record)
+    if isinstance(marker.get("jobId"), str):
+        update["job_id"] = marker["jobId"]
+    if finished:
+        results: dict[str, str] = {name: runs.run_dir + name for name in RESULT_FILES}
+        if runs.is_latest_run(record):
+            latest_dir = runs.layout.results_dir(entry.batch)
+            for name in RESULT_FILES:
+                stored = runs.store.get(runs.run_dir + name)  # the run's copy is the one truth; mirror it exactly
+                runs.store.put(latest_dir + name, stored, content_type=_CONTENT_TYPES[name])
+            results.update({f"latest {name}": latest_dir + name for name in RESULT_FILES})
+        update["results"] = results
+    elif isinstance(marker.get("error"), dict):
+        update["error"] = marker["error"]
+    published = runs.publish(record.model_copy(update=update))
     runs.remove_pending()
-    log.info("run %s of %s finished: %d clips", entry.run_key, entry.batch.label, result.clip_count())
-    return CompletionOutcome("written", "finished", entry.run_key, tuple(written))
+    return published
 
 
-def _bare_record(entry: RunIndexEntry, job: BatchJob) -> JobRecord:
+def _bare_record(entry: RunIndexEntry) -> JobRecord:
     """A record for a run whose job.json was never written (its submitter died right after claiming)."""
     return JobRecord(
         batch=entry.batch.label,
         job_type=entry.job_type.value,
         run_key=entry.run_key,
         state=RunState.SUBMITTED,
-        job_id=job.job_id,
         claimed_at=iso_time(entry.claimed_at),
         lease=1,
     )

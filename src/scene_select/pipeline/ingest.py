@@ -120,6 +120,7 @@ def _handle_record(
                     layout=layout,
                     clock=clock,
                     claim_ttl_seconds=settings.claim_ttl_seconds,
+                    unknown_grace_seconds=settings.submit_unknown_grace_seconds,
                     holder=holder,
                 )
                 outcomes.append(RecordOutcome(key, result.kind, f"{plan.batch.label} {result.detail}", result.job_id))

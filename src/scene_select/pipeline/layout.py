@@ -191,8 +191,9 @@ class BucketLayout:
     def pending_key(self, run_key: str) -> str:
         return f"{self.pending_prefix()}{run_key}.json"
 
-    def callback_seen_key(self, signature: str) -> str:
-        return f"{self.results_prefix}_index/callbacks/{_short_hash(signature)}.json"
+    def callback_seen_key(self, signature: str, job_id: str) -> str:
+        """Marks one signed callback of one job as used (the replay guard)."""
+        return f"{self.results_prefix}_index/callbacks/{_short_hash(signature + chr(10) + job_id)}.json"
 
 
 def _short_hash(text: str) -> str:

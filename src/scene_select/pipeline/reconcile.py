@@ -5,25 +5,37 @@ instance can die between any two writes. Each of those leaves an entry in the pe
 (``results/_index/pending/``), so a pass reads that index — never the whole bucket — and, for at most
 ``max_runs`` entries:
 
-* a terminal run: drops the stale entry;
+* a terminal run: redoes its views (idempotent) and drops the entry — its writer may have died
+  between the terminal marker and the views;
 * a submitted run: asks ICE for the job and completes it with the callback's own code;
-* a claimed or outcome-unknown run whose claim has expired: hands it to ``submit_run``, which adopts
-  the job ICE already has for the run or submits it (from the run's request.json) exactly once.
+* a run whose submitter died before its index entry or request.json: plans it from the pending
+  entry, which carries the plan and is the first thing a submit writes;
+* a claimed or outcome-unknown run: hands it to ``submit_run``, which adopts the job ICE already lists
+  for the run at once, or — once the claim expired, or the grace after an unknown outcome passed —
+  submits it (from the run's request.json) exactly once.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
-from scene_select.errors import ClaimHeldError, PermanentError, RetryableError, SubmitOutcomeUnknownError
-from scene_select.pipeline.complete import complete_run, load_run_index
+from scene_select.errors import (
+    ClaimHeldError,
+    ObjectNotFoundError,
+    PermanentError,
+    RetryableError,
+    SubmitOutcomeUnknownError,
+)
+from scene_select.pipeline.complete import complete_run, finish_run, load_run_index
 from scene_select.pipeline.layout import BucketLayout
 from scene_select.pipeline.ports import Clock, IceApi
 from scene_select.pipeline.records import RunStore
 from scene_select.pipeline.report import ThumbnailLookup
-from scene_select.pipeline.submit import plan_from_document, submit_run
+from scene_select.pipeline.submit import DEFAULT_UNKNOWN_GRACE_SECONDS, plan_from_document, submit_run
 from scene_select.storage.base import ObjectStore
 
 __all__ = ["ReconcileReport", "reconcile_pending"]
@@ -51,6 +63,7 @@ def reconcile_pending(
     claim_ttl_seconds: float,
     max_runs: int,
     holder: str,
+    unknown_grace_seconds: float = DEFAULT_UNKNOWN_GRACE_SECONDS,
     thumbnail: ThumbnailLookup | None = None,
 ) -> ReconcileReport:
     """One bounded pass over the pending index. Errors on one run never stop the others."""
@@ -67,6 +80,7 @@ def reconcile_pending(
                 layout=layout,
                 clock=clock,
                 ttl=claim_ttl_seconds,
+                grace=unknown_grace_seconds,
                 holder=holder,
                 thumbnail=thumbnail,
             )
@@ -90,22 +104,26 @@ def _reconcile_one(
     layout: BucketLayout,
     clock: Clock,
     ttl: float,
+    grace: float,
     holder: str,
     thumbnail: ThumbnailLookup | None,
 ) -> str:
     entry = load_run_index(store, layout, run_key)
-    if entry is None:
-        store.delete(layout.pending_key(run_key))
-        return "orphan-index-removed"
-    runs = RunStore(store, layout, entry.batch, run_key, clock)
-    snap = runs.snapshot()
-    if snap.terminal:
-        runs.remove_pending()
-        return "already-complete"
-    if not snap.submitted:
-        document = runs.read_request()
+    document: dict[str, Any] | None = None
+    if entry is not None:
+        runs = RunStore(store, layout, entry.batch, run_key, clock)
+        snap = runs.snapshot()
+        if snap.terminal:
+            finish_run(runs, entry)  # its writer may have died between the terminal marker and the views
+            return "already-complete"
+        if not snap.submitted:
+            document = runs.read_request() or _planned(store, layout, run_key)
+    else:
+        document = _planned(store, layout, run_key)  # its submitter died before writing the index
         if document is None:
-            return "waiting"  # the planner is between writing the index and request.json
+            store.delete(layout.pending_key(run_key))
+            return "orphan-index-removed"
+    if document is not None:
         try:
             outcome = submit_run(
                 plan_from_document(document),
@@ -114,16 +132,27 @@ def _reconcile_one(
                 layout=layout,
                 clock=clock,
                 claim_ttl_seconds=ttl,
+                unknown_grace_seconds=grace,
                 holder=holder,
             )
         except ClaimHeldError:
             return "claim-live"
-        if outcome.kind in ("failed", "duplicate"):
+        if outcome.kind == "failed":
             return outcome.kind
-        snap = runs.snapshot()
-    job_id = runs.submitted_job_id()
-    if job_id is None:
+        entry = load_run_index(store, layout, run_key)  # submit_run wrote it if it was missing
+    job_id = RunStore(store, layout, entry.batch, run_key, clock).submitted_job_id() if entry else None
+    if entry is None or job_id is None:
         return "waiting"
     job = ice.get_batch_media_producing_job(job_id)
     completion = complete_run(job, entry, store=store, layout=layout, clock=clock, thumbnail=thumbnail)
     return "still-running" if completion.kind == "not-terminal" else f"completed-{completion.state}"
+
+
+def _planned(store: ObjectStore, layout: BucketLayout, run_key: str) -> dict[str, Any] | None:
+    """The plan a pending entry carries (written first of all, so that no crash can lose the run)."""
+    try:
+        entry = json.loads(store.get(layout.pending_key(run_key)))
+    except (ObjectNotFoundError, ValueError):
+        return None
+    plan = entry.get("plan") if isinstance(entry, dict) else None
+    return plan if isinstance(plan, dict) else None

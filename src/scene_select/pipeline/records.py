@@ -203,8 +203,8 @@ class RunStore:
     # ------------------------------------------------------------------------------------ intent
 
     def write_request(self, request: dict[str, Any]) -> None:
-        """``request.json``: the exact job this run submits, kept so the reconciler can finish the run
-        even when the invocation that planned it died and FC gave up retrying its event."""
+        """``request.json``: the exact job this run submits, kept with the run's records for good (the
+        pending entry carries the same plan until the run is complete)."""
         self.store.put_if_absent(self.run_dir + "request.json", _dumps(request), content_type=_JSON)
 
     def read_request(self) -> dict[str, Any] | None:
@@ -220,15 +220,21 @@ class RunStore:
             self.layout.run_index_key(self.run_key), _dumps(entry.model_dump(mode="json")), content_type=_JSON
         )
 
-    def add_pending(self) -> None:
+    def add_pending(self, plan: dict[str, Any]) -> None:
+        """The run's entry in the reconciler's work list. It carries the whole plan because it is the
+        first thing written for a run: whatever dies after it, the reconciler can finish the run."""
         self.store.put(
             self.layout.pending_key(self.run_key),
-            _dumps({"runKey": self.run_key, "batch": self.batch.label}),
+            _dumps({"runKey": self.run_key, "batch": self.batch.label, "plan": plan}),
             content_type=_JSON,
         )
 
     def remove_pending(self) -> None:
         self.store.delete(self.layout.pending_key(self.run_key))
+
+    def is_pending(self) -> bool:
+        """True while the run may still need work (its pending entry is removed last)."""
+        return self.store.head(self.layout.pending_key(self.run_key)) is not None
 
     # ------------------------------------------------------------------------------------ views
 

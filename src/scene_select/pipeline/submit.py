@@ -5,11 +5,13 @@ one job per run" rests on the run's lease (records.py) and on never resubmitting
 
 * The first invocation to win ``lease-0001`` submits; duplicates see the lease or a later marker
   and stop (a live lease raises ClaimHeldError so FC retries, by which time the run is submitted).
-* A lease older than the claim TTL belongs to a dead invocation. Whoever wins the next lease first
-  looks for a job ICE already has for this run (UserData carries the run key) and adopts it; only
-  when ICE has none does it submit.
-* A submit whose outcome is unknown (the request may have reached ICE) is recorded as such and
-  reconciled the same way — found and adopted, or resubmitted once ICE has had time to list it.
+* When the claim's holder cannot be submitting right now — its submit's outcome is unknown, or its
+  lease is older than the claim TTL (longer than the function timeout: the holder is dead) — the next
+  invocation (a retry, or the reconciler) looks for the job ICE already has for this run (UserData
+  carries the run key) and adopts it at once.
+* Only when ICE lists no such job is the run submitted again, under the next lease: after the claim
+  TTL for a dead claim, after the submit grace (``Settings.submit_unknown_grace_seconds``) for an
+  unknown outcome — time for ICE to list a job it created, so that it is not created twice.
 """
 
 from __future__ import annotations
@@ -30,12 +32,12 @@ from scene_select.models.job_config import JobType, SelectionJobRequest
 from scene_select.pipeline.layout import BatchRef, BucketLayout
 from scene_select.pipeline.plan import USER_DATA_KEY, PlannedRun
 from scene_select.pipeline.ports import Clock, IceApi
-from scene_select.pipeline.records import JobRecord, RunSnapshot, RunState, RunStore, iso_time
+from scene_select.pipeline.records import JobRecord, RunState, RunStore, iso_time
 from scene_select.storage.base import ObjectInfo, ObjectStore
 
 __all__ = [
     "ADOPTION_LOOKBACK_SECONDS",
-    "UNKNOWN_GRACE_SECONDS",
+    "DEFAULT_UNKNOWN_GRACE_SECONDS",
     "SubmitOutcome",
     "find_job_for_run",
     "plan_document",
@@ -45,8 +47,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-UNKNOWN_GRACE_SECONDS = 120
-"""How long after an "outcome unknown" submit ICE has to list the job before we resubmit."""
+DEFAULT_UNKNOWN_GRACE_SECONDS = 120
+"""How long after an "outcome unknown" submit ICE has to list the job before the run is submitted again
+(Settings.submit_unknown_grace_seconds, env SCENE_SELECT_SUBMIT_UNKNOWN_GRACE_SECONDS)."""
 
 ADOPTION_LOOKBACK_SECONDS = 600
 """How far before the claim the search for an already-created job starts (clock skew margin)."""
@@ -127,38 +130,87 @@ def submit_run(
     clock: Clock,
     claim_ttl_seconds: float,
     holder: str,
+    unknown_grace_seconds: float = DEFAULT_UNKNOWN_GRACE_SECONDS,
 ) -> SubmitOutcome:
     """Make sure the run has exactly one ICE job; raise RetryableError subclasses when FC should retry."""
     runs = RunStore(store, layout, plan.batch, plan.run_key, clock)
     snap = runs.snapshot()
     if snap.submitted or snap.terminal:
-        return SubmitOutcome("duplicate", plan.run_key, runs.submitted_job_id(), "the run already has its job")
+        return _duplicate(plan, runs)
     now = clock()
-    runs.write_request(plan_document(plan))  # intent first: whatever fails next, reconcile can finish it
+    document = plan_document(plan)
+    runs.add_pending(document)  # intent first: whatever dies after this write, reconcile finishes the run
+    runs.write_request(document)
     runs.write_index(now)
-    runs.add_pending()
-    lease, previous_claim = _acquire_lease(runs, snap, clock, claim_ttl_seconds, holder)
-    if previous_claim is not None:
-        adopted = find_job_for_run(ice, plan.run_key, since=previous_claim - ADOPTION_LOOKBACK_SECONDS)
+    if snap.latest_lease == 0 and runs.try_lease(1, holder):
+        return _submit(plan, runs, ice, 1, now)
+    return _resolve_held_claim(
+        plan, runs, ice, holder=holder, ttl=claim_ttl_seconds, grace=unknown_grace_seconds, claimed_at=now
+    )
+
+
+def _duplicate(plan: PlannedRun, runs: RunStore) -> SubmitOutcome:
+    return SubmitOutcome("duplicate", plan.run_key, runs.submitted_job_id(), "the run already has its job")
+
+
+def _resolve_held_claim(
+    plan: PlannedRun, runs: RunStore, ice: IceApi, *, holder: str, ttl: float, grace: float, claimed_at: float
+) -> SubmitOutcome:
+    """Another invocation claimed the run: adopt its job if ICE lists one, wait, or take over the claim.
+
+    Adopting needs no waiting — a job ICE lists under this run key *is* the run's job, and
+    ``submitted.json`` is write-once, so every adopter records the same one. It is tried whenever the
+    holder cannot be submitting right now: its submit's outcome is unknown, or its claim expired.
+    Only a *new* submit waits: for the claim TTL (its holder is dead), or for the grace after an
+    unknown outcome (a job ICE created but does not list yet would otherwise be made twice).
+    """
+    snap = runs.snapshot()
+    if snap.submitted or snap.terminal:
+        return _duplicate(plan, runs)
+    latest = snap.latest_lease
+    if latest == 0:  # the winner released it already: nothing reached ICE
+        raise ClaimHeldError(f"run {runs.run_key} changed hands while claiming; retry")
+    age = runs.clock() - snap.leases[latest]
+    unknown = latest in snap.unknown
+    expired = age >= ttl
+    if unknown or expired:
+        first_claim = min(snap.leases.values())
+        adopted = find_job_for_run(ice, plan.run_key, since=first_claim - ADOPTION_LOOKBACK_SECONDS)
         if adopted is not None:
-            return _record_submitted(plan, runs, lease, now, adopted.job_id, adopted=True)
-    runs.publish(_record(plan, RunState.CLAIMED, lease, now))
+            return _record_submitted(plan, runs, latest, claimed_at, adopted.job_id, adopted=True)
+    if not (expired or (unknown and age >= grace)):
+        what = "its submit's outcome is unknown" if unknown else "it is submitting"
+        raise ClaimHeldError(
+            f"run {runs.run_key} was claimed {age:.0f}s ago by another invocation and {what}; retry later — "
+            "a dead claim expires after the claim TTL, an unknown outcome after the submit grace"
+        )
+    if not runs.try_lease(latest + 1, holder):
+        raise ClaimHeldError(f"run {runs.run_key}: another invocation took over the claim first")
+    log.warning("took over claim %d of run %s (age %.0fs, outcome unknown: %s)", latest, runs.run_key, age, unknown)
+    return _submit(plan, runs, ice, latest + 1, claimed_at)
+
+
+def _submit(plan: PlannedRun, runs: RunStore, ice: IceApi, lease: int, claimed_at: float) -> SubmitOutcome:
+    """Submit under a lease this invocation holds, and record what came of it."""
+    runs.publish(_record(plan, RunState.CLAIMED, lease, claimed_at))
     try:
         result = ice.submit_scene_media_selection_job(plan.request)
     except SubmitOutcomeUnknownError as exc:
         runs.mark_unknown(lease, str(exc))
-        runs.publish(_record(plan, RunState.SUBMIT_UNKNOWN, lease, now, note=str(exc)))
+        runs.publish(_record(plan, RunState.SUBMIT_UNKNOWN, lease, claimed_at, note=str(exc)))
         raise
     except IceClientError as exc:
         error = {"code": exc.code, "message": exc.ice_message, "requestId": exc.request_id or ""}
         runs.mark_terminal(RunState.FAILED, {"error": error})
-        runs.remove_pending()
-        runs.publish(_record(plan, RunState.FAILED, lease, now, error=error, completed_at=iso_time(clock())))
+        runs.publish(
+            _record(plan, RunState.FAILED, lease, claimed_at, error=error, completed_at=iso_time(runs.clock()))
+        )
+        runs.remove_pending()  # last: until the record is published, reconcile must still see the run
         return SubmitOutcome("failed", plan.run_key, None, f"ICE refused the job: {exc.code}: {exc.ice_message}")
     except RetryableError:
         runs.release_lease(lease)  # nothing reached ICE: the retry may claim again
         raise
-    return _record_submitted(plan, runs, lease, now, result.job_id, adopted=False)
+    return _record_submitted(plan, runs, lease, claimed_at, result.job_id, adopted=False)
 
 
 def _record_submitted(
@@ -170,30 +222,3 @@ def _record_submitted(
         _record(plan, RunState.SUBMITTED, lease, claimed_at, job_id=job_id, submitted_at=iso_time(runs.clock()))
     )
     return SubmitOutcome("adopted" if adopted else "submitted", plan.run_key, job_id)
-
-
-def _acquire_lease(
-    runs: RunStore, snap: RunSnapshot, clock: Clock, ttl: float, holder: str
-) -> tuple[int, float | None]:
-    """Win a lease. Returns (lease number, time of the claim taken over or None for a fresh claim)."""
-    latest = snap.latest_lease
-    if latest == 0:
-        if runs.try_lease(1, holder):
-            return 1, None
-        snap = runs.snapshot()
-        latest = snap.latest_lease
-        if latest == 0:  # the winner released it already: nothing reached ICE
-            raise ClaimHeldError(f"run {runs.run_key} changed hands while claiming; retry")
-    claimed_at = snap.leases[latest]
-    unknown = latest in snap.unknown
-    age = clock() - claimed_at
-    expired = age >= ttl or (unknown and age >= UNKNOWN_GRACE_SECONDS)
-    if not expired:
-        raise ClaimHeldError(
-            f"run {runs.run_key} is being submitted by another invocation (claimed {age:.0f}s ago); "
-            "retry later — if that invocation died, its claim expires after the claim TTL"
-        )
-    if not runs.try_lease(latest + 1, holder):
-        raise ClaimHeldError(f"run {runs.run_key}: another invocation took over the expired claim first")
-    log.warning("took over expired claim %d of run %s (age %.0fs)", latest, runs.run_key, age)
-    return latest + 1, claimed_at

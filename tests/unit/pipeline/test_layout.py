@@ -74,6 +74,6 @@ def test_result_keys_stay_under_results() -> None:
         layout.rejected_key("inbox/../../etc/passwd"),
         layout.pending_key("abc"),
         layout.run_index_key("abc"),
-        layout.callback_seen_key("sig"),
+        layout.callback_seen_key("sig", "job"),
     ):
         assert key.startswith("results/") and ".." not in key

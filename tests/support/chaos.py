@@ -1,0 +1,402 @@
+"""Reliability tests' tools: crash doubles, direct handler calls, an auditor of end states, a ledger.
+
+* :class:`ObservedStore` wraps a real store: it records every key read and written and, when told to,
+  raises :class:`Crash` right *after* the Nth write — the write happened, nothing after it does, as if
+  the function instance died there. :class:`CrashingIce` does the same after an ICE call returned.
+  ``Crash`` is a BaseException so that no ``except Exception`` in the code under test can swallow it.
+* ``submit_directly`` / ``reconcile_directly`` call the pipeline's use cases on a running stack's
+  bucket and emulator with a store, an ICE client and a clock of the test's choosing (the FC shim
+  serialises invocations in one process, so these are also how threads race for real).
+* :func:`audit` checks the promise on a stack's final state: every run has exactly one ICE job and
+  complete results, every batch's latest copies match its run, nothing pending, no half-written file.
+* :data:`LEDGER` adds up what each scenario injected and what came out; ``bench/reliability.py``
+  prints it (see tests/functional/reliability/conftest.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scene_select.config import Settings
+from scene_select.fc.handlers import ice_timeout
+from scene_select.ice.client import IceClient
+from scene_select.ice.credentials import Credentials, static_credentials
+from scene_select.local.stack import LocalStack
+from scene_select.models.ice_api import BatchJob, SubmitResult
+from scene_select.models.job_config import JobType, SelectionJobRequest
+from scene_select.pipeline.ingest import IngestReport, handle_upload_event
+from scene_select.pipeline.layout import BucketLayout, Role
+from scene_select.pipeline.plan import USER_DATA_KEY
+from scene_select.pipeline.reconcile import ReconcileReport, reconcile_pending
+from scene_select.pipeline.records import RunIndexEntry
+from scene_select.storage.base import ObjectInfo, ObjectStore
+from scene_select.storage.local import INTERNAL_PREFIX
+from support.stack import emulator_jobs
+
+VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"v" * 64  # the quick runner never decodes; the planner checks size > 0
+LAYOUT = BucketLayout()
+
+
+class Crash(BaseException):
+    """A simulated death of the function instance (not an Exception: nothing may catch it)."""
+
+
+# --------------------------------------------------------------------------------------------- doubles
+
+
+class ObservedStore:
+    """An ObjectStore that records reads and writes and can die after its Nth matching write."""
+
+    def __init__(self, inner: ObjectStore, *, crash_after: int | None = None, matching: str = "") -> None:
+        self.inner = inner
+        self.bucket = inner.bucket
+        self.crash_after = crash_after
+        self.matching = re.compile(matching)
+        self.reads: list[str] = []
+        self.writes: list[str] = []
+        self.crashed_after: str | None = None
+
+    def _wrote(self, key: str) -> None:
+        if not self.matching.search(key):
+            return
+        self.writes.append(key)
+        if self.crash_after is not None and len(self.writes) == self.crash_after:
+            self.crashed_after = key
+            raise Crash(f"instance died right after writing {key}")
+
+    def get(self, key: str) -> bytes:
+        self.reads.append(key)
+        return self.inner.get(key)
+
+    def head(self, key: str) -> ObjectInfo | None:
+        self.reads.append(key)
+        return self.inner.head(key)
+
+    def list(self, prefix: str, *, limit: int | None = None) -> Iterator[ObjectInfo]:
+        self.reads.append(prefix)
+        return self.inner.list(prefix, limit=limit)
+
+    def url_for(self, key: str) -> str:
+        return self.inner.url_for(key)
+
+    def put(self, key: str, data: bytes, *, content_type: str | None = None) -> ObjectInfo:
+        info = self.inner.put(key, data, content_type=content_type)
+        self._wrote(key)
+        return info
+
+    def put_if_absent(self, key: str, data: bytes, *, content_type: str | None = None) -> bool:
+        created = self.inner.put_if_absent(key, data, content_type=content_type)
+        if created:
+            self._wrote(key)
+        return created
+
+    def delete(self, key: str) -> None:
+        self.inner.delete(key)
+        self._wrote(key)
+
+
+class CrashingIce:
+    """The pipeline's IceApi over a real client, dying right after ``action`` returned."""
+
+    def __init__(self, inner: IceClient, action: str) -> None:
+        self.inner = inner
+        self.action = action
+
+    def _returned(self, action: str) -> None:
+        if action == self.action:
+            raise Crash(f"instance died right after ICE answered {action}")
+
+    def submit_scene_media_selection_job(self, request: SelectionJobRequest) -> SubmitResult:
+        result = self.inner.submit_scene_media_selection_job(request)
+        self._returned("submit")
+        return result
+
+    def get_batch_media_producing_job(self, job_id: str) -> BatchJob:
+        job = self.inner.get_batch_media_producing_job(job_id)
+        self._returned("get")
+        return job
+
+    def list_batch_media_producing_jobs(self, **filters: Any) -> Iterator[BatchJob]:
+        jobs = list(self.inner.list_batch_media_producing_jobs(**filters))
+        self._returned("list")
+        return iter(jobs)
+
+
+# --------------------------------------------------------------------------------------------- driving a stack
+
+
+def stack_settings(stack: LocalStack) -> Settings:
+    return Settings.from_env(stack.environ)
+
+
+def stack_ice(stack: LocalStack) -> IceClient:
+    """A client of the stack's emulator with the stack's keys and configured timeouts, as a handler builds it."""
+    assert stack.emulator is not None
+    credentials = static_credentials(Credentials(stack.access_key_id, stack.access_key_secret))
+    return IceClient(
+        region=stack.options.region,
+        endpoint=stack.emulator.endpoint,
+        credentials=credentials,
+        timeout=ice_timeout(stack_settings(stack)),
+    )
+
+
+def submit_directly(
+    stack: LocalStack,
+    event: bytes,
+    *,
+    store: ObjectStore | None = None,
+    ice: Any = None,
+    clock: Callable[[], float] = time.time,
+    holder: str = "test",
+) -> IngestReport:
+    """The submit function's use case on the stack's bucket (what FC would run for ``event``)."""
+    return handle_upload_event(
+        event,
+        store=store or stack.store,
+        ice=ice or stack_ice(stack),
+        settings=stack_settings(stack),
+        clock=clock,
+        holder=holder,
+    )
+
+
+def reconcile_directly(
+    stack: LocalStack,
+    *,
+    store: ObjectStore | None = None,
+    ice: Any = None,
+    clock: Callable[[], float] = time.time,
+) -> ReconcileReport:
+    """One reconcile pass on the stack's bucket; ``clock`` lets a test make claims expire without waiting."""
+    settings = stack_settings(stack)
+    return reconcile_pending(
+        store=store or stack.store,
+        ice=ice or stack_ice(stack),
+        layout=LAYOUT,
+        clock=clock,
+        claim_ttl_seconds=settings.claim_ttl_seconds,
+        unknown_grace_seconds=settings.submit_unknown_grace_seconds,
+        max_runs=settings.reconcile_max_jobs,
+        holder="reconcile-test",
+    )
+
+
+def later(seconds: float) -> Callable[[], float]:
+    """A clock ``seconds`` ahead of now: every claim older than that looks expired."""
+    return lambda: time.time() + seconds
+
+
+def upload_batch(stack: LocalStack, name: str, *, media: int = 2, script: str = "第一句。第二句。") -> str:
+    """A smart-mix batch (media first, script.txt last, as people upload); returns the script's key."""
+    prefix = f"inbox/smart-mix/{name}/"
+    for index in range(media):
+        stack.store.put(f"{prefix}clip{index}.mp4", VIDEO + name.encode() + bytes([index]))
+    stack.store.put(prefix + "script.txt", script.encode("utf-8"))
+    return prefix + "script.txt"
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
+        time.sleep(0.05)
+
+
+def jobs_terminal(stack: LocalStack) -> bool:
+    return all(job["Status"] in ("Finished", "Failed") for job in emulator_jobs(stack))
+
+
+def pending(stack: LocalStack) -> list[str]:
+    return [info.key for info in stack.store.list(LAYOUT.pending_prefix())]
+
+
+def settle(stack: LocalStack, *, clock: Callable[[], float] = time.time, timeout: float = 60.0) -> int:
+    """Run reconcile passes until ICE has no running job and nothing is pending; returns the passes run."""
+    passes = 0
+    deadline = time.monotonic() + timeout
+    while True:
+        wait_until(lambda: jobs_terminal(stack), timeout=max(1.0, deadline - time.monotonic()), what="ICE jobs")
+        if not pending(stack):
+            return passes
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still pending after {passes} reconcile passes: {pending(stack)}")
+        reconcile_directly(stack, clock=clock)
+        passes += 1
+
+
+# --------------------------------------------------------------------------------------------- the end state
+
+
+@dataclass
+class Audit:
+    """What a finished scenario left: runs, ICE jobs, and every broken promise found."""
+
+    batches: int = 0
+    runs: int = 0
+    jobs: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def lost(self) -> int:
+        return len({p.split(":", 1)[0] for p in self.problems})
+
+
+def _json(store: ObjectStore, key: str) -> Any:
+    return json.loads(store.get(key))
+
+
+def audit(stack: LocalStack) -> Audit:
+    """Check every run and batch in the stack's bucket against the ICE jobs the emulator holds."""
+    store = stack.store
+    result = Audit()
+    jobs_by_run: dict[str, list[dict[str, Any]]] = {}
+    for job in emulator_jobs(stack):
+        marker = json.loads(job["UserData"] or "{}").get(USER_DATA_KEY, {})
+        jobs_by_run.setdefault(str(marker.get("run")), []).append(job)
+    result.jobs = sum(len(jobs) for jobs in jobs_by_run.values())
+    run_keys = set()
+    for info in store.list("results/_index/runs/"):
+        entry = RunIndexEntry.model_validate_json(store.get(info.key))
+        run_keys.add(entry.run_key)
+        result.runs += 1
+        _audit_run(store, entry, jobs_by_run.get(entry.run_key, []), result.problems)
+    for run_key, jobs in jobs_by_run.items():
+        if run_key not in run_keys:
+            result.problems.append(f"job {jobs[0]['JobId']}: an ICE job no run of this bucket owns ({run_key})")
+    for info in store.list("results/"):
+        if info.key.endswith("/job.json") and "/runs/" not in info.key:
+            result.batches += 1
+            _audit_batch(store, info.key.removesuffix("job.json"), result.problems)
+    result.problems += _unanswered_uploads(store)
+    result.problems += [f"pending: {key}" for key in pending(stack)]
+    leftovers = [p for p in stack.bucket_dir.rglob(f"{INTERNAL_PREFIX}-tmp-*")]
+    result.problems += [f"partial file: {path}" for path in leftovers]
+    return result
+
+
+def _audit_run(store: ObjectStore, entry: RunIndexEntry, jobs: list[dict[str, Any]], problems: list[str]) -> None:
+    run_dir = LAYOUT.run_dir(entry.batch, entry.run_key)
+    names = {info.key[len(run_dir) :] for info in store.list(run_dir)}
+    where = f"{entry.batch.label} run {entry.run_key}"
+    if len(jobs) > 1 or (not jobs and "failed.json" not in names):
+        problems.append(f"{where}: {len(jobs)} ICE jobs, expected exactly one")
+        return
+    for name in ("finished.json", "failed.json"):
+        marker = _json(store, run_dir + name) if name in names else {}
+        if "jobId" in marker and marker["jobId"] != jobs[0]["JobId"]:
+            problems.append(f"{where}: {name} names job {marker['jobId']}, ICE has {jobs[0]['JobId']}")
+    if "finished.json" in names:
+        missing = {"raw.json", "selection.json", "report.html"} - names
+        if missing:
+            problems.append(f"{where}: finished but {sorted(missing)} missing")
+        else:
+            _json(store, run_dir + "selection.json")  # parses: never half-written
+        state = "finished"
+    elif "failed.json" in names:
+        state = "failed"
+    else:
+        problems.append(f"{where}: never finished (markers: {sorted(names)})")
+        return
+    record = _json(store, run_dir + "job.json")
+    if record["state"] != state:
+        problems.append(f"{where}: job.json says {record['state']}, markers say {state}")
+
+
+def _unanswered_uploads(store: ObjectStore) -> list[str]:
+    """Every complete batch in the inbox must have a record (job.json) or an error record in results/."""
+    batches = set()
+    for info in store.list("inbox/"):
+        upload = LAYOUT.classify(info.key)
+        if upload is None or upload.role not in (Role.MANIFEST, Role.SCRIPT, Role.MEDIA):
+            continue
+        if upload.batch.job_type is JobType.HIGHLIGHTS or upload.role is not Role.MEDIA:
+            batches.add(upload.batch)
+    problems = []
+    for batch in sorted(batches, key=lambda b: b.label):
+        results_dir = LAYOUT.results_dir(batch)
+        if store.head(results_dir + "job.json") is None and not list(store.list(results_dir + "errors/")):
+            problems.append(f"{batch.label}: uploaded, but no record and no error record (lost)")
+    return problems
+
+
+def _audit_batch(store: ObjectStore, results_dir: str, problems: list[str]) -> None:
+    record = _json(store, results_dir + "job.json")
+    where = f"{record['job_type']}/{record['batch'].split('/', 1)[-1]} batch"
+    run_dir = f"{results_dir}runs/{record['run_key']}/"
+    if record["state"] not in ("finished", "failed"):
+        problems.append(f"{where}: its latest job.json is still {record['state']}")
+    if record["state"] == "finished":
+        for name in ("raw.json", "selection.json", "report.html"):
+            if store.head(results_dir + name) is None or store.get(results_dir + name) != store.get(run_dir + name):
+                problems.append(f"{where}: {name} is not the run's copy")
+
+
+# --------------------------------------------------------------------------------------------- the ledger
+
+
+@dataclass
+class Tally:
+    """One scenario's figures (the columns of the README's reliability table)."""
+
+    events: int = 0
+    duplicates: int = 0
+    faults: int = 0
+    forged: int = 0
+    batches: int = 0
+    jobs: int = 0
+    lost: int = 0
+    seconds: float = 0.0
+
+    def add(self, **counts: float) -> None:
+        for name, value in counts.items():
+            setattr(self, name, getattr(self, name) + value)
+
+
+LEDGER: dict[str, Tally] = {}
+_LEDGER_LOCK = threading.Lock()
+
+
+def tally(scenario: str, **counts: float) -> None:
+    """Add figures to a scenario's row of the ledger."""
+    with _LEDGER_LOCK:
+        LEDGER.setdefault(scenario, Tally()).add(**counts)
+
+
+def callbacks_sent(stack: LocalStack) -> int:
+    """Callback requests the emulator made (every attempt, duplicate and stale replay)."""
+    return sum(len(job["Callback"]["Log"]) for job in emulator_jobs(stack))
+
+
+def write_ledger(path: Path) -> None:
+    path.write_text(json.dumps({name: asdict(row) for name, row in LEDGER.items()}, indent=2), encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------- other processes
+
+
+def deliver_in_process(
+    functions_dir: str, environ: dict[str, str], event: bytes, times: int, start: Any, out: Any
+) -> None:
+    """A separate process (spawned) invoking the submit function through the FC shim ``times`` times.
+
+    ``start`` is a multiprocessing barrier so that every process delivers at the same moment; each
+    outcome (or the exception) goes to the ``out`` queue.
+    """
+    from scene_select.fc.shim import invoke
+
+    start.wait(timeout=120)
+    for _ in range(times):
+        try:
+            answer = invoke(Path(functions_dir) / "submit", event, environ=environ)
+            out.put([record["outcome"] for record in answer["records"]])
+        except Exception as exc:
+            out.put(f"{type(exc).__name__}: {exc}")
