@@ -26,11 +26,14 @@ from typing import Any
 
 from scene_select.config import Settings
 from scene_select.fc.handlers import ice_timeout
+from scene_select.fc.http_trigger import HttpTriggerRequest
+from scene_select.ice.callback_auth import callback_signature
 from scene_select.ice.client import IceClient
 from scene_select.ice.credentials import Credentials, static_credentials
 from scene_select.local.stack import LocalStack
 from scene_select.models.ice_api import BatchJob, SubmitResult
 from scene_select.models.job_config import JobType, SelectionJobRequest
+from scene_select.pipeline.callback import CallbackAnswer, CallbackSettings, handle_callback
 from scene_select.pipeline.ingest import IngestReport, handle_upload_event
 from scene_select.pipeline.layout import BucketLayout, Role
 from scene_select.pipeline.plan import USER_DATA_KEY
@@ -376,6 +379,11 @@ def callbacks_sent(stack: LocalStack) -> int:
     return sum(len(job["Callback"]["Log"]) for job in emulator_jobs(stack))
 
 
+def events_delivered(stack: LocalStack) -> int:
+    """OSS events the stack's trigger delivered plus callbacks ICE sent (tests add what they sent by hand)."""
+    return (stack.watcher.delivered if stack.watcher else 0) + callbacks_sent(stack)
+
+
 def write_ledger(path: Path) -> None:
     path.write_text(json.dumps({name: asdict(row) for name, row in LEDGER.items()}, indent=2), encoding="utf-8")
 
@@ -400,3 +408,117 @@ def deliver_in_process(
             out.put([record["outcome"] for record in answer["records"]])
         except Exception as exc:
             out.put(f"{type(exc).__name__}: {exc}")
+
+
+# --------------------------------------------------------------------------------------------- watching records
+
+_RANK = {"claimed": 0, "submit-unknown": 1, "submitted": 2, "finished": 3, "failed": 3}
+
+
+class RecordWatch:
+    """Polls the bucket while a scenario runs: every job.json's state per run must only move forward,
+    and every run's result file, once it exists, must never be written again."""
+
+    def __init__(self, stack: LocalStack, interval: float = 0.02) -> None:
+        self.root = stack.bucket_dir / "results"
+        self.interval = interval
+        self.regressions: list[str] = []
+        self.rewritten: list[str] = []
+        self.observations = 0
+        self._states: dict[tuple[Path, str], str] = {}
+        self._files: dict[Path, tuple[int, int]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="record-watch", daemon=True)
+
+    def __enter__(self) -> RecordWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self._poll()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._poll()
+
+    def _poll(self) -> None:
+        for path in self.root.rglob("*.json"):
+            try:
+                if path.name == "job.json":
+                    self._state(path, json.loads(path.read_bytes()))
+                elif path.parent.parent.name == "runs" and path.name in ("raw.json", "selection.json"):
+                    self._file(path)
+            except (OSError, ValueError):
+                continue  # replaced or removed while we looked (writes are atomic renames)
+        self.observations += 1
+
+    def _state(self, path: Path, record: dict[str, Any]) -> None:
+        key = (path, record["run_key"])
+        before, now = self._states.get(key), record["state"]
+        if before is not None and _RANK[now] < _RANK[before]:
+            self.regressions.append(f"{path}: {before} -> {now}")
+        if before is None or _RANK[now] >= _RANK[before]:
+            self._states[key] = now
+
+    def _file(self, path: Path) -> None:
+        stat = path.stat()
+        identity = (stat.st_ino, stat.st_mtime_ns)
+        if self._files.setdefault(path, identity) != identity:
+            self.rewritten.append(str(path))
+
+
+def batch_state(stack: LocalStack, name: str) -> str | None:
+    key = f"results/smart-mix/{name}/job.json"
+    return json.loads(stack.store.get(key))["state"] if stack.store.head(key) else None
+
+
+def wait_for_batches(stack: LocalStack, names: list[str], states: set[str], timeout: float = 60.0) -> None:
+    wait_until(
+        lambda: all(batch_state(stack, name) in states for name in names),
+        timeout=timeout,
+        what=f"batches {names[:3]}… to reach {states}",
+    )
+
+
+# --------------------------------------------------------------------------------------------- callbacks by hand
+
+
+def signed_headers(stack: LocalStack, *, offset: int = 0) -> dict[str, str]:
+    """X-ICE-TIMESTAMP and X-ICE-SIGNATURE as ICE would send them ``offset`` seconds from now."""
+    timestamp = str(int(time.time()) + offset)
+    return {
+        "x-ice-timestamp": timestamp,
+        "x-ice-signature": callback_signature(stack.callback_url, timestamp, stack.auth_key),
+    }
+
+
+def callback_directly(
+    stack: LocalStack,
+    headers: dict[str, str],
+    body: bytes,
+    *,
+    method: str = "POST",
+    store: ObjectStore | None = None,
+    ice: Any = None,
+) -> CallbackAnswer:
+    """The callback function's use case on the stack's bucket, for one HTTP request."""
+    settings = stack_settings(stack)
+    request = HttpTriggerRequest(
+        method=method, path="/ice-callback", raw_path="/ice-callback", headers=headers, query={}, body=body
+    )
+    return handle_callback(
+        request,
+        settings=CallbackSettings(settings.callback_url, settings.callback_auth_keys, settings.callback_window_seconds),
+        store=store or stack.store,
+        ice=ice or stack_ice(stack),
+        layout=LAYOUT,
+        clock=time.time,
+    )
+
+
+def envelope(job_id: str, status: str = "Finished") -> bytes:
+    """The body ICE posts when a job ends."""
+    message = {"Status": status, "JobId": job_id}
+    return json.dumps({"EventType": "BatchProduceMediaComplete", "MessageBody": message}).encode()

@@ -59,7 +59,7 @@ class HttpTriggerRequest(BaseModel):
             return json.loads(self.body.decode("utf-8"))
         except UnicodeDecodeError as exc:
             raise EventError(f"request body is not UTF-8 text (byte {exc.start} is invalid)") from exc
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nesting deeper than the parser's stack
             raise EventError(f"request body is not JSON ({exc})") from exc
 
 

@@ -53,7 +53,7 @@ def verify_callback(
             name for name, value in (("X-ICE-TIMESTAMP", timestamp), ("X-ICE-SIGNATURE", signature)) if not value
         ]
         raise CallbackRejectedError(f"callback rejected: header {' and '.join(missing)} missing", status=401)
-    if not timestamp.isascii() or not timestamp.isdigit():
+    if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:  # 12 digits: year 33658
         raise CallbackRejectedError(
             f"callback rejected: X-ICE-TIMESTAMP {timestamp[:32]!r} is not UNIX seconds", status=401
         )

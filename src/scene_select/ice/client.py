@@ -311,7 +311,7 @@ class IceClient:
     def _decode(action: str, response: httpx.Response, *, idempotent: bool) -> dict[str, Any]:
         try:
             data = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser's stack
             data = None
         if response.is_success:
             if isinstance(data, dict):

@@ -25,7 +25,7 @@ def load_event_object(event: bytes | str | dict[str, Any], kind: str) -> dict[st
         raise EventError(f"{kind} must be bytes, str or dict, got {type(event).__name__}")
     try:
         decoded = json.loads(event)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nesting deeper than the parser's stack
         raise EventError(f"{kind} is not JSON ({exc}); FC passes the trigger's JSON as bytes") from exc
     if not isinstance(decoded, dict):
         raise EventError(f"{kind} must be a JSON object, got {type(decoded).__name__}")

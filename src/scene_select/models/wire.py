@@ -51,7 +51,7 @@ def load_json_object(section: str, value: str | bytes | dict[str, Any]) -> dict[
         return value
     try:
         decoded = json.loads(value)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nesting deeper than the parser's stack
         raise JobConfigError(f"{section}: not valid JSON ({exc}); pass a JSON object such as {{...}}") from exc
     if not isinstance(decoded, dict):
         raise JobConfigError(f"{section}: must be a JSON object, got {type(decoded).__name__}")

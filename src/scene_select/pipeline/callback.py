@@ -122,15 +122,15 @@ def handle_callback(
 def _job_id(body: bytes) -> str | None:
     try:
         envelope = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser's stack
         return None
     message = envelope.get("MessageBody") if isinstance(envelope, dict) else None
     if isinstance(message, str):  # MNS delivers the body as a JSON string
         try:
             message = json.loads(message)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
     job_id = message.get("JobId") if isinstance(message, dict) else None
-    if isinstance(job_id, str) and 0 < len(job_id) <= 64 and job_id.isalnum():
+    if isinstance(job_id, str) and 0 < len(job_id) <= 64 and job_id.isascii() and job_id.isalnum():
         return job_id
     return None

@@ -76,7 +76,7 @@ def _load(name: str, data: bytes, limit: int, model: type[_ManifestModel]) -> An
     text = _decode(name, data, limit)
     try:
         decoded = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nesting deeper than the parser's stack
         raise BatchError(f"{name} is not valid JSON: {exc}") from None
     if not isinstance(decoded, dict):
         raise BatchError(f"{name} must be a JSON object, got {type(decoded).__name__}")

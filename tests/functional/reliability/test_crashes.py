@@ -9,7 +9,6 @@ promise on every batch.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import pytest
@@ -18,12 +17,14 @@ from support.chaos import (
     CrashingIce,
     ObservedStore,
     audit,
+    callback_directly,
     callbacks_sent,
+    envelope,
     later,
     reconcile_directly,
     settle,
+    signed_headers,
     stack_ice,
-    stack_settings,
     submit_directly,
     tally,
     upload_batch,
@@ -31,12 +32,8 @@ from support.chaos import (
 )
 from support.stack import emulator_jobs, oss_event
 
-from scene_select.fc.http_trigger import HttpTriggerRequest
-from scene_select.ice.callback_auth import callback_signature
 from scene_select.local.emulator import Faults
 from scene_select.local.stack import LocalStack
-from scene_select.pipeline.callback import CallbackSettings, handle_callback
-from scene_select.pipeline.layout import BucketLayout
 
 PAST_TTL = 3600.0  # the stack's claim TTL is 120 s: an hour later every claim has expired
 
@@ -116,36 +113,10 @@ def test_submit_dying_after_any_write_or_after_ice_accepted(stack: LocalStack, f
     check_and_tally(stack, "crashes in submit", crashes, crashes + 1, deliveries=deliveries)
 
 
-def signed_callback(stack: LocalStack, job_id: str, *, attempt: int = 1) -> HttpTriggerRequest:
-    """What ICE posts for ``job_id``; attempt n is signed n - 1 seconds later (ICE retries 1 s apart)."""
-    timestamp = str(int(time.time()) + attempt - 1)
-    body = f'{{"EventType":"BatchProduceMediaComplete","MessageBody":{{"Status":"Finished","JobId":"{job_id}"}}}}'
-    return HttpTriggerRequest(
-        method="POST",
-        path="/ice-callback",
-        raw_path="/ice-callback",
-        headers={
-            "x-ice-timestamp": timestamp,
-            "x-ice-signature": callback_signature(stack.callback_url, timestamp, stack.auth_key),
-        },
-        query={},
-        body=body.encode(),
-    )
-
-
-def callback_directly(
-    stack: LocalStack, job_id: str, *, store: object = None, ice: object = None, attempt: int = 1
-) -> int:
-    settings = stack_settings(stack)
-    answer = handle_callback(
-        signed_callback(stack, job_id, attempt=attempt),
-        settings=CallbackSettings(settings.callback_url, settings.callback_auth_keys, settings.callback_window_seconds),
-        store=store or stack.store,  # type: ignore[arg-type]
-        ice=ice or stack_ice(stack),  # type: ignore[arg-type]
-        layout=BucketLayout(),
-        clock=time.time,
-    )
-    return answer.status
+def callback(stack: LocalStack, job_id: str, *, store: object = None, ice: object = None, attempt: int = 1) -> int:
+    """ICE's callback for ``job_id``; attempt n is signed n - 1 seconds later (ICE retries 1 s apart)."""
+    headers = signed_headers(stack, offset=attempt - 1)
+    return callback_directly(stack, headers, envelope(job_id), store=store, ice=ice).status  # type: ignore[arg-type]
 
 
 def finished_job(stack: LocalStack, batch: str) -> str:
@@ -168,7 +139,7 @@ def test_completion_dying_after_fetching_or_after_any_write(stack: LocalStack, p
 
     def complete(batch: str, store: ObservedStore | None = None, ice: object = None, attempt: int = 1) -> None:
         if path == "callback":
-            assert callback_directly(stack, job_ids[batch], store=store, ice=ice, attempt=attempt) == 200
+            assert callback(stack, job_ids[batch], store=store, ice=ice, attempt=attempt) == 200
         else:
             report = reconcile_directly(stack, store=store, ice=ice)  # type: ignore[arg-type]
             assert report.errors == []

@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import threading
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -146,6 +147,13 @@ class FaultInjector:
         self._faults = faults or Faults()
         self._random = random.Random(self._faults.seed)
         self._request_faults_used = 0
+        self._injected: Counter[str] = Counter()
+
+    def injected(self) -> dict[str, int]:
+        """How many faults of each kind were injected since the emulator started (never reset by
+        ``replace``), so a test or benchmark can report what it really did to the system."""
+        with self._lock:
+            return dict(self._injected)
 
     @property
     def faults(self) -> Faults:
@@ -181,19 +189,41 @@ class FaultInjector:
             )
             if decided.any:
                 self._request_faults_used += 1
+                self._injected.update(
+                    name
+                    for name, on in (
+                        ("delay_before", decided.delay_before),
+                        ("throttle", reject == "Throttling.User"),
+                        ("error_5xx", reject == "InternalError"),
+                        ("delay_after", decided.delay_after),
+                        ("malformed_response", malformed),
+                    )
+                    if on
+                )
             return decided
 
     def for_callback(self) -> CallbackFaults:
         """Decide the faults for one job-completion callback."""
         with self._lock:
             f = self._faults
-            return CallbackFaults(
+            decided = CallbackFaults(
                 drop=self._random.random() < f.drop_callbacks,
                 duplicate=self._random.random() < f.duplicate_callbacks,
                 delay=f.callback_delay_seconds,
                 reorder=self._random.random() < f.reorder_callbacks,
                 replay_pick=self._random.random(),
             )
+            self._injected.update(
+                name
+                for name, on in (
+                    ("drop_callback", decided.drop),
+                    ("duplicate_callback", decided.duplicate),
+                    ("delay_callback", decided.delay),
+                    ("reorder_callback", decided.reorder),
+                )
+                if on
+            )
+            return decided
 
     def throttle_status(self) -> int:
         with self._lock:

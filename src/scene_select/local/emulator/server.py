@@ -361,8 +361,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(answer.body)))
         if answer.request_id:
             self.send_header("x-acs-request-id", answer.request_id)
-        self.end_headers()
-        self.wfile.write(answer.body)
+        try:
+            self.end_headers()
+            self.wfile.write(answer.body)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (a timeout fault)
+            log.info("client hung up before the answer to %s was sent", self.path.split("?", 1)[0])
+            self.close_connection = True
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("ICE emulator %s - %s", self.address_string(), format % args)

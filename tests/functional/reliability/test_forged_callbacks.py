@@ -1,0 +1,166 @@
+"""Forged, replayed and garbage callbacks: the right status, never an exception, never a write.
+
+The fixed cases of tests/functional/pipeline/test_callback_function.py (missing, wrong, stale and
+replayed signatures, another URL, malformed and oversized bodies, an unknown job) are extended here with
+jobs that exist at ICE but are not this deployment's, hostile header values, and property-based tests
+that feed arbitrary requests — unsigned and validly signed — to the handler and to the whole function.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from support.chaos import (
+    callback_directly,
+    envelope,
+    signed_headers,
+    stack_ice,
+    tally,
+    upload_batch,
+    wait_for_batches,
+)
+from support.stack import emulator_jobs, start_stack
+
+from scene_select.fc.handlers import FunctionRuntime
+from scene_select.fc.shim import LocalContext
+from scene_select.ice.client import IceClient
+from scene_select.local.stack import LocalStack
+from scene_select.models.job_config import SelectionJobRequest
+
+EXAMPLES = 100
+FORGED = {"count": 0}
+
+
+@pytest.fixture(scope="module")
+def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """One stack with one finished batch of its own: the callback has real runs to protect."""
+    running = start_stack(tmp_path_factory.mktemp("fuzz") / "state")
+    try:
+        upload_batch(running, "mine")
+        wait_for_batches(running, ["mine"], {"finished"})
+        yield running
+    finally:
+        running.stop()
+        tally("forged and garbage callbacks", forged=FORGED["count"], events=FORGED["count"])
+
+
+def bucket_state(stack: LocalStack) -> dict[str, int]:
+    """Every file in the bucket directory (sidecars included) with its mtime: any write shows."""
+    return {str(path): path.stat().st_mtime_ns for path in stack.bucket_dir.rglob("*") if path.is_file()}
+
+
+def post(stack: LocalStack, body: bytes, headers: dict[str, str | bytes]) -> httpx.Response:
+    FORGED["count"] += 1
+    return httpx.post(stack.callback_url, content=body, headers=headers, timeout=10)
+
+
+def foreign_job(stack: LocalStack, user_data: dict[str, Any] | None) -> str:
+    """A job in the same ICE account that this deployment never submitted."""
+    request = SelectionJobRequest.from_wire(
+        "Smart_Mix_Media_Select",
+        {"MediaArray": [stack.store.url_for("inbox/smart-mix/mine/clip0.mp4")], "SpeechTextArray": ["别人的。"]},
+        {"MediaURL": "https://other.oss-cn-shanghai.aliyuncs.com/o_{index}.mp4", "Count": 1},
+        None,
+        user_data,
+    )
+    return stack_ice(stack).submit_scene_media_selection_job(request).job_id
+
+
+def test_jobs_of_other_deployments_and_hostile_headers_are_refused(fuzz_stack: LocalStack) -> None:
+    stack = fuzz_stack
+    ours = json.loads(stack.store.get("results/smart-mix/mine/job.json"))["run_key"]
+    other_bucket = foreign_job(stack, {"SceneSelect": {"bucket": "someone-elses-bucket", "run": ours}})
+    unmarked = foreign_job(stack, None)
+    before = bucket_state(stack)
+    for job_id in (other_bucket, unmarked):
+        answer = post(stack, envelope(job_id), signed_headers(stack))
+        assert answer.status_code == 404, answer.text
+    hostile = [
+        ({"x-ice-timestamp": "9" * 5000, "x-ice-signature": "0" * 32}, envelope(other_bucket), 401),
+        ({"x-ice-timestamp": "１７００００００００".encode(), "x-ice-signature": "x"}, envelope(other_bucket), 401),
+        (signed_headers(stack, offset=10_000), envelope(other_bucket), 401),  # from the future
+        (signed_headers(stack), b"[" * 50_000, 400),  # nesting deeper than the parser's stack
+        (signed_headers(stack), b'{"MessageBody": "' + b"[" * 50_000 + b'"}', 400),
+        (signed_headers(stack), envelope("中文字符"), 400),
+        (signed_headers(stack), envelope("a" * 65), 400),
+    ]
+    for headers, body, status in hostile:
+        answer = post(stack, body, headers)
+        assert answer.status_code == status, (headers, body[:40], answer.text)
+    assert bucket_state(stack) == before
+    assert len(emulator_jobs(stack)) == 3  # ours and the two foreign ones: no callback submitted anything
+
+
+TEXT = st.text(max_size=80)
+HEADERS = st.dictionaries(
+    st.sampled_from(["x-ice-timestamp", "x-ice-signature", "content-type", "x-forwarded-for"]) | TEXT, TEXT, max_size=5
+)
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+JOB_IDS = st.text(alphabet="0123456789abcdef", min_size=32, max_size=32) | TEXT
+ENVELOPES = st.builds(
+    lambda job_id, status, extra: json.dumps(
+        {"EventType": "BatchProduceMediaComplete", "MessageBody": {"JobId": job_id, "Status": status, **extra}}
+    ).encode(),
+    JOB_IDS,
+    st.sampled_from(["Finished", "Failed", "Processing"]) | TEXT,
+    st.dictionaries(TEXT, JSONISH, max_size=3),
+)
+BODIES = st.binary(max_size=2048) | ENVELOPES | JSONISH.map(lambda value: json.dumps(value).encode())
+
+
+@pytest.fixture(scope="module")
+def fuzz_ice(fuzz_stack: LocalStack) -> Iterator[IceClient]:
+    with stack_ice(fuzz_stack) as client:
+        yield client
+
+
+def call_handler(stack: LocalStack, ice: IceClient, method: str, headers: dict[str, str], body: bytes) -> int:
+    FORGED["count"] += 1
+    answer = callback_directly(stack, headers, body, method=method, ice=ice)
+    json.dumps(answer.body)  # always an answer that can be sent
+    return answer.status
+
+
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@FUZZ
+@given(method=st.sampled_from(["POST", "GET", "PUT"]) | TEXT, headers=HEADERS, body=BODIES)
+def test_arbitrary_requests_never_crash_and_never_write(
+    fuzz_stack: LocalStack, fuzz_ice: IceClient, method: str, headers: dict[str, str], body: bytes
+) -> None:
+    before = bucket_state(fuzz_stack)
+    assert call_handler(fuzz_stack, fuzz_ice, method, headers, body) in (400, 401, 404, 405, 413)
+    assert bucket_state(fuzz_stack) == before
+
+
+@FUZZ
+@given(body=BODIES, extra=st.dictionaries(TEXT, TEXT, max_size=3))
+def test_validly_signed_garbage_never_crashes_and_never_writes(
+    fuzz_stack: LocalStack, fuzz_ice: IceClient, body: bytes, extra: dict[str, str]
+) -> None:
+    before = bucket_state(fuzz_stack)
+    status = call_handler(fuzz_stack, fuzz_ice, "POST", {**extra, **signed_headers(fuzz_stack)}, body)
+    assert status in (400, 401, 404, 413)  # 401 only for a replayed signature
+    assert bucket_state(fuzz_stack) == before
+
+
+@FUZZ
+@given(event=st.binary(max_size=1024) | JSONISH.map(lambda value: json.dumps(value).encode()))
+def test_the_whole_function_answers_any_event_with_an_http_response(fuzz_stack: LocalStack, event: bytes) -> None:
+    FORGED["count"] += 1
+    before = bucket_state(fuzz_stack)
+    runtime = FunctionRuntime(fuzz_stack.environ)
+    answer = runtime.callback(event, LocalContext(function_name="callback"))
+    assert 400 <= answer["statusCode"] < 500 and isinstance(answer["body"], str)
+    assert bucket_state(fuzz_stack) == before
