@@ -78,9 +78,12 @@ def wait_for_state(stack: LocalStack, results_dir: str, states: set[str], timeou
     raise AssertionError(f"{results_dir}job.json never reached {states}; last: {record}")
 
 
-def oss_event(stack: LocalStack, key: str, event_name: str = "ObjectCreated:PutObject") -> bytes:
-    """The event OSS would send for an object already in the stack's bucket."""
-    data = stack.store.get(key)
+def oss_event(
+    stack: LocalStack, key: str, event_name: str = "ObjectCreated:PutObject", *, data: bytes | None = None
+) -> bytes:
+    """The event OSS would send for an object in the stack's bucket (read from it unless ``data`` is given:
+    a hostile key the bucket directory cannot even hold still makes an event, as OSS would send it)."""
+    data = stack.store.get(key) if data is None else data
     record = {
         "eventName": event_name,
         "eventSource": "acs:oss",

@@ -13,7 +13,14 @@ import logging
 from dataclasses import dataclass, field
 
 from scene_select.config import Settings
-from scene_select.errors import BatchError, ClaimHeldError, PermanentError, RetryableError, SubmitOutcomeUnknownError
+from scene_select.errors import (
+    BatchError,
+    ClaimHeldError,
+    ObjectKeyError,
+    PermanentError,
+    RetryableError,
+    SubmitOutcomeUnknownError,
+)
 from scene_select.models.oss_event import OssEventRecord, parse_oss_event
 from scene_select.pipeline.layout import BucketLayout, InboxObject, Role
 from scene_select.pipeline.plan import NotReady, plan_upload
@@ -73,11 +80,11 @@ def handle_upload_event(
                 record, store=store, ice=ice, settings=settings, layout=layout, clock=clock, holder=holder
             )
         except RetryableError as exc:
-            log.warning("%s: transient failure, FC will retry the event: %s", record.key, exc)
+            log.warning("%r: transient failure, FC will retry the event: %s", record.key, exc)
             retry = retry or exc
             outcome = RecordOutcome(record.key, "retry", str(exc))
         report.outcomes.append(outcome)
-        log.info("%s: %s %s", outcome.key, outcome.outcome, outcome.detail)
+        log.info("%r: %s %s", outcome.key, outcome.outcome, outcome.detail)  # repr: a key may hold control chars
     if retry is not None:
         raise retry
     return report
@@ -147,8 +154,9 @@ def _write_error_record(
     exc: PermanentError,
     clock: Clock,
 ) -> None:
-    """Say what was wrong next to the batch (or under _rejected/ when the key maps to no batch)."""
-    target = layout.error_key(upload.batch, key) if upload is not None else layout.rejected_key(key)
+    """Say what was wrong next to the batch (or under _rejected/ when the key maps to no batch, or
+    when the store cannot hold a key under the batch's folder — a name too long for a directory, or
+    one the local store reserves: the record must be written, whatever the upload was called)."""
     document = {
         "key": key,
         "error": type(exc).__name__,
@@ -157,6 +165,13 @@ def _write_error_record(
         "retried": False,
         "whatToDo": "fix the file or the manifest and upload it again; nothing was submitted for it",
     }
-    store.put(
-        target, json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8"), content_type="application/json"
-    )
+    data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+    if upload is not None:
+        try:
+            store.put(layout.error_key(upload.batch, key), data, content_type="application/json")
+            return
+        except ObjectKeyError as unstorable:
+            log.warning(
+                "error record for %r cannot go next to its batch (%s); it goes under _rejected/", key, unstorable
+            )
+    store.put(layout.rejected_key(key), data, content_type="application/json")

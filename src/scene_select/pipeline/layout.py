@@ -33,6 +33,8 @@ HIGHLIGHTS_FOLDER = "highlights"
 MANIFEST_FILE = "job.json"
 SCRIPT_FILE = "script.txt"
 
+_ERROR_NAME_CHARS = 64  # of the offending file's name, in its error record's name
+
 _FOLDER_OF = {JobType.SMART_MIX: SMART_MIX_FOLDER, JobType.HIGHLIGHTS: HIGHLIGHTS_FOLDER}
 
 
@@ -175,7 +177,7 @@ class BucketLayout:
 
     def error_key(self, batch: BatchRef, offending_key: str) -> str:
         """One error record per offending upload, so a stray file never hides a manifest error."""
-        name = offending_key.rsplit("/", 1)[-1]
+        name = offending_key.rsplit("/", 1)[-1][:_ERROR_NAME_CHARS]  # the hash keeps it unique
         return f"{self.results_dir(batch)}errors/{_short_hash(offending_key)}-{name}.json"
 
     def rejected_key(self, offending_key: str) -> str:

@@ -76,9 +76,16 @@ def plan_upload(
 # --------------------------------------------------------------------------------------------- smart mix
 
 
-def _get_if_present(store: ObjectStore, key: str) -> tuple[ObjectInfo, bytes] | None:
+def _get_if_present(store: ObjectStore, key: str, limit: int) -> tuple[ObjectInfo, bytes] | None:
+    """A user-written file (manifest, script, sidecar) if present; one over ``limit`` is refused by its
+    size, before a byte of it is read — a function has little memory and a bucket has huge files."""
     info = store.head(key)
-    return None if info is None else (info, store.get(key))
+    if info is None:
+        return None
+    if info.size > limit:
+        name = key.rsplit("/", 1)[-1]
+        raise BatchError(f"{name} is {info.size} bytes, at most {limit} allowed; keep it to the settings it needs")
+    return info, store.get(key)
 
 
 def _plan_smart_mix(
@@ -88,8 +95,8 @@ def _plan_smart_mix(
     if upload.role is Role.SUBTITLES:
         return NotReady(batch, "subtitles are read together with their video; they do not start a job")
     prefix = layout.batch_prefix(batch)
-    manifest_file = _get_if_present(store, prefix + MANIFEST_FILE)
-    script_file = _get_if_present(store, prefix + SCRIPT_FILE)
+    manifest_file = _get_if_present(store, prefix + MANIFEST_FILE, settings.max_manifest_bytes)
+    script_file = _get_if_present(store, prefix + SCRIPT_FILE, settings.max_manifest_bytes)
     if manifest_file is None and script_file is None:
         return NotReady(batch, f"waiting for {MANIFEST_FILE} or {SCRIPT_FILE}")
     limit = settings.max_manifest_bytes
@@ -201,7 +208,7 @@ def _plan_highlights(
         videos = _videos_for_stem(stem, store, layout)
         if not videos:
             return NotReady(upload.batch, "sidecar stored; waiting for its video (same name, a video extension)")
-    sidecar_file = _get_if_present(store, layout.highlight_stem_key(stem, ".json"))
+    sidecar_file = _get_if_present(store, layout.highlight_stem_key(stem, ".json"), settings.max_manifest_bytes)
     sidecar = (
         parse_highlight_sidecar(f"{stem}.json", sidecar_file[1], limit=settings.max_manifest_bytes)
         if sidecar_file
