@@ -9,12 +9,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 STATE  ?= .state/demo
 
-.PHONY: help install test lint typecheck unit demo bench build clean
+.PHONY: help install test lint typecheck unit demo bench reliability build clean
 
 help:
 	@echo "make demo   run the whole chain offline on generated sample media"
 	@echo "make test   lint, type-check and run the test suite"
 	@echo "make bench  run the benchmarks (results in bench/RESULTS.md)"
+	@echo "make reliability  fault injection, adversarial input and load scenarios, with their figures"
 	@echo "make build  build the Function Compute artifacts into build/"
 
 $(STAMP): pyproject.toml
@@ -46,6 +47,9 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+reliability: $(STAMP)
+	$(BIN)/python -m bench.reliability
 
 build: $(STAMP)
 	$(BIN)/python infra/build_artifacts.py

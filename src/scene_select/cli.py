@@ -292,6 +292,7 @@ def _stack_environment(state_dir: Path) -> dict[str, str]:
         config.ENV_CALLBACK_AUTH_KEY: stack["authKey"],
         config.ENV_ACCESS_KEY_ID: stack["accessKeyId"],
         config.ENV_ACCESS_KEY_SECRET: stack["accessKeySecret"],
+        **({config.ENV_SECURITY_TOKEN: stack["securityToken"]} if stack.get("securityToken") else {}),
     }
 
 

@@ -19,6 +19,7 @@ import json
 import re
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -139,16 +140,24 @@ def stack_settings(stack: LocalStack) -> Settings:
     return Settings.from_env(stack.environ)
 
 
+_CLIENTS: weakref.WeakKeyDictionary[LocalStack, IceClient] = weakref.WeakKeyDictionary()
+
+
 def stack_ice(stack: LocalStack) -> IceClient:
-    """A client of the stack's emulator with the stack's keys and configured timeouts, as a handler builds it."""
+    """A client of the stack's emulator with the stack's keys and configured timeouts, as a handler builds
+    it — one per stack, kept like a warm instance's (a new httpx client costs tens of milliseconds)."""
     assert stack.emulator is not None
-    credentials = static_credentials(Credentials(stack.access_key_id, stack.access_key_secret))
-    return IceClient(
-        region=stack.options.region,
-        endpoint=stack.emulator.endpoint,
-        credentials=credentials,
-        timeout=ice_timeout(stack_settings(stack)),
-    )
+    if stack not in _CLIENTS:
+        credentials = static_credentials(
+            Credentials(stack.access_key_id, stack.access_key_secret, stack.security_token)
+        )
+        _CLIENTS[stack] = IceClient(
+            region=stack.options.region,
+            endpoint=stack.emulator.endpoint,
+            credentials=credentials,
+            timeout=ice_timeout(stack_settings(stack)),
+        )
+    return _CLIENTS[stack]
 
 
 def submit_directly(
@@ -353,6 +362,7 @@ class Tally:
     events: int = 0
     duplicates: int = 0
     faults: int = 0
+    hostile: int = 0
     forged: int = 0
     batches: int = 0
     jobs: int = 0
@@ -417,13 +427,15 @@ _RANK = {"claimed": 0, "submit-unknown": 1, "submitted": 2, "finished": 3, "fail
 
 class RecordWatch:
     """Polls the bucket while a scenario runs: every job.json's state per run must only move forward,
-    and every run's result file, once it exists, must never be written again."""
+    every run's result file, once it exists, must never be written again, and no JSON file may ever be
+    seen half-written."""
 
     def __init__(self, stack: LocalStack, interval: float = 0.02) -> None:
         self.root = stack.bucket_dir / "results"
         self.interval = interval
         self.regressions: list[str] = []
         self.rewritten: list[str] = []
+        self.partial: list[str] = []
         self.observations = 0
         self._states: dict[tuple[Path, str], str] = {}
         self._files: dict[Path, tuple[int, int]] = {}
@@ -450,8 +462,10 @@ class RecordWatch:
                     self._state(path, json.loads(path.read_bytes()))
                 elif path.parent.parent.name == "runs" and path.name in ("raw.json", "selection.json"):
                     self._file(path)
-            except (OSError, ValueError):
-                continue  # replaced or removed while we looked (writes are atomic renames)
+            except OSError:
+                continue  # replaced or removed while we looked
+            except ValueError:
+                self.partial.append(str(path))  # never: every write is an atomic rename
         self.observations += 1
 
     def _state(self, path: Path, record: dict[str, Any]) -> None:

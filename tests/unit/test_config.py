@@ -15,6 +15,13 @@ def test_defaults_follow_the_region() -> None:
     assert settings.ice_endpoint == "https://ice.cn-shanghai.aliyuncs.com"
     assert settings.oss_endpoint == "https://oss-cn-shanghai-internal.aliyuncs.com"
     assert (settings.inbox_prefix, settings.results_prefix) == ("inbox/", "results/")
+    assert (settings.submit_unknown_grace_seconds, settings.ice_read_timeout_seconds) == (120, 15.0)
+
+
+def test_reliability_timings_are_settings() -> None:
+    env = dict(BASE, SCENE_SELECT_SUBMIT_UNKNOWN_GRACE_SECONDS="0", SCENE_SELECT_ICE_READ_TIMEOUT_SECONDS="2.5")
+    settings = Settings.from_env(env)
+    assert (settings.submit_unknown_grace_seconds, settings.ice_read_timeout_seconds) == (0, 2.5)
 
 
 def test_auth_keys_current_then_previous_and_hidden_from_repr() -> None:
@@ -34,6 +41,8 @@ def test_auth_keys_current_then_previous_and_hidden_from_repr() -> None:
         (dict(BASE, SCENE_SELECT_INBOX_PREFIX="/"), "SCENE_SELECT_INBOX_PREFIX"),
         (dict(BASE, SCENE_SELECT_DEFAULT_OUTPUT_CONFIG="{bad"), "SCENE_SELECT_DEFAULT_OUTPUT_CONFIG"),
         (dict(BASE, SCENE_SELECT_CLAIM_TTL_SECONDS="abc"), "SCENE_SELECT_CLAIM_TTL_SECONDS"),
+        (dict(BASE, SCENE_SELECT_SUBMIT_UNKNOWN_GRACE_SECONDS="-1"), "SCENE_SELECT_SUBMIT_UNKNOWN_GRACE_SECONDS"),
+        (dict(BASE, SCENE_SELECT_ICE_READ_TIMEOUT_SECONDS="0"), "SCENE_SELECT_ICE_READ_TIMEOUT_SECONDS"),
         (dict(BASE, SCENE_SELECT_ICE_ENDPOINT="ice.example"), "SCENE_SELECT_ICE_ENDPOINT"),
     ],
 )

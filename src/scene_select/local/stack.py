@@ -34,6 +34,7 @@ from scene_select.config import (
     ENV_FC_REGION,
     ENV_ICE_ENDPOINT,
     ENV_LOCAL_BUCKET_DIR,
+    ENV_SECURITY_TOKEN,
 )
 from scene_select.errors import ConfigError
 from scene_select.fc.shim import HttpTriggerServer, invoke, serve_http_trigger
@@ -60,6 +61,8 @@ class StackOptions:
     claim_ttl_seconds: int = 120
     watch_interval_seconds: float = 0.2
     extra_environment: Mapping[str, str] | None = None
+    sts_credentials: bool = False
+    """Temporary credentials, as FC gives a function role: a random security token the emulator requires."""
 
 
 def find_functions_dir() -> Path:
@@ -105,6 +108,7 @@ class LocalStack:
         self.access_key_id = "LTAIlocal" + secrets.token_hex(8)
         self.access_key_secret = secrets.token_urlsafe(24)
         self.auth_key = _auth_key()
+        self.security_token = secrets.token_urlsafe(32) if options.sts_credentials else None
         self._runner = runner
         self.emulator: IceEmulator | None = None
         self.callback_server: HttpTriggerServer | None = None
@@ -127,6 +131,7 @@ class LocalStack:
             bucket_dirs={self.options.bucket: self.bucket_dir},
             cache_dir=self.state_dir / "engine-cache",
             callback=CallbackSettings(auth_key=self.auth_key),
+            security_tokens={self.access_key_id: self.security_token} if self.security_token else {},
         )
         self.emulator = IceEmulator(
             self.state_dir / "ice", {self.access_key_id: self.access_key_secret}, runner=self._runner, options=options
@@ -141,6 +146,7 @@ class LocalStack:
             ENV_CLAIM_TTL: str(self.options.claim_ttl_seconds),
             ENV_ACCESS_KEY_ID: self.access_key_id,
             ENV_ACCESS_KEY_SECRET: self.access_key_secret,
+            **({ENV_SECURITY_TOKEN: self.security_token} if self.security_token else {}),
             **(self.options.extra_environment or {}),
         }
         self.callback_server = serve_http_trigger(
@@ -193,6 +199,7 @@ class LocalStack:
             "authKey": self.auth_key,
             "accessKeyId": self.access_key_id,
             "accessKeySecret": self.access_key_secret,
+            **({"securityToken": self.security_token} if self.security_token else {}),
         }
         path = self.state_dir / "stack.json"
         path.write_text(json.dumps(document, indent=2), encoding="utf-8")

@@ -29,7 +29,6 @@ from support.stack import emulator_jobs, start_stack
 
 from scene_select.fc.handlers import FunctionRuntime
 from scene_select.fc.shim import LocalContext
-from scene_select.ice.client import IceClient
 from scene_select.local.stack import LocalStack
 from scene_select.models.job_config import SelectionJobRequest
 
@@ -118,15 +117,9 @@ ENVELOPES = st.builds(
 BODIES = st.binary(max_size=2048) | ENVELOPES | JSONISH.map(lambda value: json.dumps(value).encode())
 
 
-@pytest.fixture(scope="module")
-def fuzz_ice(fuzz_stack: LocalStack) -> Iterator[IceClient]:
-    with stack_ice(fuzz_stack) as client:
-        yield client
-
-
-def call_handler(stack: LocalStack, ice: IceClient, method: str, headers: dict[str, str], body: bytes) -> int:
+def call_handler(stack: LocalStack, method: str, headers: dict[str, str], body: bytes) -> int:
     FORGED["count"] += 1
-    answer = callback_directly(stack, headers, body, method=method, ice=ice)
+    answer = callback_directly(stack, headers, body, method=method)
     json.dumps(answer.body)  # always an answer that can be sent
     return answer.status
 
@@ -137,20 +130,20 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[Hea
 @FUZZ
 @given(method=st.sampled_from(["POST", "GET", "PUT"]) | TEXT, headers=HEADERS, body=BODIES)
 def test_arbitrary_requests_never_crash_and_never_write(
-    fuzz_stack: LocalStack, fuzz_ice: IceClient, method: str, headers: dict[str, str], body: bytes
+    fuzz_stack: LocalStack, method: str, headers: dict[str, str], body: bytes
 ) -> None:
     before = bucket_state(fuzz_stack)
-    assert call_handler(fuzz_stack, fuzz_ice, method, headers, body) in (400, 401, 404, 405, 413)
+    assert call_handler(fuzz_stack, method, headers, body) in (400, 401, 404, 405, 413)
     assert bucket_state(fuzz_stack) == before
 
 
 @FUZZ
 @given(body=BODIES, extra=st.dictionaries(TEXT, TEXT, max_size=3))
 def test_validly_signed_garbage_never_crashes_and_never_writes(
-    fuzz_stack: LocalStack, fuzz_ice: IceClient, body: bytes, extra: dict[str, str]
+    fuzz_stack: LocalStack, body: bytes, extra: dict[str, str]
 ) -> None:
     before = bucket_state(fuzz_stack)
-    status = call_handler(fuzz_stack, fuzz_ice, "POST", {**extra, **signed_headers(fuzz_stack)}, body)
+    status = call_handler(fuzz_stack, "POST", {**extra, **signed_headers(fuzz_stack)}, body)
     assert status in (400, 401, 404, 413)  # 401 only for a replayed signature
     assert bucket_state(fuzz_stack) == before
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import logging
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support.chaos import ObservedStore, submit_directly, tally, wait_for_batches
+from support.chaos import ObservedStore, audit, events_delivered, submit_directly, tally, wait_for_batches
 from support.stack import emulator_jobs, oss_event, start_stack
 
 from scene_select.engine.synth import Segment, make_video
@@ -47,6 +48,18 @@ HOSTILE_KEYS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def quiet_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """One stack for the module, its trigger off: each test delivers its own events, on its own keys."""
+    running = start_stack(tmp_path_factory.mktemp("hostile") / "state")
+    assert running.watcher is not None
+    running.watcher.stop()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
 def check_contained(store: ObservedStore, batch_prefixes: tuple[str, ...]) -> None:
     """Writes only under results/; reads only in the batch (and the run's own records under results/)."""
     assert all(key.startswith("results/") for key in store.writes), store.writes
@@ -56,11 +69,10 @@ def check_contained(store: ObservedStore, batch_prefixes: tuple[str, ...]) -> No
 
 @pytest.mark.parametrize("key", HOSTILE_KEYS, ids=lambda key: repr(key)[:40])
 def test_a_hostile_key_gets_an_error_record_or_is_ignored(
-    stack: LocalStack, key: str, caplog: pytest.LogCaptureFixture
+    quiet_stack: LocalStack, key: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    assert stack.watcher is not None
-    stack.watcher.stop()
+    stack = quiet_stack
     observed = ObservedStore(stack.store)
     report = submit_directly(stack, oss_event(stack, key, data=VIDEO), store=observed)
     [outcome] = report.outcomes
@@ -76,7 +88,7 @@ def test_a_hostile_key_gets_an_error_record_or_is_ignored(
     controls = {char for char in key if unicodedata.category(char) == "Cc"}
     forged_lines = [r.getMessage() for r in caplog.records if controls & set(r.getMessage())]
     assert forged_lines == []  # a key cannot write raw control characters (a fake log line) into the log
-    tally("hostile uploads", events=2, faults=1)
+    tally("hostile object keys", events=2, hostile=1)
 
 
 BAD_BATCHES: dict[str, dict[str, bytes]] = {
@@ -107,9 +119,8 @@ BAD_BATCHES: dict[str, dict[str, bytes]] = {
 
 
 @pytest.mark.parametrize("name", list(BAD_BATCHES))
-def test_a_broken_batch_gets_a_clear_error_record_and_no_job(stack: LocalStack, name: str) -> None:
-    assert stack.watcher is not None
-    stack.watcher.stop()
+def test_a_broken_batch_gets_a_clear_error_record_and_no_job(quiet_stack: LocalStack, name: str) -> None:
+    stack = quiet_stack
     prefix = f"inbox/smart-mix/{name}/"
     files = BAD_BATCHES[name]
     for file_name, data in files.items():
@@ -124,12 +135,13 @@ def test_a_broken_batch_gets_a_clear_error_record_and_no_job(stack: LocalStack, 
     assert record["message"] and len(record["message"]) < 2000 and record["whatToDo"]
     check_contained(observed, (prefix,))
     assert emulator_jobs(stack) == []
-    tally("broken batches", events=1, faults=1)
+    found = audit(stack)
+    assert found.problems == []
+    tally("broken batches", events=1, hostile=1, batches=1, jobs=found.jobs, lost=found.lost)
 
 
-def test_a_manifest_over_the_limit_is_refused_without_being_read(stack: LocalStack) -> None:
-    assert stack.watcher is not None
-    stack.watcher.stop()
+def test_a_manifest_over_the_limit_is_refused_without_being_read(quiet_stack: LocalStack) -> None:
+    stack = quiet_stack
     stack.store.put("inbox/smart-mix/big/a.mp4", VIDEO)
     stack.store.put("inbox/smart-mix/big/job.json", b" " * 2_000_000 + b"{}")
     observed = ObservedStore(stack.store)
@@ -152,7 +164,9 @@ def test_truncated_media_with_the_real_engine_is_reported_per_file(tmp_path: Pat
         [error] = selection["mediaErrors"]
         assert error["mediaURL"].endswith("/cut.mp4") and error["code"] and error["message"]
         assert "cut.mp4" in stack.store.get("results/smart-mix/cut/report.html").decode()
-        assert len(emulator_jobs(stack)) == 1
+        found = audit(stack)
+        assert found.problems == [] and found.jobs == 1
+        tally("truncated media, real engine", events=events_delivered(stack), hostile=1, batches=1, jobs=found.jobs)
     finally:
         stack.stop()
 
@@ -190,6 +204,7 @@ EVENTS = (
 @settings(max_examples=300, deadline=None)
 @given(event=EVENTS)
 def test_the_oss_event_decoder_raises_only_event_error(event: bytes | str) -> None:
+    tally("fuzzed OSS events", hostile=1)
     try:
         records = parse_oss_event(event)
     except EventError:

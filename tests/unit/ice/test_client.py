@@ -146,6 +146,17 @@ def test_server_errors_exhaust_the_attempts(fake: FakeIce, make_client: MakeClie
     assert sleeps == sorted(sleeps) and max(sleeps) <= 8.0
 
 
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_a_submit_answered_5xx_is_outcome_unknown_never_resent(
+    fake: FakeIce, make_client: MakeClient, sleeps: Sleeps, status: int
+) -> None:
+    fake.script(SUBMIT, Reply(status, {"RequestId": "R-5", "Code": "InternalError", "Message": "oops"}))
+    with pytest.raises(SubmitOutcomeUnknownError, match="list recent jobs") as caught:
+        make_client(fake.url).submit_scene_media_selection_job(_job())
+    assert caught.value.request_id == "R-5"
+    assert len(fake.seen(SUBMIT)) == 1 and sleeps == []  # a server error may have made the job: not resent
+
+
 def test_throttling_exhaustion_raises_throttled(fake: FakeIce, make_client: MakeClient, sleeps: Sleeps) -> None:
     fake.script(SUBMIT, *[_throttled()] * 2)
     with pytest.raises(IceThrottledError) as caught:

@@ -1,0 +1,63 @@
+"""Results never start jobs: not with a trigger on the whole bucket, not with prefixes configured to overlap."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from support.chaos import audit, tally, upload_batch, wait_for_batches, wait_until
+from support.stack import emulator_jobs
+
+from scene_select.config import ENV_INBOX_PREFIX, ENV_RESULTS_PREFIX, Settings
+from scene_select.errors import ConfigError
+from scene_select.local.stack import LocalStack
+from scene_select.local.watcher import BucketWatcher
+
+
+def test_a_trigger_on_the_whole_bucket_never_turns_results_into_jobs(stack: LocalStack) -> None:
+    assert stack.watcher is not None
+    stack.watcher.stop()
+    delivered: list[str] = []
+
+    def deliver(event: bytes) -> None:
+        delivered.extend(record["oss"]["object"]["key"] for record in json.loads(event)["events"])
+        stack.deliver_upload_event(event)
+
+    whole_bucket = BucketWatcher(
+        stack.bucket_dir, deliver, bucket=stack.store.bucket, region=stack.options.region, prefix="", interval=0.05
+    )
+    with whole_bucket:
+        upload_batch(stack, "loop")
+        stack.store.put("inbox/smart-mix/bad/a.mp4", b"x")
+        stack.store.put("inbox/smart-mix/bad/job.json", b"{not json")  # an error record, written to results/
+        wait_for_batches(stack, ["loop"], {"finished"})
+        stack.store.put("inbox/highlights/show.mp4", b"\x00\x00\x00\x18ftypmp42" + b"z" * 64)
+        wait_until(lambda: stack.store.head("results/highlights/show.mp4/report.html") is not None, what="report")
+        written = {info.key for info in stack.store.list("results/")}
+        wait_until(lambda: written <= set(delivered), what="every result to come back as an event")
+    results_events = [key for key in delivered if key.startswith("results/")]
+    assert {"results/smart-mix/loop/selection.json", "results/smart-mix/loop/report.html"} <= set(results_events)
+    assert any("/errors/" in key for key in results_events)
+    assert whole_bucket.failures == []
+    assert len(emulator_jobs(stack)) == 2  # the smart-mix batch and the highlight video, nothing else
+    found = audit(stack)
+    assert found.problems == []
+    tally(
+        "no loops (trigger on the whole bucket)",
+        events=len(delivered),
+        batches=2,
+        jobs=found.jobs,
+        lost=found.lost,
+    )
+
+
+@pytest.mark.parametrize(
+    ("inbox", "results"),
+    [("results/", "results/"), ("", "results/"), ("a/", "a/results/"), ("a/b/", "a/"), ("/", "results/")],
+)
+def test_settings_refuse_prefixes_that_would_loop(inbox: str, results: str) -> None:
+    # an empty variable means "the default"; a blank one is a setting
+    environ = {"FC_REGION": "cn-shanghai", "SCENE_SELECT_BUCKET": "b", ENV_INBOX_PREFIX: inbox or " "}
+    environ[ENV_RESULTS_PREFIX] = results
+    with pytest.raises(ConfigError, match=r"INBOX_PREFIX|overlap"):
+        Settings.from_env(environ)
