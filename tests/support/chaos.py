@@ -536,3 +536,20 @@ def envelope(job_id: str, status: str = "Finished") -> bytes:
     """The body ICE posts when a job ends."""
     message = {"Status": status, "JobId": job_id}
     return json.dumps({"EventType": "BatchProduceMediaComplete", "MessageBody": message}).encode()
+
+
+def verify_and_tally(
+    stack: LocalStack, scenario: str, *, batches: int, jobs: int | None = None, **counts: float
+) -> Audit:
+    """Audit the stack's end state — no broken promise, ``jobs`` ICE jobs (one per batch unless said) —
+    and add the scenario to the ledger: events default to what the stack delivered, and the faults the
+    emulator injected are added to any the test injected itself."""
+    found = audit(stack)
+    assert found.problems == [], f"{scenario}: {found.problems}"
+    expected = batches if jobs is None else jobs
+    assert found.jobs == expected, f"{scenario}: {found.jobs} ICE jobs, expected {expected}"
+    assert stack.emulator is not None
+    counts.setdefault("events", events_delivered(stack))
+    counts["faults"] = counts.get("faults", 0) + sum(stack.emulator.faults.injected().values())
+    tally(scenario, batches=batches, jobs=found.jobs, lost=found.lost, **counts)
+    return found

@@ -43,6 +43,7 @@ from scene_select.ice.retry import RetryPolicy
 from scene_select.ice.rpc import build_rpc_request
 from scene_select.models.ice_api import BatchJob, BatchJobPage, SubmitResult
 from scene_select.models.job_config import SelectionJobRequest
+from scene_select.models.wire import loads_untrusted
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -310,8 +311,8 @@ class IceClient:
     @staticmethod
     def _decode(action: str, response: httpx.Response, *, idempotent: bool) -> dict[str, Any]:
         try:
-            data = response.json()
-        except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser's stack
+            data = loads_untrusted(response.content)
+        except ValueError:
             data = None
         if response.is_success:
             if isinstance(data, dict):

@@ -45,13 +45,23 @@ def compact_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+def loads_untrusted(data: str | bytes) -> Any:
+    """``json.loads`` for text from outside, with one failure type: ValueError. CPython reports JSON nested
+    deeper than its parser's stack (a few KB of ``[`` is enough) as RecursionError, which no caller
+    expects from bad input; here it is a ValueError like any other malformed JSON."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("JSON nested deeper than the parser allows") from None
+
+
 def load_json_object(section: str, value: str | bytes | dict[str, Any]) -> dict[str, Any]:
     """Accept a JSON string or an already-decoded object; anything else is a JobConfigError."""
     if isinstance(value, dict):
         return value
     try:
-        decoded = json.loads(value)
-    except (ValueError, RecursionError) as exc:  # RecursionError: nesting deeper than the parser's stack
+        decoded = loads_untrusted(value)
+    except ValueError as exc:
         raise JobConfigError(f"{section}: not valid JSON ({exc}); pass a JSON object such as {{...}}") from exc
     if not isinstance(decoded, dict):
         raise JobConfigError(f"{section}: must be a JSON object, got {type(decoded).__name__}")

@@ -24,6 +24,7 @@ from scene_select.errors import (
 )
 from scene_select.fc.http_trigger import HttpTriggerRequest
 from scene_select.ice.callback_auth import verify_callback
+from scene_select.models.wire import loads_untrusted
 from scene_select.pipeline.complete import complete_run, load_run_index
 from scene_select.pipeline.layout import BucketLayout
 from scene_select.pipeline.plan import USER_DATA_KEY
@@ -121,14 +122,14 @@ def handle_callback(
 
 def _job_id(body: bytes) -> str | None:
     try:
-        envelope = json.loads(body)
-    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser's stack
+        envelope = loads_untrusted(body)
+    except ValueError:
         return None
     message = envelope.get("MessageBody") if isinstance(envelope, dict) else None
     if isinstance(message, str):  # MNS delivers the body as a JSON string
         try:
-            message = json.loads(message)
-        except (ValueError, RecursionError):
+            message = loads_untrusted(message)
+        except ValueError:
             return None
     job_id = message.get("JobId") if isinstance(message, dict) else None
     if isinstance(job_id, str) and 0 < len(job_id) <= 64 and job_id.isascii() and job_id.isalnum():

@@ -6,14 +6,12 @@ import time
 
 from support.chaos import (
     RecordWatch,
-    audit,
     batch_state,
     callbacks_sent,
-    events_delivered,
     jobs_terminal,
     pending,
-    tally,
     upload_batch,
+    verify_and_tally,
     wait_for_batches,
     wait_until,
 )
@@ -40,17 +38,8 @@ def test_every_callback_dropped_reconcile_completes_every_job(stack: LocalStack)
     assert answer["ok"], answer
     wait_for_batches(stack, names, {"finished"}, timeout=5)
     assert pending(stack) == []
-    found = audit(stack)
-    assert found.problems == [] and found.jobs == BATCHES
-    injected = stack.emulator.faults.injected()
-    tally(
-        "callbacks lost",
-        events=events_delivered(stack),
-        faults=injected["drop_callback"],
-        batches=BATCHES,
-        jobs=found.jobs,
-        lost=found.lost,
-    )
+    assert stack.emulator.faults.injected() == {"drop_callback": BATCHES}
+    verify_and_tally(stack, "callbacks lost", batches=BATCHES)
 
 
 def test_delayed_duplicated_and_reordered_callbacks_write_results_once(stack: LocalStack) -> None:
@@ -71,15 +60,4 @@ def test_delayed_duplicated_and_reordered_callbacks_write_results_once(stack: Lo
     logs = [entry for job in emulator_jobs(stack) for entry in job["Callback"]["Log"]]
     assert sum(entry["Replay"] for entry in logs) >= BATCHES - 1  # stale callbacks of earlier jobs arrived late
     assert all(entry["Outcome"] in ("HTTP 200", "HTTP 401") for entry in logs), logs
-    found = audit(stack)
-    assert found.problems == [] and found.jobs == BATCHES
-    injected = stack.emulator.faults.injected()
-    tally(
-        "callbacks late, doubled, reordered",
-        events=events_delivered(stack),
-        duplicates=len(logs) - BATCHES,
-        faults=sum(injected.values()),
-        batches=BATCHES,
-        jobs=found.jobs,
-        lost=found.lost,
-    )
+    verify_and_tally(stack, "callbacks late, doubled, reordered", batches=BATCHES, duplicates=len(logs) - BATCHES)

@@ -16,9 +16,7 @@ from support.chaos import (
     Crash,
     CrashingIce,
     ObservedStore,
-    audit,
     callback_directly,
-    callbacks_sent,
     envelope,
     later,
     reconcile_directly,
@@ -26,8 +24,8 @@ from support.chaos import (
     signed_headers,
     stack_ice,
     submit_directly,
-    tally,
     upload_batch,
+    verify_and_tally,
     wait_until,
 )
 from support.stack import emulator_jobs, oss_event
@@ -66,21 +64,6 @@ def no_callbacks(stack: LocalStack) -> None:
     stack.emulator.set_faults(Faults(drop_callbacks=1.0))  # completion is ours to drive here
 
 
-def check_and_tally(stack: LocalStack, scenario: str, crashes: int, batches: int, *, deliveries: int) -> None:
-    found = audit(stack)
-    assert found.problems == []
-    assert found.runs == batches and found.jobs == batches
-    tally(
-        scenario,
-        events=deliveries + callbacks_sent(stack),
-        duplicates=deliveries - batches,
-        faults=crashes,
-        batches=batches,
-        jobs=found.jobs,
-        lost=found.lost,
-    )
-
-
 @pytest.mark.parametrize("fc_retries", [True, False], ids=["FC retries the event", "event never retried"])
 def test_submit_dying_after_any_write_or_after_ice_accepted(stack: LocalStack, fc_retries: bool) -> None:
     assert stack.watcher is not None
@@ -110,7 +93,8 @@ def test_submit_dying_after_any_write_or_after_ice_accepted(stack: LocalStack, f
     crashes += 1
 
     settle(stack, clock=later(PAST_TTL))  # the reconcile timer, once the dead claims expired
-    check_and_tally(stack, "crashes in submit", crashes, crashes + 1, deliveries=deliveries)
+    batches = crashes + 1
+    verify_and_tally(stack, "crashes in submit", batches=batches, faults=crashes, duplicates=deliveries - batches)
 
 
 def callback(stack: LocalStack, job_id: str, *, store: object = None, ice: object = None, attempt: int = 1) -> int:
@@ -161,7 +145,7 @@ def test_completion_dying_after_fetching_or_after_any_write(stack: LocalStack, p
     crashes += 1
 
     settle(stack)
-    check_and_tally(stack, f"crashes in {path}", crashes, crashes + 1, deliveries=crashes + 1)
+    verify_and_tally(stack, f"crashes in {path}", batches=crashes + 1, faults=crashes)
 
 
 def test_reconcile_dying_while_adopting_or_resubmitting_a_dead_claim(stack: LocalStack) -> None:
@@ -192,4 +176,4 @@ def test_reconcile_dying_while_adopting_or_resubmitting_a_dead_claim(stack: Loca
     crashes += 1 + dead_claims
 
     settle(stack, clock=later(PAST_TTL))
-    check_and_tally(stack, "crashes in reconcile", crashes, dead_claims, deliveries=dead_claims)
+    verify_and_tally(stack, "crashes in reconcile", batches=dead_claims, faults=crashes)

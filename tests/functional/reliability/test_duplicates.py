@@ -7,14 +7,13 @@ import threading
 from pathlib import Path
 
 from support.chaos import (
-    audit,
     callbacks_sent,
     deliver_in_process,
     settle,
     stack_ice,
     submit_directly,
-    tally,
     upload_batch,
+    verify_and_tally,
 )
 from support.stack import oss_event
 
@@ -79,15 +78,7 @@ def test_one_event_delivered_many_times_every_way_makes_one_job_per_batch(stack:
     assert flat.count("submitted") == 1 and set(flat) <= {"submitted", "duplicate", "in-progress"}, flat
 
     settle(stack)
-    found = audit(stack)
-    assert found.problems == []
-    assert (found.runs, found.jobs, found.batches) == (3, 3, 3)
     delivered = SEQUENTIAL + THREADS * PER_THREAD + PROCESSES * PER_PROCESS
-    tally(
-        "duplicates and races",
-        events=delivered + callbacks_sent(stack),
-        duplicates=delivered - 3,
-        batches=3,
-        jobs=found.jobs,
-        lost=found.lost,
+    verify_and_tally(
+        stack, "duplicates and races", batches=3, events=delivered + callbacks_sent(stack), duplicates=delivered - 3
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support.chaos import ObservedStore, audit, events_delivered, submit_directly, tally, wait_for_batches
+from support.chaos import ObservedStore, submit_directly, tally, verify_and_tally, wait_for_batches
 from support.stack import emulator_jobs, oss_event, start_stack
 
 from scene_select.engine.synth import Segment, make_video
@@ -135,9 +135,7 @@ def test_a_broken_batch_gets_a_clear_error_record_and_no_job(quiet_stack: LocalS
     assert record["message"] and len(record["message"]) < 2000 and record["whatToDo"]
     check_contained(observed, (prefix,))
     assert emulator_jobs(stack) == []
-    found = audit(stack)
-    assert found.problems == []
-    tally("broken batches", events=1, hostile=1, batches=1, jobs=found.jobs, lost=found.lost)
+    verify_and_tally(stack, "broken batches", batches=1, jobs=0, events=1, hostile=1)
 
 
 def test_a_manifest_over_the_limit_is_refused_without_being_read(quiet_stack: LocalStack) -> None:
@@ -164,9 +162,7 @@ def test_truncated_media_with_the_real_engine_is_reported_per_file(tmp_path: Pat
         [error] = selection["mediaErrors"]
         assert error["mediaURL"].endswith("/cut.mp4") and error["code"] and error["message"]
         assert "cut.mp4" in stack.store.get("results/smart-mix/cut/report.html").decode()
-        found = audit(stack)
-        assert found.problems == [] and found.jobs == 1
-        tally("truncated media, real engine", events=events_delivered(stack), hostile=1, batches=1, jobs=found.jobs)
+        verify_and_tally(stack, "truncated media, real engine", batches=1, hostile=1)
     finally:
         stack.stop()
 

@@ -15,12 +15,10 @@ from pathlib import Path
 
 import pytest
 from support.chaos import (
-    audit,
     batch_state,
-    events_delivered,
     pending,
-    tally,
     upload_batch,
+    verify_and_tally,
     wait_until,
 )
 from support.stack import start_stack
@@ -68,7 +66,7 @@ def test_each_fault_on_submit_ends_with_one_job(impatient_stack: LocalStack) -> 
         stack.emulator.set_faults(Faults())
     adopted = [json.loads(stack.store.get(key))["adopted"] for key in _markers(stack)]
     assert adopted.count(True) == 2  # timeout after the work, malformed answer: ICE had made those jobs
-    _check(stack, "ICE faults on submit", batches=len(CASES))
+    verify_and_tally(stack, "ICE faults on submit", batches=len(CASES))
 
 
 def settle_through_timer(stack: LocalStack, names: list[str], passes: int = 30) -> None:
@@ -93,23 +91,8 @@ def test_random_faults_on_every_action_lose_nothing(impatient_stack: LocalStack)
     wait_until(lambda: all(batch_state(stack, n) is not None for n in names), what="every batch claimed")
     settle_through_timer(stack, names)
     stack.emulator.set_faults(Faults())
-    _check(stack, "random ICE faults, every action", batches=len(names))
+    verify_and_tally(stack, "random ICE faults, every action", batches=len(names))
 
 
 def _markers(stack: LocalStack) -> list[str]:
     return [info.key for info in stack.store.list("results/") if info.key.endswith("/submitted.json")]
-
-
-def _check(stack: LocalStack, scenario: str, *, batches: int) -> None:
-    assert stack.emulator is not None
-    found = audit(stack)
-    assert found.problems == []
-    assert found.jobs == batches
-    tally(
-        scenario,
-        events=events_delivered(stack),
-        faults=sum(stack.emulator.faults.injected().values()),
-        batches=batches,
-        jobs=found.jobs,
-        lost=found.lost,
-    )

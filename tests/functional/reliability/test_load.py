@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support.chaos import RecordWatch, audit, events_delivered, pending, tally, upload_batch, wait_until
+from support.chaos import RecordWatch, events_delivered, pending, upload_batch, verify_and_tally, wait_until
 from support.stack import start_stack
 
 
@@ -31,18 +31,8 @@ def run_load(state_dir: Path, batches: int) -> None:
             wait_until(finished, timeout=30 + batches, what=f"{batches} batches to finish")
             elapsed = time.monotonic() - started
         assert watch.regressions == [] and watch.partial == []
-        found = audit(stack)
-        assert found.problems == []
-        assert (found.runs, found.jobs, found.batches) == (batches, batches, batches)
         assert stack.watcher is not None and stack.watcher.failures == []
-        tally(
-            f"load: {batches} batches at once",
-            events=events_delivered(stack),
-            batches=batches,
-            jobs=found.jobs,
-            lost=found.lost,
-            seconds=round(elapsed, 1),
-        )
+        verify_and_tally(stack, f"load: {batches} batches at once", batches=batches, seconds=round(elapsed, 1))
         print(
             f"\n{batches} batches: uploaded in {uploaded:.1f}s, all finished after {elapsed:.1f}s "
             f"({batches / elapsed:.1f} batches/s, {events_delivered(stack) / elapsed:.0f} events/s)"
