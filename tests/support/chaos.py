@@ -385,8 +385,8 @@ def tally(scenario: str, **counts: float) -> None:
 
 
 def callbacks_sent(stack: LocalStack) -> int:
-    """Callback requests the emulator made (every attempt, duplicate and stale replay)."""
-    return sum(len(job["Callback"]["Log"]) for job in emulator_jobs(stack))
+    """Callback requests the emulator made (every attempt, duplicate and stale replay; not the dropped)."""
+    return sum(1 for job in emulator_jobs(stack) for entry in job["Callback"]["Log"] if entry["Attempt"] >= 1)
 
 
 def events_delivered(stack: LocalStack) -> int:

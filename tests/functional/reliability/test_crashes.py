@@ -17,6 +17,7 @@ from support.chaos import (
     CrashingIce,
     ObservedStore,
     callback_directly,
+    callbacks_sent,
     envelope,
     later,
     reconcile_directly,
@@ -94,7 +95,10 @@ def test_submit_dying_after_any_write_or_after_ice_accepted(stack: LocalStack, f
 
     settle(stack, clock=later(PAST_TTL))  # the reconcile timer, once the dead claims expired
     batches = crashes + 1
-    verify_and_tally(stack, "crashes in submit", batches=batches, faults=crashes, duplicates=deliveries - batches)
+    events = deliveries + callbacks_sent(stack)
+    verify_and_tally(
+        stack, "crashes in submit", batches=batches, faults=crashes, events=events, duplicates=deliveries - batches
+    )
 
 
 def callback(stack: LocalStack, job_id: str, *, store: object = None, ice: object = None, attempt: int = 1) -> int:
@@ -120,15 +124,20 @@ def finished_job(stack: LocalStack, batch: str) -> str:
 def test_completion_dying_after_fetching_or_after_any_write(stack: LocalStack, path: str) -> None:
     no_callbacks(stack)
     job_ids: dict[str, str] = {}
+    events = 0
 
     def complete(batch: str, store: ObservedStore | None = None, ice: object = None, attempt: int = 1) -> None:
+        nonlocal events
         if path == "callback":
+            events += 1
             assert callback(stack, job_ids[batch], store=store, ice=ice, attempt=attempt) == 200
         else:
             report = reconcile_directly(stack, store=store, ice=ice)  # type: ignore[arg-type]
             assert report.errors == []
 
     def act(batch: str, store: ObservedStore) -> None:
+        nonlocal events
+        events += 1
         job_ids[batch] = finished_job(stack, batch)
         complete(batch, store)
 
@@ -139,13 +148,14 @@ def test_completion_dying_after_fetching_or_after_any_write(stack: LocalStack, p
     assert crashes >= 6  # three result files, the marker, the batch copies, the views, the pending entry
 
     job_ids["after-fetch"] = finished_job(stack, "after-fetch")
+    events += 1
     with pytest.raises(Crash):
         complete("after-fetch", ice=CrashingIce(stack_ice(stack), "get"))
     recover("after-fetch")
     crashes += 1
 
     settle(stack)
-    verify_and_tally(stack, f"crashes in {path}", batches=crashes + 1, faults=crashes)
+    verify_and_tally(stack, f"crashes in {path}", batches=crashes + 1, faults=crashes, events=events)
 
 
 def test_reconcile_dying_while_adopting_or_resubmitting_a_dead_claim(stack: LocalStack) -> None:
@@ -176,4 +186,4 @@ def test_reconcile_dying_while_adopting_or_resubmitting_a_dead_claim(stack: Loca
     crashes += 1 + dead_claims
 
     settle(stack, clock=later(PAST_TTL))
-    verify_and_tally(stack, "crashes in reconcile", batches=dead_claims, faults=crashes)
+    verify_and_tally(stack, "crashes in reconcile", batches=dead_claims, faults=crashes, events=dead_claims)
