@@ -17,6 +17,7 @@ __all__ = ["ThumbnailLookup", "render_report"]
 ThumbnailLookup = Callable[[dict[str, Any]], "str | None"]
 """Given a normalised clip, the URL (or relative path) of a thumbnail image, or None."""
 
+
 _CSS = """
 body{font:15px/1.5 system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",sans-serif;margin:2rem;
 color:#1d2330;background:#f6f7f9}
