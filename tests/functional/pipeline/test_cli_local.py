@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
+from support.stack import emulator_jobs
 
 from scene_select.cli import main
 from scene_select.local.stack import LocalStack
-from support.stack import emulator_jobs
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 
