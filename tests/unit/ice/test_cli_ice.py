@@ -11,8 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import OUTPUT, SMART_MIX_INPUT
-from fake_ice import SUBMIT, FakeIce
+from fake_ice import OUTPUT, SMART_MIX_INPUT, SUBMIT, FakeIce
 
 from scene_select.cli import EXIT_ERROR, EXIT_JOB_FAILED, EXIT_OK, EXIT_WAIT_TIMEOUT, main
 
