@@ -137,7 +137,7 @@ def _reconcile_one(
             )
         except ClaimHeldError:
             return "claim-live"
-        if outcome.kind == "failed":
+        if outcome.kind in ("failed", "deferred"):
             return outcome.kind
         entry = load_run_index(store, layout, run_key)  # submit_run wrote it if it was missing
     job_id = RunStore(store, layout, entry.batch, run_key, clock).submitted_job_id() if entry else None
