@@ -100,7 +100,7 @@ def handle_callback(
     # the same second carry the same signature. A replay is the same signature for the same job.
     seen_key = layout.callback_seen_key(request.headers.get("x-ice-signature", ""), job_id)
     if store.head(seen_key) is not None:
-        return _answer(401, "callback rejected: this signed callback was already used (replay)")
+        return _answer(401, "callback rejected: this signature was already used for this job (replay)")
     try:
         job = ice.get_batch_media_producing_job(job_id)
     except IceClientError as exc:

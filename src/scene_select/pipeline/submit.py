@@ -205,7 +205,7 @@ def _submit(plan: PlannedRun, runs: RunStore, ice: IceApi, lease: int, claimed_a
             # the reconciler submits it once an operator fixes that, instead of failing the batch.
             runs.release_lease(lease)
             note = f"ICE refused this deployment ({exc.code}); fix the function role or keys — the reconciler retries"
-            runs.publish(_record(plan, RunState.CLAIMED, lease, now, note=note))
+            runs.publish(_record(plan, RunState.CLAIMED, lease, claimed_at, note=note))
             log.error("%s: %s", plan.batch.label, note)
             return SubmitOutcome("deferred", plan.run_key, None, note)
         error = {"code": exc.code, "message": exc.ice_message, "requestId": exc.request_id or ""}
