@@ -92,13 +92,14 @@ def handle_callback(
     except ConfigError as exc:
         log.error("callback refused: %s", exc)
         return _answer(401, "callback authentication is not configured on this deployment")
-    signature = request.headers.get("x-ice-signature", "")
-    seen_key = layout.callback_seen_key(signature)
-    if store.head(seen_key) is not None:
-        return _answer(401, "callback rejected: this signature was already used (replay)")
     job_id = _job_id(request.body)
     if job_id is None:
         return _answer(400, "body is not an ICE event: expected JSON with MessageBody.JobId")
+    # ICE's signature covers the URL and the second, not the body: two jobs finishing in the same second
+    # carry the same signature. A replay is the same signature for the same job.
+    seen_key = layout.callback_seen_key(request.headers.get("x-ice-signature", "") + "\n" + job_id)
+    if store.head(seen_key) is not None:
+        return _answer(401, "callback rejected: this signature was already used for this job (replay)")
     try:
         job = ice.get_batch_media_producing_job(job_id)
     except IceClientError as exc:
