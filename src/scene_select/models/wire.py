@@ -23,7 +23,7 @@ _VALUE_PREVIEW = 60
 class PascalModel(BaseModel):
     """A request-side ICE model: PascalCase on the wire, unknown fields kept."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, alias_generator=to_pascal)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, alias_generator=to_pascal, defer_build=True)
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON object ICE expects: aliases, no nulls, unknown fields as the user gave them."""
@@ -33,7 +33,7 @@ class PascalModel(BaseModel):
 class CamelModel(BaseModel):
     """A result-side ICE model: lowerCamelCase on the wire, unknown fields kept."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, alias_generator=to_camel)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, alias_generator=to_camel, defer_build=True)
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON object in ICE's shape."""

@@ -92,6 +92,7 @@ def complete_run(
     for name, data in contents.items():
         if store.put_if_absent(runs.run_dir + name, data, content_type=_CONTENT_TYPES[name]):
             written.append(name)
+    stored = {name: contents[name] for name in written}  # what we wrote is what is stored: no read back
     runs.mark_terminal(RunState.FINISHED, {"jobId": job.job_id, "clips": result.clip_count()})
     results: dict[str, str] = {name: runs.run_dir + name for name in contents}
     record = record.model_copy(
@@ -99,8 +100,9 @@ def complete_run(
     )
     if runs.is_latest_run(record):
         for name in contents:
-            stored = store.get(runs.run_dir + name)  # the run's copy is the one truth; mirror it exactly
-            store.put(layout.results_dir(entry.batch) + name, stored, content_type=_CONTENT_TYPES[name])
+            # the run's copy is the one truth; mirror it exactly (an earlier writer's copy is read back)
+            data = stored[name] if name in stored else store.get(runs.run_dir + name)
+            store.put(layout.results_dir(entry.batch) + name, data, content_type=_CONTENT_TYPES[name])
         results.update({f"latest {name}": layout.results_dir(entry.batch) + name for name in contents})
 
         record = record.model_copy(update={"results": results})

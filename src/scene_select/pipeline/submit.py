@@ -164,8 +164,8 @@ def submit_run(
 def _record_submitted(
     plan: PlannedRun, runs: RunStore, lease: int, claimed_at: float, job_id: str, *, adopted: bool
 ) -> SubmitOutcome:
-    runs.mark_submitted(job_id, adopted=adopted)
-    job_id = runs.submitted_job_id() or job_id
+    if not runs.mark_submitted(job_id, adopted=adopted):  # another writer's marker won: its JobId is the truth
+        job_id = runs.submitted_job_id() or job_id
     runs.publish(
         _record(plan, RunState.SUBMITTED, lease, claimed_at, job_id=job_id, submitted_at=iso_time(runs.clock()))
     )
