@@ -26,12 +26,12 @@ from bench.common import ROOT
 
 sys.path.insert(0, str(ROOT / "tests"))  # the fake OSS and the deterministic runner live with the tests
 
-from fakes.oss_server import FakeOssServer  # noqa: E402
-from support.stack import oss_event, quick_runner  # noqa: E402
+from fakes.oss_server import FakeOssServer
+from support.stack import oss_event, quick_runner
 
-from scene_select.ice.credentials import Credentials, static_credentials  # noqa: E402
-from scene_select.local.emulator import CallbackSettings, EmulatorOptions, IceEmulator  # noqa: E402
-from scene_select.storage.oss import OssStore  # noqa: E402
+from scene_select.ice.credentials import Credentials, static_credentials
+from scene_select.local.emulator import CallbackSettings, EmulatorOptions, IceEmulator
+from scene_select.storage.oss import OssStore
 
 REGION = "cn-shanghai"
 CALLBACK_PATH = "/ice-callback"

@@ -47,7 +47,8 @@ def header(sections: list[Section], *, quick: bool, command: str) -> str:
     lines = [
         "# Benchmark results",
         "",
-        f"Command: `{command}`{' (quick mode: small sizes, few repetitions — not the figures of record)' if quick else ''}.",
+        f"Command: `{command}`"
+        + (" (quick mode: small sizes, few repetitions — not the figures of record)." if quick else "."),
         "",
         *machine_lines(),
         "",

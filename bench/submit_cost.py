@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+
 import httpx
 
 from bench.cloud import CloudRig, http_trigger_event

@@ -21,7 +21,11 @@ _VALUE_PREVIEW = 60
 
 
 class PascalModel(BaseModel):
-    """A request-side ICE model: PascalCase on the wire, unknown fields kept."""
+    """A request-side ICE model: PascalCase on the wire, unknown fields kept.
+
+    ``defer_build``: every wire model's validator is built on its first use, not at import — a function
+    instance pays only for the models its invocations validate (bench/cold_start.py).
+    """
 
     model_config = ConfigDict(extra="allow", populate_by_name=True, alias_generator=to_pascal, defer_build=True)
 

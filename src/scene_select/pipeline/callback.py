@@ -26,8 +26,7 @@ from scene_select.fc.http_trigger import HttpTriggerRequest
 from scene_select.ice.callback_auth import verify_callback
 from scene_select.pipeline.complete import complete_run, load_run_index
 from scene_select.pipeline.layout import BucketLayout
-from scene_select.pipeline.plan import USER_DATA_KEY
-from scene_select.pipeline.ports import Clock, IceApi
+from scene_select.pipeline.ports import USER_DATA_KEY, Clock, IceApi
 from scene_select.pipeline.report import ThumbnailLookup
 from scene_select.storage.base import ObjectStore
 

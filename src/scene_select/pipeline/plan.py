@@ -36,12 +36,10 @@ from scene_select.pipeline.manifest import (
     parse_highlight_sidecar,
     parse_script,
 )
+from scene_select.pipeline.ports import USER_DATA_KEY
 from scene_select.storage.base import ObjectInfo, ObjectStore
 
 __all__ = ["USER_DATA_KEY", "NotReady", "PlannedRun", "plan_upload"]
-
-USER_DATA_KEY = "SceneSelect"
-"""The key of our own entry in UserData: {"bucket": …, "run": …} lets the callback find the run."""
 
 _LIST_LIMIT = 1000
 _HEADS_AT_MOST = 3

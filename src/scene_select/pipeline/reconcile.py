@@ -16,15 +16,15 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from scene_select.errors import ClaimHeldError, PermanentError, RetryableError, SubmitOutcomeUnknownError
-from scene_select.pipeline.complete import complete_run, load_run_index
-from scene_select.pipeline.layout import BucketLayout
-from scene_select.pipeline.ports import Clock, IceApi
-from scene_select.pipeline.records import RunStore
-from scene_select.pipeline.report import ThumbnailLookup
-from scene_select.pipeline.submit import plan_from_document, submit_run
-from scene_select.storage.base import ObjectStore
+
+if TYPE_CHECKING:
+    from scene_select.pipeline.layout import BucketLayout
+    from scene_select.pipeline.ports import Clock, IceApi
+    from scene_select.pipeline.report import ThumbnailLookup
+    from scene_select.storage.base import ObjectStore
 
 __all__ = ["ReconcileReport", "reconcile_pending"]
 
@@ -93,6 +93,11 @@ def _reconcile_one(
     holder: str,
     thumbnail: ThumbnailLookup | None,
 ) -> str:
+    # Imported here, not at the top: most timer ticks find nothing pending and need none of this.
+    from scene_select.pipeline.complete import complete_run, load_run_index
+    from scene_select.pipeline.records import RunStore
+    from scene_select.pipeline.submit import plan_from_document, submit_run
+
     entry = load_run_index(store, layout, run_key)
     if entry is None:
         store.delete(layout.pending_key(run_key))

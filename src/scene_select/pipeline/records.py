@@ -28,7 +28,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from scene_select.errors import ObjectNotFoundError
-from scene_select.models.job_config import JobType
+from scene_select.models.job_type import JobType
 from scene_select.pipeline.layout import BatchRef, BucketLayout
 from scene_select.pipeline.ports import Clock
 from scene_select.storage.base import ObjectStore

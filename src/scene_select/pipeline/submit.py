@@ -28,8 +28,8 @@ from scene_select.errors import (
 from scene_select.models.ice_api import BatchJob
 from scene_select.models.job_config import JobType, SelectionJobRequest
 from scene_select.pipeline.layout import BatchRef, BucketLayout
-from scene_select.pipeline.plan import USER_DATA_KEY, PlannedRun
-from scene_select.pipeline.ports import Clock, IceApi
+from scene_select.pipeline.plan import PlannedRun
+from scene_select.pipeline.ports import USER_DATA_KEY, Clock, IceApi
 from scene_select.pipeline.records import JobRecord, RunSnapshot, RunState, RunStore, iso_time
 from scene_select.storage.base import ObjectInfo, ObjectStore
 
