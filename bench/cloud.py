@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import sys
 import tempfile
 import threading
 import time
@@ -21,10 +20,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-
-from bench.common import ROOT
-
-sys.path.insert(0, str(ROOT / "tests"))  # the fake OSS and the deterministic runner live with the tests
 
 from fakes.oss_server import FakeOssServer
 from support.stack import oss_event, quick_runner

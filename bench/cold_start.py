@@ -22,7 +22,6 @@ in a shuffled order, and every interpreter shares one warm bytecode cache (bench
 from __future__ import annotations
 
 import json
-import os
 import random
 import subprocess
 import sys
@@ -31,7 +30,7 @@ import time
 from pathlib import Path
 
 from bench.cloud import CloudRig, ReceivedCallback, http_trigger_event
-from bench.common import OUT_DIR, ROOT, Section, Stat, log
+from bench.common import ROOT, Section, Stat, child_environ, log
 
 FUNCTIONS = ROOT / "functions"
 HEAVY = ("av", "numpy", "scipy", "cv2", "onnxruntime", "PIL", "rapidocr_onnxruntime", "jieba", "imageio_ffmpeg")
@@ -88,17 +87,6 @@ def _child(program: str, cwd: Path, environ: dict[str, str], events_file: Path |
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
-def _child_environ(rig_environ: dict[str, str]) -> dict[str, str]:
-    """The deployment's variables, and one bytecode cache for every module, written on the warm-up round.
-
-    Without it the comparison is unfair both ways: site-packages ship .pyc files while src/ may have none
-    (PYTHONDONTWRITEBYTECODE), and compiling from source costs several times the import itself.
-    """
-    skip = ("SCENE_SELECT_", "ALIBABA_CLOUD_", "FC_", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
-    base = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
-    return {**base, **rig_environ, "PYTHONPYCACHEPREFIX": str(OUT_DIR / "pycache")}
-
-
 def _check(name: str, sample: dict[str, object]) -> None:
     """A benchmark that measured a failure measures nothing: every answer must be the success case."""
     for label in ("first", "second"):
@@ -123,8 +111,8 @@ def run(quick: bool = False) -> Section:
     names = ("bare", "imported", "floor", "submit", "callback", "reconcile")
     samples: dict[str, list[dict[str, object]]] = {k: [] for k in names}
     with CloudRig() as rig, CloudRig(bucket="bench-quiet") as quiet, tempfile.TemporaryDirectory() as tmp:
-        environ = _child_environ(rig.environ)
-        quiet_environ = _child_environ(quiet.environ)
+        environ = child_environ(rig.environ)
+        quiet_environ = child_environ(quiet.environ)
         callbacks = _prepare_callbacks(rig, rounds + 1)
         rng = random.Random(6)
         for index in range(-1, rounds):  # round -1 warms the OS file cache and the bytecode caches

@@ -131,6 +131,18 @@ def machine_lines() -> list[str]:
     ]
 
 
+def child_environ(extra: dict[str, str]) -> dict[str, str]:
+    """The environment of a benchmark's child interpreter: ``extra`` (a deployment's variables) and one
+    bytecode cache for every module, written by the first child.
+
+    Without it comparisons are unfair both ways: site-packages ship .pyc files while src/ may have none
+    (PYTHONDONTWRITEBYTECODE), and compiling from source costs several times the import itself.
+    """
+    skip = ("SCENE_SELECT_", "ALIBABA_CLOUD_", "FC_", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
+    return {**base, **extra, "PYTHONPYCACHEPREFIX": str(OUT_DIR / "pycache")}
+
+
 def python_child(code: str, *args: str, cwd: Path | None = None, flags: Sequence[str] = ()) -> str:
     """Run ``code`` in a fresh interpreter of this venv and return its stdout (raise with stderr on failure)."""
     result = subprocess.run(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 import time
 from pathlib import Path
@@ -43,26 +44,29 @@ def run(names: list[str], *, quick: bool) -> list[Section]:
     return sections
 
 
-def header(sections: list[Section], *, quick: bool, command: str) -> str:
-    lines = [
-        "# Benchmark results",
-        "",
-        f"Command: `{command}`"
-        + (" (quick mode: small sizes, few repetitions — not the figures of record)." if quick else "."),
-        "",
-        *machine_lines(),
-        "",
-        "## Targets",
-        "",
-        "| benchmark | target | measured | goal | |",
-        "|---|---|---|---|---|",
-    ]
-    for section in sections:
-        for target in section.targets:
-            verdict = "met" if target.met else "**MISSED**"
-            lines.append(f"| {section.key} | {target.name} | {target.measured} | {target.goal} | {verdict} |")
-    lines.append("")
-    return "\n".join(lines)
+def header(*, quick: bool, command: str) -> str:
+    note = " (quick mode: small sizes, few repetitions — not the figures of record)." if quick else "."
+    return "\n".join(["# Benchmark results", "", f"Command: `{command}`" + note, "", *machine_lines(), ""])
+
+
+_SECTION = re.compile(r"<!-- bench:([a-z-]+):start -->(.*?)<!-- bench:\1:end -->", re.S)
+_TARGET = re.compile(r"^- (met|\*\*MISSED\*\*): (.+) — (.+) \(goal (.+)\)$", re.M)
+SUMMARY_START, SUMMARY_END = "<!-- bench:summary:start -->", "<!-- bench:summary:end -->"
+
+
+def with_summary(text: str) -> str:
+    """(Re)write the table of every target found in the file's sections, after the machine lines."""
+    lines = ["## Targets", "", "| benchmark | target | measured | goal | |", "|---|---|---|---|---|"]
+    for key, body in _SECTION.findall(text):
+        for verdict, name, measured, goal in _TARGET.findall(body):
+            lines.append(f"| {key} | {name} | {measured} | {goal} | {verdict} |")
+    block = "\n".join([SUMMARY_START, *lines, SUMMARY_END])
+    if SUMMARY_START in text:
+        before, rest = text.split(SUMMARY_START, 1)
+        return before + block + rest.split(SUMMARY_END, 1)[1]
+    first_section = text.find("<!-- bench:")
+    position = first_section if first_section >= 0 else len(text)
+    return text[:position] + block + "\n\n" + text[position:]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,19 +79,17 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or (OUT_DIR / "RESULTS-quick.md" if args.quick else RESULTS)
     started = time.perf_counter()
     sections = run(names, quick=args.quick)
-    command = (
-        "python -m bench.run" + (" --quick" if args.quick else "") + (f" --only {' '.join(names)}" if args.only else "")
-    )
+    only = f" --only {' '.join(names)}" if args.only else ""
+    command = "python -m bench.run" + (" --quick" if args.quick else "") + only
     out.parent.mkdir(parents=True, exist_ok=True)
     if args.only and out.exists():
-        text = out.read_text(encoding="utf-8")
-        for section in sections:
-            text = replace_section(text, section)
+        text = out.read_text(encoding="utf-8")  # keep the other sections; the header says when each ran
     else:
-        text = header(sections, quick=args.quick, command=command)
-        for section in sections:
-            text = replace_section(text, section)
+        text = header(quick=args.quick, command=command)
         text += f"\n_Whole run: {time.perf_counter() - started:.0f} s._\n"
+    for section in sections:
+        text = replace_section(text, section)
+    text = with_summary(text)
     out.write_text(text, encoding="utf-8")
     log(f"results written to {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
     missed = [t for s in sections for t in s.targets if not t.met]

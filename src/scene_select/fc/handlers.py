@@ -119,7 +119,8 @@ class FunctionRuntime:
             clock=time.time,
             thumbnail=self._thumbnail,
         )
-        log.info("callback answered %d: %s", answer.status, answer.body.get("message"))
+        laps = ", ".join(f"{stage} {ms:.1f} ms" for stage, ms in answer.timings.items())
+        log.info("callback answered %d: %s (%s)", answer.status, answer.body.get("message"), laps)
         return http_response(answer.status, answer.body)
 
     def reconcile(self, event: bytes, context: Any) -> dict[str, Any]:
@@ -161,7 +162,7 @@ def _request_id(context: Any) -> str:
 def _build_store(
     settings: Settings, environ: Mapping[str, str], credentials: CredentialsProvider
 ) -> tuple[ObjectStore, ThumbnailLookup | None]:
-    from scene_select.config import ENV_LOCAL_BUCKET_DIR
+    from scene_select.config import ENV_LOCAL_BUCKET_DIR, ENV_LOCAL_THUMBNAILS
 
     local_dir = environ.get(ENV_LOCAL_BUCKET_DIR)
     if local_dir:
@@ -170,7 +171,8 @@ def _build_store(
 
         log.warning("LOCAL MODE: bucket %s is the directory %s, not OSS", settings.bucket, local_dir)
         store = LocalDirectoryStore(Path(local_dir), bucket=settings.bucket, region=settings.region)
-        return store, LocalThumbnails(store, _layout(settings)).lookup
+        previews = environ.get(ENV_LOCAL_THUMBNAILS, "1").strip().lower() not in ("0", "false", "no", "off")
+        return store, LocalThumbnails(store, _layout(settings)).lookup if previews else None
     from scene_select.storage.oss import OssStore
 
     oss_store = OssStore.from_credentials(
