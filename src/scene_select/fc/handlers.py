@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scene_select.errors import EventError, PermanentError
+from scene_select.errors import ConfigError, EventError, PermanentError
 
 if TYPE_CHECKING:
     from scene_select.config import Settings
@@ -166,8 +166,14 @@ def _build_store(
 
     local_dir = environ.get(ENV_LOCAL_BUCKET_DIR)
     if local_dir:
-        from scene_select.local.thumbnails import LocalThumbnails
-        from scene_select.storage.local import LocalDirectoryStore
+        try:
+            from scene_select.local.thumbnails import LocalThumbnails
+            from scene_select.storage.local import LocalDirectoryStore
+        except ImportError as exc:  # an FC artifact leaves the local stack out (infra/build_artifacts.py)
+            raise ConfigError(
+                f"{ENV_LOCAL_BUCKET_DIR} is set, but this deployment has no local stack; unset it: "
+                "in Function Compute the functions use OSS"
+            ) from exc
 
         log.warning("LOCAL MODE: bucket %s is the directory %s, not OSS", settings.bucket, local_dir)
         store = LocalDirectoryStore(Path(local_dir), bucket=settings.bucket, region=settings.region)
