@@ -113,7 +113,7 @@ def run(quick: bool = False) -> Section:
     with CloudRig() as rig, CloudRig(bucket="bench-quiet") as quiet, tempfile.TemporaryDirectory() as tmp:
         environ = child_environ(rig.environ)
         quiet_environ = child_environ(quiet.environ)
-        callbacks = _prepare_callbacks(rig, rounds + 1)
+        callbacks = prepare_callbacks(rig, rounds + 1)
         rng = random.Random(6)
         for index in range(-1, rounds):  # round -1 warms the OS file cache and the bytecode caches
             order = list(samples)
@@ -143,7 +143,7 @@ def run(quick: bool = False) -> Section:
     return section
 
 
-def _prepare_callbacks(rig: CloudRig, rounds: int) -> list[ReceivedCallback]:
+def prepare_callbacks(rig: CloudRig, rounds: int) -> list[ReceivedCallback]:
     """Two finished jobs per callback sample: submitted through the submit handler, callbacks captured."""
     from scene_select.fc.shim import invoke
 
