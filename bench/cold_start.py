@@ -105,7 +105,7 @@ def _check(name: str, sample: dict[str, object]) -> None:
 
 
 def run(quick: bool = False) -> Section:
-    rounds = 4 if quick else 15
+    rounds = 3 if quick else 15
     section = Section("cold-start", "Handler cold start (`bench/cold_start.py`)")
     started = time.perf_counter()
     names = ("bare", "imported", "floor", "submit", "callback", "reconcile")
