@@ -11,17 +11,16 @@ exists on the cloud path. So the handlers here run with the environment a deploy
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import tempfile
-import threading
 import time
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from fakes.oss_server import FakeOssServer
+from support.ice_emulator import CallbackReceiver, ReceivedCallback, callback_receiver
 from support.stack import oss_event, quick_runner
 
 from scene_select.ice.credentials import Credentials, static_credentials
@@ -32,27 +31,14 @@ REGION = "cn-shanghai"
 CALLBACK_PATH = "/ice-callback"
 
 
-@dataclass
-class ReceivedCallback:
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class CallbackInbox:
-    """Keeps every callback the emulator posts (answering 200), so it can be replayed later."""
-
-    received: list[ReceivedCallback] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def wait_for(self, count: int, timeout: float = 60.0) -> list[ReceivedCallback]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.lock:
-                if len(self.received) >= count:
-                    return list(self.received)
-            time.sleep(0.02)
-        raise TimeoutError(f"only {len(self.received)} of {count} ICE callbacks arrived within {timeout:.0f} s")
+def wait_for_callbacks(receiver: CallbackReceiver, count: int, timeout: float = 60.0) -> list[ReceivedCallback]:
+    """The first ``count`` callbacks the receiver got (it answers 200 and keeps them for replay)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(receiver.received) >= count:
+            return list(receiver.received[:count])
+        time.sleep(0.02)
+    raise TimeoutError(f"only {len(receiver.received)} of {count} ICE callbacks arrived within {timeout:.0f} s")
 
 
 class CloudRig:
@@ -66,9 +52,9 @@ class CloudRig:
         self.credentials = Credentials("STS.bench-" + secrets.token_hex(4), secrets.token_urlsafe(18), "bench-token")
         self.auth_key = "Bench" + secrets.token_hex(6) + "Key9"
         self.oss = FakeOssServer(bucket=bucket, region=REGION)
-        self.inbox = CallbackInbox()
+        self.inbox = CallbackReceiver(auth_keys=(self.auth_key,))
         self._state = tempfile.TemporaryDirectory(prefix="bench-cloud-")
-        self._callback_server: ThreadingHTTPServer | None = None
+        self._serving: contextlib.ExitStack = contextlib.ExitStack()
         self.emulator: IceEmulator | None = None
         self.environ: dict[str, str] = {}
         self.store: OssStore | None = None
@@ -78,8 +64,7 @@ class CloudRig:
         self.oss.grant(
             self.credentials.access_key_id, self.credentials.access_key_secret, self.credentials.security_token
         )
-        self._callback_server = _serve_inbox(self.inbox)
-        callback_url = f"http://127.0.0.1:{self._callback_server.server_address[1]}{CALLBACK_PATH}"
+        callback_url = self._serving.enter_context(callback_receiver(self.inbox, CALLBACK_PATH)).url
         options = EmulatorOptions(region=REGION, callback=CallbackSettings(auth_key=self.auth_key))
         self.emulator = IceEmulator(
             Path(self._state.name) / "ice",
@@ -107,9 +92,7 @@ class CloudRig:
     def stop(self) -> None:
         if self.emulator is not None:
             self.emulator.stop()
-        if self._callback_server is not None:
-            self._callback_server.shutdown()
-            self._callback_server.server_close()
+        self._serving.close()
         self.oss.close()
         self._state.cleanup()
 
@@ -131,7 +114,7 @@ def http_trigger_event(callback: ReceivedCallback) -> bytes:
     event: dict[str, Any] = {
         "version": "v1",
         "rawPath": CALLBACK_PATH,
-        "body": callback.body.decode("utf-8"),
+        "body": json.dumps(callback.body),
         "isBase64Encoded": False,
         "headers": callback.headers,
         "queryParameters": {},
@@ -141,22 +124,3 @@ def http_trigger_event(callback: ReceivedCallback) -> bytes:
         },
     }
     return json.dumps(event).encode("utf-8")
-
-
-def _serve_inbox(inbox: CallbackInbox) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            with inbox.lock:
-                inbox.received.append(ReceivedCallback(dict(self.headers.items()), body))
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server

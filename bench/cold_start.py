@@ -29,7 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.cloud import CloudRig, ReceivedCallback, http_trigger_event
+from support.ice_emulator import ReceivedCallback
+
+from bench.cloud import CloudRig, http_trigger_event, wait_for_callbacks
 from bench.common import ROOT, Section, Stat, child_environ, log
 
 FUNCTIONS = ROOT / "functions"
@@ -150,7 +152,7 @@ def prepare_callbacks(rig: CloudRig, rounds: int) -> list[ReceivedCallback]:
     for index in range(2 * rounds):
         event = rig.upload(f"inbox/highlights/prepared-{index}.mp4", b"\0" * 2048)
         invoke(FUNCTIONS / "submit", event, environ=rig.environ)
-    return rig.inbox.wait_for(2 * rounds)
+    return wait_for_callbacks(rig.inbox, 2 * rounds)
 
 
 def _report(section: Section, samples: dict[str, list[dict[str, object]]]) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from bench.cloud import CloudRig, http_trigger_event
+from bench.cloud import CloudRig, http_trigger_event, wait_for_callbacks
 from bench.common import Section, log
 from scene_select.config import Settings
 from scene_select.ice.client import IceClient
@@ -150,7 +150,7 @@ class Meter:
         from scene_select.pipeline.callback import CallbackSettings, handle_callback
         from scene_select.pipeline.layout import BucketLayout
 
-        request = parse_http_event(http_trigger_event(self.rig.inbox.wait_for(index + 1)[index]))
+        request = parse_http_event(http_trigger_event(wait_for_callbacks(self.rig.inbox, index + 1)[index]))
         settings = CallbackSettings(
             self.settings.callback_url, self.settings.callback_auth_keys, self.settings.callback_window_seconds
         )
@@ -228,7 +228,7 @@ def measure_all(quick: bool = False) -> dict[str, Cost]:
             costs[f"{name}: job.json upload"] = manifest
             log(f"submit cost: {name} done")
         jobs = sum(1 for c in costs.values() for o in c.outcomes.elements() if o == "submitted")
-        rig.inbox.wait_for(jobs)
+        wait_for_callbacks(rig.inbox, jobs)
         costs["ICE callback → results written"] = meter.callback(0)
         pending = len(list(rig.store.list("results/_index/pending/")))  # type: ignore[union-attr]
         costs[f"reconcile tick finishing {pending} runs whose callback was lost"] = meter.reconcile()
