@@ -5,6 +5,7 @@
                                          written to bench/out/RESULTS-quick.md
     python -m bench.run --only cold-start submit-cost
                                          some benchmarks; their sections of the results file are replaced
+    python -m bench.run --long           also the 60-minute point of the scale series (~6 more minutes)
 
 Each benchmark module has ``run(quick) -> Section``; a section holds its table, its targets (met or
 missed) and how long it took. The summary at the top of RESULTS.md lists every target of the run.
@@ -32,12 +33,13 @@ BENCHMARKS = {
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
 
-def run(names: list[str], *, quick: bool) -> list[Section]:
+def run(names: list[str], *, quick: bool, long: bool = False) -> list[Section]:
     sections = []
     for name in names:
         log(f"== {name}{' (quick)' if quick else ''}")
         started = time.perf_counter()
-        section: Section = importlib.import_module(BENCHMARKS[name]).run(quick=quick)
+        options = {"long": True} if long and name == "scale" else {}
+        section: Section = importlib.import_module(BENCHMARKS[name]).run(quick=quick, **options)
         section.seconds = time.perf_counter() - started
         log(f"== {name} done in {section.seconds:.0f} s")
         sections.append(section)
@@ -73,14 +75,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the scene-select benchmarks (issue 6).")
     parser.add_argument("--quick", action="store_true", help="smoke run: small sizes, few repetitions")
     parser.add_argument("--only", nargs="+", choices=sorted(BENCHMARKS), help="run only these benchmarks")
+    parser.add_argument("--long", action="store_true", help="scale: add the 60-minute video (~6 minutes more)")
     parser.add_argument("--out", type=Path, help="results file (default bench/RESULTS.md, quick: bench/out/)")
     args = parser.parse_args(argv)
     names = args.only or list(BENCHMARKS)
     out = args.out or (OUT_DIR / "RESULTS-quick.md" if args.quick else RESULTS)
     started = time.perf_counter()
-    sections = run(names, quick=args.quick)
+    sections = run(names, quick=args.quick, long=args.long)
     only = f" --only {' '.join(names)}" if args.only else ""
-    command = "python -m bench.run" + (" --quick" if args.quick else "") + only
+    command = "python -m bench.run" + (" --quick" if args.quick else "") + (" --long" if args.long else "") + only
     out.parent.mkdir(parents=True, exist_ok=True)
     if args.only and out.exists():
         text = out.read_text(encoding="utf-8")  # keep the other sections; the header says when each ran
