@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 STATE  ?= .state/demo
 
-.PHONY: help install test lint typecheck unit demo bench build clean
+.PHONY: help install test lint typecheck unit demo bench build clean test-py310
 
 help:
 	@echo "make demo   run the whole chain offline on generated sample media"
@@ -41,6 +41,15 @@ unit: $(STAMP)
 test: lint typecheck
 	$(BIN)/pytest -q
 
+# The FC functions run on CPython 3.10: run everything they import under 3.10 too, when it is installed.
+FC_TESTS := tests/unit/models tests/unit/ice tests/unit/pipeline tests/unit/fc tests/unit/storage \
+            tests/unit/test_config.py tests/unit/test_errors.py
+test-py310:
+	@command -v python3.10 >/dev/null || { echo "python3.10 is not installed; nothing to do"; exit 0; }
+	@test -x .venv310/bin/python || python3.10 -m venv .venv310
+	.venv310/bin/python -m pip install --quiet -e '.[dev]'
+	.venv310/bin/pytest -q -p no:cacheprovider $(FC_TESTS)
+
 demo: $(STAMP)
 	$(BIN)/scene-select demo --state-dir $(STATE)
 
@@ -51,4 +60,4 @@ build: $(STAMP)
 	$(BIN)/python infra/build_artifacts.py
 
 clean:
-	rm -rf build .state .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build .state .pytest_cache .mypy_cache .ruff_cache .venv310

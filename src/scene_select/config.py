@@ -8,7 +8,6 @@ variable to fix, not a crash at import.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scene_select.errors import ConfigError
+from scene_select.models.wire import decode_json_object
 
 __all__ = [
     "ENV_ACCESS_KEY_ID",
@@ -150,8 +150,12 @@ class Settings(BaseModel):
     @classmethod
     def _auth_keys(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for key in value:
-            if len(key) > 32:
-                raise ValueError("an ICE callback AuthKey has at most 32 characters")
+            shaped = any(c.isupper() for c in key) and any(c.islower() for c in key) and any(c.isdigit() for c in key)
+            if len(key) > 32 or not shaped:
+                raise ValueError(
+                    "an ICE callback AuthKey has at most 32 characters and contains upper-case letters, lower-case "
+                    "letters and digits (copy it exactly from the ICE console's callback authentication setting)"
+                )
         return value
 
     @model_validator(mode="after")
@@ -209,10 +213,4 @@ def _json_env(environ: Mapping[str, str], name: str) -> dict[str, Any] | None:
     text = environ.get(name)
     if not text:
         return None
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        raise ConfigError(f"{name}: not valid JSON ({exc})") from None
-    if not isinstance(value, dict):
-        raise ConfigError(f"{name}: must be a JSON object")
-    return value
+    return decode_json_object(text, name, ConfigError)

@@ -49,3 +49,8 @@ def test_region_precedence() -> None:
     assert resolve_region(None, {"ALIBABA_CLOUD_REGION": "cn-hangzhou"}) == "cn-hangzhou"
     with pytest.raises(ConfigError, match="--region"):
         resolve_region(None, {})
+
+
+def test_auth_key_must_look_like_an_ice_key() -> None:
+    with pytest.raises(ConfigError, match="upper-case"):
+        Settings.from_env(dict(BASE, SCENE_SELECT_CALLBACK_AUTH_KEY="alllowercase1"))

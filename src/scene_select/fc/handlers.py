@@ -184,4 +184,6 @@ def _build_store(
     oss_store = OssStore.from_credentials(
         credentials, bucket_name=settings.bucket, endpoint=settings.oss_endpoint, region=settings.region
     )
-    return oss_store, oss_store.snapshot_thumbnail
+    from scene_select.pipeline.thumbnails import oss_snapshot_lookup
+
+    return oss_store, oss_snapshot_lookup(lambda key, process: oss_store.signed_url(key, process=process))

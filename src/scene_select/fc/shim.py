@@ -46,7 +46,7 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from scene_select.errors import ConfigError
@@ -157,7 +157,13 @@ class LocalContext:
         return _RequestLogger(logging.getLogger(f"fc.{self.function.name}"), {"request_id": self.request_id})
 
 
-class _RequestLogger(logging.LoggerAdapter[logging.Logger]):
+if TYPE_CHECKING:
+    _LoggerAdapter = logging.LoggerAdapter[logging.Logger]
+else:  # LoggerAdapter is subscriptable at run time only from Python 3.11; FC runs 3.10
+    _LoggerAdapter = logging.LoggerAdapter
+
+
+class _RequestLogger(_LoggerAdapter):
     def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
         return f"{self.extra['request_id'] if self.extra else '-'} {msg}", kwargs
 

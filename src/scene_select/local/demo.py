@@ -35,7 +35,7 @@ SCRIPT = (
     "We watched the sunset at the beach. Then we went hiking above the clouds. "
     "At night we tried street food at the market. Finally we took the train home.\n"
 )
-HIGHLIGHT_VIDEO = "talk-show.mp4"
+HIGHLIGHT_VIDEO = "talk-show-v2.mp4"  # bump the suffix when the recipe changes: samples are reused
 
 Progress = Callable[[str], None]
 
@@ -80,7 +80,7 @@ def generate_sample_media(directory: Path) -> dict[str, Path]:
                 Segment(4.0, "noise", "", "loud"),
                 Segment(12.0, "darkgreen", "", "speech"),
                 Segment(8.0, "gray", "", "tone"),
-                Segment(10.0, "testsrc2", "", "speech"),
+                Segment(10.0, "maroon", "", "speech"),
             ],
             width=480,
             height=270,
@@ -97,7 +97,7 @@ def _upload(stack: LocalStack, batch_name: str, files: dict[str, Path]) -> list[
     store.put(f"inbox/smart-mix/{batch_name}/job.json", json.dumps(manifest).encode("utf-8"))
     store.put(f"inbox/smart-mix/{batch_name}/script.txt", SCRIPT.encode("utf-8"))  # the manifest comes last
     sidecar = {"HighlightStrategy": {"TargetDuration": 20, "IntroConfig": {"Mode": "Auto"}}}
-    stem = f"{batch_name}-{HIGHLIGHT_VIDEO.rsplit('.', 1)[0]}"
+    stem = f"{batch_name}-talk-show"
     store.put(f"inbox/highlights/{stem}.json", json.dumps(sidecar).encode("utf-8"))
     store.put(f"inbox/highlights/{stem}.mp4", files[HIGHLIGHT_VIDEO].read_bytes())
     return [
@@ -123,7 +123,7 @@ def _raise_on_error_record(batch: DemoBatch) -> None:
 def run_demo(state_dir: Path, *, progress: Progress, timeout_seconds: float = 900.0) -> DemoResult:
     """Run the demo end to end; raises SceneSelectError when a batch does not finish in time."""
     started = time.monotonic()
-    progress("generating sample media (captioned clips, a voiceover script, a 64 s talk show)…")
+    progress("generating sample media (captioned clips, a voiceover script, a 64 s talk show with one loud moment)…")
     files = generate_sample_media(state_dir / "samples")
     result = DemoResult()
     progress("starting the local stack (ICE emulator, bucket watcher, FC shim)…")

@@ -23,13 +23,13 @@ from typing import Any
 
 from scene_select.models.media import media_kind
 from scene_select.pipeline.layout import BucketLayout
+from scene_select.pipeline.thumbnails import THUMB_WIDTH, clip_span
 from scene_select.storage.local import LocalDirectoryStore
 
 __all__ = ["LocalThumbnails"]
 
 log = logging.getLogger(__name__)
 
-THUMB_WIDTH = 320
 DEFAULT_BUDGET_SECONDS = 1.2
 
 
@@ -47,12 +47,10 @@ class LocalThumbnails:
         self._spent = 0.0
 
     def lookup(self, clip: dict[str, Any]) -> str | None:
-        key = clip.get("mediaKey")
-        start, end = clip.get("in"), clip.get("out")
-        if not isinstance(key, str) or not isinstance(start, (int, float)):
+        span = clip_span(clip)
+        if span is None:
             return None
-        start = float(start)
-        end = float(end) if isinstance(end, (int, float)) else start
+        key, start, end = span
         cache_key = (key, round(start * 10), round(end * 10))
         if cache_key in self._cache:
             return self._cache[cache_key]

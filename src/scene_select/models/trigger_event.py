@@ -4,10 +4,10 @@ of event and what is wrong with it."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from scene_select.errors import EventError
+from scene_select.models.wire import decode_json_object
 
 __all__ = ["load_event_object"]
 
@@ -23,10 +23,4 @@ def load_event_object(event: bytes | str | dict[str, Any], kind: str) -> dict[st
             raise EventError(f"{kind} is not UTF-8 text (byte {exc.start} is invalid)") from exc
     if not isinstance(event, str):
         raise EventError(f"{kind} must be bytes, str or dict, got {type(event).__name__}")
-    try:
-        decoded = json.loads(event)
-    except ValueError as exc:
-        raise EventError(f"{kind} is not JSON ({exc}); FC passes the trigger's JSON as bytes") from exc
-    if not isinstance(decoded, dict):
-        raise EventError(f"{kind} must be a JSON object, got {type(decoded).__name__}")
-    return decoded
+    return decode_json_object(event, kind, EventError, hint="; FC passes the trigger's JSON as bytes")

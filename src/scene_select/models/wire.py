@@ -13,9 +13,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel, to_pascal
 
-from scene_select.errors import JobConfigError
+from scene_select.errors import JobConfigError, SceneSelectError
 
-__all__ = ["CamelModel", "PascalModel", "compact_json", "describe_validation_error", "load_json_object"]
+__all__ = [
+    "CamelModel",
+    "PascalModel",
+    "compact_json",
+    "decode_json_object",
+    "describe_validation_error",
+    "load_json_object",
+]
 
 _VALUE_PREVIEW = 60
 
@@ -49,17 +56,30 @@ def compact_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+def decode_json_object(
+    text: str | bytes, what: str, error: type[SceneSelectError], *, hint: str = ""
+) -> dict[str, Any]:
+    """Decode text that must hold one JSON object; anything else raises ``error`` naming ``what``.
+
+    Configs, manifests, trigger events and environment variables all arrive as text from someone
+    else; this is the one place that turns them into objects, with one style of message.
+    """
+    try:
+        decoded = json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise error(f"{what} is not UTF-8 text (byte {exc.start} is invalid)") from None
+    except ValueError as exc:
+        raise error(f"{what} is not valid JSON ({exc}){hint}") from None
+    if not isinstance(decoded, dict):
+        raise error(f"{what} must be a JSON object, got {type(decoded).__name__}")
+    return decoded
+
+
 def load_json_object(section: str, value: str | bytes | dict[str, Any]) -> dict[str, Any]:
     """Accept a JSON string or an already-decoded object; anything else is a JobConfigError."""
     if isinstance(value, dict):
         return value
-    try:
-        decoded = json.loads(value)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise JobConfigError(f"{section}: not valid JSON ({exc}); pass a JSON object such as {{...}}") from exc
-    if not isinstance(decoded, dict):
-        raise JobConfigError(f"{section}: must be a JSON object, got {type(decoded).__name__}")
-    return decoded
+    return decode_json_object(value, section, JobConfigError, hint="; pass a JSON object such as {...}")
 
 
 def _preview(value: Any) -> str:

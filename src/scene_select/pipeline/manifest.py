@@ -8,14 +8,13 @@ never paths, so a manifest cannot point a job at another batch's files.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_pascal
 
 from scene_select.errors import BatchError
-from scene_select.models.wire import describe_validation_error
+from scene_select.models.wire import decode_json_object, describe_validation_error
 
 __all__ = ["BatchManifest", "HighlightSidecar", "parse_batch_manifest", "parse_highlight_sidecar", "parse_script"]
 
@@ -74,13 +73,7 @@ def _decode(name: str, data: bytes, limit: int) -> str:
 
 
 def _load(name: str, data: bytes, limit: int, model: type[_ManifestModel]) -> Any:
-    text = _decode(name, data, limit)
-    try:
-        decoded = json.loads(text)
-    except ValueError as exc:
-        raise BatchError(f"{name} is not valid JSON: {exc}") from None
-    if not isinstance(decoded, dict):
-        raise BatchError(f"{name} must be a JSON object, got {type(decoded).__name__}")
+    decoded = decode_json_object(_decode(name, data, limit), name, BatchError)
     try:
         return model.model_validate(decoded)
     except ValidationError as exc:

@@ -32,10 +32,7 @@ class MediaIndex:
 
     @classmethod
     def from_job(cls, job: BatchJob) -> MediaIndex:
-        try:
-            media = json.loads(job.input_config or "{}").get("MediaArray") or []
-        except (ValueError, AttributeError):
-            media = []
+        media = _input_config(job).get("MediaArray") or []
         return cls([m for m in media if isinstance(m, str)])
 
     def lookup(self, clip: MatchClip) -> tuple[str | None, str | None]:
@@ -44,6 +41,21 @@ class MediaIndex:
             if reference and reference in self._by_reference:
                 return self._by_reference[reference]
         return clip.media_url, None
+
+
+def _input_config(job: BatchJob) -> dict[str, Any]:
+    """The job's InputConfig as ICE echoes it back (a JSON string); {} when it is unreadable."""
+    try:
+        decoded = json.loads(job.input_config or "{}")
+    except ValueError:
+        return {}
+    return decoded if isinstance(decoded, dict) else {}
+
+
+def _scripts(job: BatchJob) -> list[str]:
+    config = _input_config(job)
+    scripts = config.get("SpeechTextArray") or ([config["SpeechText"]] if config.get("SpeechText") else [])
+    return [s for s in scripts if isinstance(s, str)]
 
 
 def _key_from_url(url: str) -> str | None:
@@ -99,6 +111,7 @@ def normalise_selection(job: BatchJob, result: SelectionResult, *, batch: str, r
         "jobType": job.job_type,
         "kind": result.kind,
         "completedAt": job.complete_time,
+        "scripts": _scripts(job),
         "outputs": outputs,
         "mediaErrors": [e.to_wire() for e in result.media_errors],
         "parseProblem": result.parse_problem,

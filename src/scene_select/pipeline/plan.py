@@ -124,17 +124,33 @@ def _plan_smart_mix(
     ):
         if value is not None:
             input_config[name] = value
+    urls_by_name = {info.key[len(prefix) :]: store.url_for(info.key) for info in media}
     return _finish_plan(
         batch,
         store,
         settings,
         layout,
         input_config=input_config,
-        editing=manifest.editing_config,
+        editing=_with_media_urls(manifest.editing_config, urls_by_name),
         output=manifest.output_config,
         sources=[info for info, _ in sources] + media,
         warnings=warnings,
     )
+
+
+def _with_media_urls(editing: dict[str, Any] | None, urls_by_name: dict[str, str]) -> dict[str, Any] | None:
+    """Let job.json name media in MediaMetaDataArray by file name, as it does in Media; ICE wants URLs."""
+    entries = ((editing or {}).get("MediaConfig") or {}).get("MediaMetaDataArray")
+    if not isinstance(entries, list):
+        return editing
+    rewritten = [
+        dict(entry, Media=urls_by_name[entry["Media"]])
+        if isinstance(entry, dict) and entry.get("Media") in urls_by_name
+        else entry
+        for entry in entries
+    ]
+    assert editing is not None
+    return {**editing, "MediaConfig": {**editing["MediaConfig"], "MediaMetaDataArray": rewritten}}
 
 
 def _named_media(batch: BatchRef, names: list[str], store: ObjectStore, prefix: str) -> list[ObjectInfo] | NotReady:

@@ -123,7 +123,7 @@ def _reconcile_one(
             )
         except ClaimHeldError:
             return "claim-live"
-        if outcome.kind in ("failed", "duplicate"):
+        if outcome.kind in ("failed", "duplicate", "deferred"):
             return outcome.kind
         snap = runs.snapshot()
     job_id = runs.submitted_job_id()

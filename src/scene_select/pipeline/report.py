@@ -17,6 +17,7 @@ __all__ = ["ThumbnailLookup", "render_report"]
 ThumbnailLookup = Callable[[dict[str, Any]], "str | None"]
 """Given a normalised clip, the URL (or relative path) of a thumbnail image, or None."""
 
+
 _CSS = """
 body{font:15px/1.5 system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",sans-serif;margin:2rem;
 color:#1d2330;background:#f6f7f9}
@@ -27,7 +28,7 @@ padding:.8rem 1rem;margin:.6rem 0}.text{font-size:1.05rem;margin-bottom:.5rem}
 .clip img,.noimg{width:220px;height:124px;object-fit:cover;border-radius:4px;background:#dde1e8;display:block}
 .noimg{display:flex;align-items:center;justify-content:center;color:#7a8392}
 .score{font-weight:600}.why{color:#5b6473}.warn{background:#fff4e5;border-color:#f5c27a}
-.err{background:#fdecec;border-color:#f0a3a3}code{font-size:.85em}
+.err{background:#fdecec;border-color:#f0a3a3}code{font-size:.85em}.script{white-space:pre-wrap}
 """
 
 
@@ -36,6 +37,11 @@ def _fmt_time(seconds: Any) -> str:
         return "?"
     minutes, secs = divmod(float(seconds), 60)
     return f"{int(minutes)}:{secs:05.2f}"
+
+
+def _ordinal(text_id: Any) -> str:
+    """ICE numbers sentences from 0; people count from 1."""
+    return str(int(text_id) + 1) if isinstance(text_id, str) and text_id.isdigit() else escape(str(text_id))
 
 
 def _clip_html(clip: dict[str, Any], thumbnail: ThumbnailLookup) -> str:
@@ -84,15 +90,21 @@ def render_report(selection: dict[str, Any], *, thumbnail: ThumbnailLookup, warn
     outputs = selection.get("outputs") or []
     if not outputs:
         parts.append("<div class='card'>No clips were selected.</div>")
+    scripts = [str(script) for script in selection.get("scripts") or []]
     for output in outputs:
-        parts.append(f"<h2>Output {int(output.get('index', 0)) + 1}</h2>")
+        number = int(output.get("index", 0))
+        parts.append(f"<h2>Output {number + 1}</h2>")
+        if scripts and output.get("sentences") is not None:
+            script_index = output.get("scriptIndex")
+            script = scripts[(script_index if isinstance(script_index, int) else number) % len(scripts)]
+            parts.append(f"<div class='card script'><div class='meta'>voiceover script</div>{escape(script)}</div>")
         for sentence in output.get("sentences") or []:
             clips = "".join(_clip_html(c, thumbnail) for c in sentence.get("clips") or [])
             duration = sentence.get("duration")
             spoken = f" · voiceover ≈ {duration:.1f} s" if isinstance(duration, (int, float)) else ""
             parts.append(
                 f"<div class='card'><div class='text'>{escape(str(sentence.get('text', '')))}</div>"
-                f"<div class='meta'>sentence {escape(str(sentence.get('textId')))}{spoken}</div>"
+                f"<div class='meta'>sentence {_ordinal(sentence.get('textId'))}{spoken}</div>"
                 f"<div class='clips'>{clips or 'no clip'}</div></div>"
             )
         if output.get("highlights") is not None:

@@ -51,7 +51,7 @@ UNKNOWN_GRACE_SECONDS = 120
 ADOPTION_LOOKBACK_SECONDS = 600
 """How far before the claim the search for an already-created job starts (clock skew margin)."""
 
-OutcomeKind = Literal["submitted", "adopted", "duplicate", "failed"]
+OutcomeKind = Literal["submitted", "adopted", "duplicate", "failed", "deferred"]
 
 
 @dataclass(frozen=True)
@@ -150,6 +150,14 @@ def submit_run(
         runs.publish(_record(plan, RunState.SUBMIT_UNKNOWN, lease, now, note=str(exc)))
         raise
     except IceClientError as exc:
+        if _is_deployment_problem(exc):
+            # The request is fine; the deployment is not (role, keys, clock). Keep the run pending so
+            # the reconciler submits it once an operator fixes that, instead of failing the batch.
+            runs.release_lease(lease)
+            note = f"ICE refused this deployment ({exc.code}); fix the function role or keys — the reconciler retries"
+            runs.publish(_record(plan, RunState.CLAIMED, lease, now, note=note))
+            log.error("%s: %s", plan.batch.label, note)
+            return SubmitOutcome("deferred", plan.run_key, None, note)
         error = {"code": exc.code, "message": exc.ice_message, "requestId": exc.request_id or ""}
         runs.mark_terminal(RunState.FAILED, {"error": error})
         runs.remove_pending()
@@ -159,6 +167,23 @@ def submit_run(
         runs.release_lease(lease)  # nothing reached ICE: the retry may claim again
         raise
     return _record_submitted(plan, runs, lease, now, result.job_id, adopted=False)
+
+
+_DEPLOYMENT_PROBLEMS = (
+    "Forbidden",
+    "NoPermission",
+    "InvalidAccessKeyId",
+    "InvalidSecurityToken",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "InvalidTimeStamp",
+    "SignatureNonceUsed",
+)
+
+
+def _is_deployment_problem(exc: IceClientError) -> bool:
+    """ICE refused the caller, not the job: credentials, permissions or clock (docs/ice-api.md §5.4)."""
+    return exc.code.startswith(_DEPLOYMENT_PROBLEMS) or exc.http_status in (401, 403)
 
 
 def _record_submitted(

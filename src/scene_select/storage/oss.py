@@ -34,7 +34,6 @@ import oss2.exceptions
 
 from scene_select.errors import ObjectKeyError, ObjectNotFoundError, StorageError
 from scene_select.ice.credentials import CredentialsProvider
-from scene_select.models.media import media_kind
 from scene_select.storage.base import ObjectInfo, content_etag
 from scene_select.storage.keys import object_url, validate_key, validate_prefix
 
@@ -254,17 +253,6 @@ class OssStore:
         params = {"x-oss-process": process} if process else None
         url: str = self._signing_factory().sign_url("GET", key, expires_seconds, params=params, slash_safe=True)
         return url
-
-    def snapshot_thumbnail(self, clip: dict[str, Any]) -> str | None:
-        """Report thumbnail for a normalised clip: an OSS video snapshot (or resized image) URL."""
-        key = clip.get("mediaKey")
-        start, end = clip.get("in"), clip.get("out")
-        if not isinstance(key, str) or not isinstance(start, (int, float)):
-            return None
-        middle = (float(start) + float(end if isinstance(end, (int, float)) else start)) / 2
-        if media_kind(key) == "image":
-            return self.signed_url(key, process="image/resize,w_320")
-        return self.signed_url(key, process=f"video/snapshot,t_{int(middle * 1000)},f_jpg,w_320,m_fast")
 
     # -- internals ---------------------------------------------------------------------------------
 

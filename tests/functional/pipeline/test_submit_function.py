@@ -112,3 +112,30 @@ def test_highlight_video_with_sidecar(stack: LocalStack) -> None:
     assert record["request"]["InputConfig"]["HighlightStrategy"] == {"TargetDuration": 30}
     selection = json.loads(stack.store.get("results/highlights/show/ep1.mp4/selection.json"))
     assert selection["outputs"][0]["highlights"][0]["mediaKey"] == "inbox/highlights/show/ep1.mp4"
+
+
+def test_media_metadata_may_name_batch_files_and_reaches_ice_as_urls(stack: LocalStack) -> None:
+    editing = {"MediaConfig": {"MediaMetaDataArray": [{"Media": "a.mp4", "TimeRangeList": [{"In": 1, "Out": 3}]}]}}
+    stack.store.put("inbox/smart-mix/ranges/a.mp4", VIDEO)
+    stack.store.put(
+        "inbox/smart-mix/ranges/job.json",
+        json.dumps({"SpeechTextArray": ["一句。"], "EditingConfig": editing}).encode(),
+    )
+    record = wait_for_state(stack, "results/smart-mix/ranges/", {"finished"})
+    (entry,) = record["request"]["EditingConfig"]["MediaConfig"]["MediaMetaDataArray"]
+    assert entry["Media"] == stack.store.url_for("inbox/smart-mix/ranges/a.mp4")
+
+
+def test_a_deployment_problem_keeps_the_batch_pending_until_it_is_fixed(stack: LocalStack) -> None:
+    stack.watcher.stop()  # type: ignore[union-attr]
+    right_secret = stack.environ["ALIBABA_CLOUD_ACCESS_KEY_SECRET"]
+    stack.environ["ALIBABA_CLOUD_ACCESS_KEY_SECRET"] = "rotated-away"
+    upload_batch(stack)
+    answer = invoke(stack.functions_dir / "submit", oss_event(stack, BATCH + "script.txt"), environ=stack.environ)
+    assert answer["records"][0]["outcome"] == "deferred"
+    assert "SignatureDoesNotMatch" in answer["records"][0]["detail"]
+    assert list(stack.store.list(RESULTS + "errors/")) == [] and emulator_jobs(stack) == []
+    stack.environ["ALIBABA_CLOUD_ACCESS_KEY_SECRET"] = right_secret  # the operator fixes the role / keys
+    assert stack.reconcile_now()["ok"]
+    wait_for_state(stack, RESULTS, {"submitted", "finished"})
+    assert len(emulator_jobs(stack)) == 1

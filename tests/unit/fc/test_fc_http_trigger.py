@@ -76,7 +76,7 @@ def test_missing_optional_parts_default_sensibly() -> None:
 @pytest.mark.parametrize(
     ("event", "says"),
     [
-        (b"not json", "not JSON"),
+        (b"not json", "not valid JSON"),
         (b"\xff", "not UTF-8"),
         (b"[]", "must be a JSON object"),
         (_event(requestContext={}), "no requestContext.http object"),

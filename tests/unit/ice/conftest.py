@@ -7,29 +7,16 @@ from typing import Any
 
 import httpx
 import pytest
-from fake_ice import FakeIce
+from fake_ice import FakeIce, Sleeps
 
 from scene_select.ice.client import IceClient
 from scene_select.ice.credentials import Credentials, static_credentials
-
-SMART_MIX_INPUT = {
-    "MediaArray": ["https://bucket-a.oss-cn-shanghai.aliyuncs.com/inbox/a.mp4"],
-    "SpeechTextArray": ["第一句 脚本 🎬", "second script + more"],
-}
-OUTPUT = {"MediaURL": "https://bucket-a.oss-cn-shanghai.aliyuncs.com/out/{index}.mp4", "Count": 1}
 
 
 @pytest.fixture
 def fake() -> Iterator[FakeIce]:
     with FakeIce() as server:
         yield server
-
-
-class Sleeps(list[float]):
-    """A sleep function that records instead of waiting, so retry tests take no wall time."""
-
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
 
 
 @pytest.fixture

@@ -304,3 +304,19 @@ def _handler_for(fake: FakeIce) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
+
+
+# Configs the ICE tests submit (kept here, not in conftest.py: conftest modules of different folders share a
+# module name, so importing from them depends on collection order).
+SMART_MIX_INPUT = {
+    "MediaArray": ["https://bucket-a.oss-cn-shanghai.aliyuncs.com/inbox/a.mp4"],
+    "SpeechTextArray": ["第一句 脚本 🎬", "second script + more"],
+}
+OUTPUT = {"MediaURL": "https://bucket-a.oss-cn-shanghai.aliyuncs.com/out/{index}.mp4", "Count": 1}
+
+
+class Sleeps(list[float]):
+    """A sleep function that records instead of waiting, so retry tests take no wall time."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)

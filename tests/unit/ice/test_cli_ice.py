@@ -11,8 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import OUTPUT, SMART_MIX_INPUT
-from fake_ice import SUBMIT, FakeIce
+from fake_ice import OUTPUT, SMART_MIX_INPUT, SUBMIT, FakeIce
 
 from scene_select.cli import EXIT_ERROR, EXIT_JOB_FAILED, EXIT_OK, EXIT_WAIT_TIMEOUT, main
 
@@ -92,8 +91,8 @@ def test_submit_json_output(fake: FakeIce, capsys: pytest.CaptureFixture[str]) -
     ("change", "fragment"),
     [
         ({"--job-type": "Smart_Mix"}, "JobType: 'Smart_Mix' is not supported"),
-        ({"--input-config": "{not json"}, "InputConfig: not valid JSON"),
-        ({"--input-config": "[1, 2]"}, "InputConfig: must be a JSON object"),
+        ({"--input-config": "{not json"}, "InputConfig is not valid JSON"),
+        ({"--input-config": "[1, 2]"}, "InputConfig must be a JSON object"),
         ({"--input-config": '{"SpeechTextArray":["x"]}'}, "MediaArray"),
         ({"--output-config": '{"MediaURL":"https://b.oss-cn-shanghai.aliyuncs.com/o.mp4","Count":3}'}, "{index}"),
         ({"--user-data": '{"NotifyAddress":"mns-queue"}'}, "NotifyAddress"),

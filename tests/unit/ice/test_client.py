@@ -8,8 +8,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from conftest import OUTPUT, SMART_MIX_INPUT, Sleeps
-from fake_ice import GET, LIST, SUBMIT, Delay, Drop, FakeIce, Raw, Reply
+from fake_ice import GET, LIST, OUTPUT, SMART_MIX_INPUT, SUBMIT, Delay, Drop, FakeIce, Raw, Reply, Sleeps
 
 from scene_select.errors import (
     ConfigError,

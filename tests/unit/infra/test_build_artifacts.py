@@ -32,14 +32,25 @@ IMPORT_CHECK = """
 import json, sys
 artifact = sys.argv[1]
 sys.path.insert(0, artifact)
+import os, types
 import index, scene_select, pydantic, pydantic_core._pydantic_core, httpx, oss2
 import scene_select.storage.oss, scene_select.fc.http_trigger, scene_select.fc.context, scene_select.models.oss_event
+# One real invocation, offline: an upload under results/ is ignored before any I/O, but the handler still
+# loads its settings, builds its OSS store and ICE client and decodes the event inside the artifact.
+os.environ.update({"FC_REGION": "cn-shanghai", "SCENE_SELECT_BUCKET": "media",
+                   "ALIBABA_CLOUD_ACCESS_KEY_ID": "AKID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "secret"})
+record = {"eventName": "ObjectCreated:PutObject", "eventSource": "acs:oss", "eventTime": "2026-01-01T00:00:00.000Z",
+          "region": "cn-shanghai", "oss": {"bucket": {"name": "media", "arn": "acs:oss:cn-shanghai:1:media"},
+          "object": {"key": "results/smart-mix/b/selection.json", "size": 1, "eTag": "AA"}}}
+context = types.SimpleNamespace(request_id="r1", region="cn-shanghai", credentials=None)
+outcome = index.handler(json.dumps({"events": [record]}).encode(), context)["records"][0]["outcome"]
 outside = sorted(
     name for name, module in sys.modules.items()
     if getattr(module, "__file__", None) and not module.__file__.startswith((artifact, sys.base_prefix))
 )
 print(json.dumps({
     "handler": callable(index.handler),
+    "outcome": outcome,
     "index": index.__file__,
     "pydantic_core": pydantic_core._pydantic_core.__file__,
     "outside": outside,
@@ -161,6 +172,7 @@ def test_built_artifact_imports_in_a_clean_interpreter(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["handler"] is True
+    assert report["outcome"] == "ignored"
     assert report["index"] == str(Path(artifact) / "index.py")
     assert report["pydantic_core"].startswith(artifact)
     assert report["outside"] == []

@@ -60,7 +60,7 @@ def test_function_role_is_least_privilege() -> None:
         "acs:oss:*:<account-id>:<bucket>/results/*",
     }
     assert granted["oss:PutObject"] == {"acs:oss:*:<account-id>:<bucket>/results/*"}, "never write the inbox"
-    assert "oss:DeleteObject" not in granted
+    assert granted["oss:DeleteObject"] == {"acs:oss:*:<account-id>:<bucket>/results/*"}, "never delete from the inbox"
     for action in (
         "ice:SubmitSceneMediaSelectionJob",
         "ice:GetBatchMediaProducingJob",

@@ -109,7 +109,7 @@ def test_time_ranges_accept_strings_and_serialise_as_ice_examples() -> None:
             },
             "must be greater than In",
         ),
-        ({"input_config": "{not json"}, "InputConfig: not valid JSON"),
+        ({"input_config": "{not json"}, "InputConfig is not valid JSON"),
         ({"input_config": "[1, 2]"}, "must be a JSON object"),
     ],
 )

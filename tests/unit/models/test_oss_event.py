@@ -136,9 +136,9 @@ def test_malformed_events_name_what_is_wrong(fixture: str, says: str) -> None:
     ("event", "says"),
     [
         (b"\xff\xfe not utf-8", "not UTF-8 text"),
-        (b"{not json", "not JSON"),
+        (b"{not json", "not valid JSON"),
         (b"[1, 2]", "must be a JSON object, got list"),
-        (b"", "not JSON"),
+        (b"", "not valid JSON"),
         (42, "must be bytes, str or dict"),
     ],
 )

@@ -1,0 +1,79 @@
+"""The local-stack commands as a person runs them: local up, invoke, and their errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from support.stack import emulator_jobs
+
+from scene_select.cli import main
+from scene_select.local.stack import LocalStack
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+
+
+def test_local_up_writes_stack_json_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scene_select.cli", "local", "up", "--state-dir", str(state)],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("SCENE_SELECT_")},
+    )
+    try:
+        for _ in range(200):
+            if (state / "stack.json").exists():
+                break
+            time.sleep(0.1)
+        stack = json.loads((state / "stack.json").read_text())
+        assert set(stack) == {
+            "iceEndpoint",
+            "callbackUrl",
+            "bucketDir",
+            "bucket",
+            "region",
+            "authKey",
+            "accessKeyId",
+            "accessKeySecret",
+        }
+        assert (
+            stack["iceEndpoint"].startswith("http://127.0.0.1:") and (state / "stack.json").stat().st_mode & 0o077 == 0
+        )
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, errors = process.communicate(timeout=60)
+    assert process.returncode == 0, errors
+    assert "press Ctrl-C" in errors and not (state / "stack.json").exists()
+
+
+def test_invoke_runs_a_handler_with_a_running_stacks_environment(
+    stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack.watcher.stop()  # type: ignore[union-attr]
+    event = json.loads((EVENTS / "oss_put_object.json").read_text())
+    record = event["events"][0]
+    record["oss"]["bucket"]["name"] = stack.store.bucket
+    record["oss"]["object"]["key"] = "results/smart-mix/x/selection.json"  # never a job
+    event_file = stack.state_dir / "event.json"
+    event_file.write_text(json.dumps(event))
+    assert main(["invoke", "submit", "--event", str(event_file), "--stack", str(stack.state_dir)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["records"][0]["outcome"] == "ignored"
+    assert emulator_jobs(stack) == []
+
+
+def test_invoke_errors_say_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["invoke", "nope", "--event", "x.json"]) == 1
+    assert "choose submit, callback or reconcile" in capsys.readouterr().err
+    assert main(["invoke", "submit", "--event", str(tmp_path / "missing.json")]) == 1
+    assert "cannot read the event file" in capsys.readouterr().err
+    (tmp_path / "e.json").write_text("{}")
+    assert main(["invoke", "submit", "--event", str(tmp_path / "e.json"), "--stack", str(tmp_path)]) == 1
+    assert "scene-select local up" in capsys.readouterr().err
