@@ -30,8 +30,8 @@ from scene_select.errors import (
 from scene_select.models.ice_api import BatchJob
 from scene_select.models.job_config import JobType, SelectionJobRequest
 from scene_select.pipeline.layout import BatchRef, BucketLayout
-from scene_select.pipeline.plan import USER_DATA_KEY, PlannedRun
-from scene_select.pipeline.ports import Clock, IceApi
+from scene_select.pipeline.plan import PlannedRun
+from scene_select.pipeline.ports import USER_DATA_KEY, Clock, IceApi
 from scene_select.pipeline.records import JobRecord, RunState, RunStore, iso_time
 from scene_select.storage.base import ObjectInfo, ObjectStore
 
@@ -205,7 +205,7 @@ def _submit(plan: PlannedRun, runs: RunStore, ice: IceApi, lease: int, claimed_a
             # the reconciler submits it once an operator fixes that, instead of failing the batch.
             runs.release_lease(lease)
             note = f"ICE refused this deployment ({exc.code}); fix the function role or keys — the reconciler retries"
-            runs.publish(_record(plan, RunState.CLAIMED, lease, now, note=note))
+            runs.publish(_record(plan, RunState.CLAIMED, lease, claimed_at, note=note))
             log.error("%s: %s", plan.batch.label, note)
             return SubmitOutcome("deferred", plan.run_key, None, note)
         error = {"code": exc.code, "message": exc.ice_message, "requestId": exc.request_id or ""}
@@ -241,8 +241,8 @@ def _is_deployment_problem(exc: IceClientError) -> bool:
 def _record_submitted(
     plan: PlannedRun, runs: RunStore, lease: int, claimed_at: float, job_id: str, *, adopted: bool
 ) -> SubmitOutcome:
-    runs.mark_submitted(job_id, adopted=adopted)
-    job_id = runs.submitted_job_id() or job_id
+    if not runs.mark_submitted(job_id, adopted=adopted):  # another writer's marker won: its JobId is the truth
+        job_id = runs.submitted_job_id() or job_id
     runs.publish(
         _record(plan, RunState.SUBMITTED, lease, claimed_at, job_id=job_id, submitted_at=iso_time(runs.clock()))
     )
