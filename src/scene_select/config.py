@@ -21,6 +21,7 @@ __all__ = [
     "ENV_ACCESS_KEY_ID",
     "ENV_ACCESS_KEY_SECRET",
     "ENV_LOCAL_BUCKET_DIR",
+    "ENV_LOCAL_THUMBNAILS",
     "ENV_SECURITY_TOKEN",
     "Settings",
     "default_ice_endpoint",
@@ -53,6 +54,8 @@ ENV_RECONCILE_MAX_JOBS = "SCENE_SELECT_RECONCILE_MAX_JOBS"
 ENV_MAX_MANIFEST_BYTES = "SCENE_SELECT_MAX_MANIFEST_BYTES"
 ENV_LOCAL_BUCKET_DIR = "SCENE_SELECT_LOCAL_BUCKET_DIR"
 """Set only by the embedded local stack: the bucket is this directory instead of OSS."""
+ENV_LOCAL_THUMBNAILS = "SCENE_SELECT_LOCAL_THUMBNAILS"
+"""Local stack only: ``0`` leaves the report without embedded previews (the callback then answers sooner)."""
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z0-9]+){1,3}$")
 _ENV_BY_FIELD = {

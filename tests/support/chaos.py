@@ -37,7 +37,7 @@ from scene_select.models.job_config import JobType, SelectionJobRequest
 from scene_select.pipeline.callback import CallbackAnswer, CallbackSettings, handle_callback
 from scene_select.pipeline.ingest import IngestReport, handle_upload_event
 from scene_select.pipeline.layout import BucketLayout, Role
-from scene_select.pipeline.plan import USER_DATA_KEY
+from scene_select.pipeline.ports import USER_DATA_KEY
 from scene_select.pipeline.reconcile import ReconcileReport, reconcile_pending
 from scene_select.pipeline.records import RunIndexEntry
 from scene_select.storage.base import ObjectInfo, ObjectStore

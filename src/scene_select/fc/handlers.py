@@ -1,8 +1,10 @@
 """What every FC handler in functions/ shares: settings once per warm instance, adapters, outcome mapping.
 
 A handler module does no work at import (cold start is billed and a missing variable must not crash
-the import). The first invocation reads Settings; credentials are read on every invocation, because
-FC rotates the function role's STS token. The outcome mapping is the platform contract:
+the import), and each function pays only for what it uses: the use case, the adapters and their
+dependencies are imported on the first invocation that needs them (bench/cold_start.py measures it).
+The first invocation reads Settings; credentials are read on every invocation, because FC rotates the
+function role's STS token. The outcome mapping is the platform contract:
 
 * permanent problems (bad events, bad input) are logged and the handler returns — FC must not retry;
 * transient failures are raised — FC's async retries apply, then the configured failure destination.
@@ -18,22 +20,19 @@ import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+from scene_select.errors import ConfigError, EventError, PermanentError
 
-from scene_select.config import ENV_LOCAL_BUCKET_DIR, Settings
-from scene_select.errors import EventError, PermanentError
-from scene_select.fc.context import credentials_from_context
-from scene_select.fc.http_trigger import http_response, parse_http_event
-from scene_select.ice.client import DEFAULT_TIMEOUT, IceClient
-from scene_select.ice.credentials import Credentials, CredentialsProvider
-from scene_select.pipeline.callback import CallbackSettings, handle_callback
-from scene_select.pipeline.ingest import handle_upload_event
-from scene_select.pipeline.layout import BucketLayout
-from scene_select.pipeline.reconcile import reconcile_pending
-from scene_select.pipeline.report import ThumbnailLookup
-from scene_select.storage.base import ObjectStore
+if TYPE_CHECKING:
+    import httpx
+
+    from scene_select.config import Settings
+    from scene_select.ice.client import IceClient
+    from scene_select.ice.credentials import Credentials, CredentialsProvider
+    from scene_select.pipeline.layout import BucketLayout
+    from scene_select.pipeline.report import ThumbnailLookup
+    from scene_select.storage.base import ObjectStore
 
 __all__ = ["FunctionRuntime"]
 
@@ -63,6 +62,10 @@ class FunctionRuntime:
         return self._credentials()
 
     def _prepare(self, context: Any) -> tuple[Settings, ObjectStore, IceClient]:
+        from scene_select.config import Settings
+        from scene_select.fc.context import credentials_from_context
+        from scene_select.ice.client import IceClient
+
         environ = self._env()
         self._credentials = credentials_from_context(context, environ)
         fingerprint = _settings_fingerprint(environ)
@@ -88,6 +91,8 @@ class FunctionRuntime:
 
     def submit(self, event: bytes, context: Any) -> dict[str, Any]:
         """OSS trigger → one job per complete batch (pipeline.ingest)."""
+        from scene_select.pipeline.ingest import handle_upload_event
+
         settings, store, ice = self._prepare(context)
         try:
             report = handle_upload_event(
@@ -100,6 +105,9 @@ class FunctionRuntime:
 
     def callback(self, event: bytes, context: Any) -> dict[str, Any]:
         """HTTP trigger → verified callback → results (pipeline.callback). Always an HTTP answer."""
+        from scene_select.fc.http_trigger import http_response, parse_http_event
+        from scene_select.pipeline.callback import CallbackSettings, handle_callback
+
         try:
             request = parse_http_event(event)
         except EventError as exc:
@@ -116,11 +124,14 @@ class FunctionRuntime:
             clock=time.time,
             thumbnail=self._thumbnail,
         )
-        log.info("callback answered %d: %s", answer.status, answer.body.get("message"))
+        laps = ", ".join(f"{stage} {ms:.1f} ms" for stage, ms in answer.timings.items())
+        log.info("callback answered %d: %s (%s)", answer.status, answer.body.get("message"), laps)
         return http_response(answer.status, answer.body)
 
     def reconcile(self, event: bytes, context: Any) -> dict[str, Any]:
         """Timer → one bounded pass over the pending index (pipeline.reconcile)."""
+        from scene_select.pipeline.reconcile import reconcile_pending
+
         settings, store, ice = self._prepare(context)
         try:
             report = reconcile_pending(
@@ -142,6 +153,10 @@ class FunctionRuntime:
 
 def ice_timeout(settings: Settings) -> httpx.Timeout:
     """The client's default timeouts with the configured read timeout (how long a call waits for ICE)."""
+    import httpx
+
+    from scene_select.ice.client import DEFAULT_TIMEOUT
+
     return httpx.Timeout(
         connect=DEFAULT_TIMEOUT.connect,
         read=settings.ice_read_timeout_seconds,
@@ -155,6 +170,8 @@ def _settings_fingerprint(environ: Mapping[str, str]) -> tuple[tuple[str, str], 
 
 
 def _layout(settings: Settings) -> BucketLayout:
+    from scene_select.pipeline.layout import BucketLayout
+
     return BucketLayout(inbox_prefix=settings.inbox_prefix, results_prefix=settings.results_prefix)
 
 
@@ -165,14 +182,23 @@ def _request_id(context: Any) -> str:
 def _build_store(
     settings: Settings, environ: Mapping[str, str], credentials: CredentialsProvider
 ) -> tuple[ObjectStore, ThumbnailLookup | None]:
+    from scene_select.config import ENV_LOCAL_BUCKET_DIR, ENV_LOCAL_THUMBNAILS
+
     local_dir = environ.get(ENV_LOCAL_BUCKET_DIR)
     if local_dir:
-        from scene_select.local.thumbnails import LocalThumbnails
-        from scene_select.storage.local import LocalDirectoryStore
+        try:
+            from scene_select.local.thumbnails import LocalThumbnails
+            from scene_select.storage.local import LocalDirectoryStore
+        except ImportError as exc:  # an FC artifact leaves the local stack out (infra/build_artifacts.py)
+            raise ConfigError(
+                f"{ENV_LOCAL_BUCKET_DIR} is set, but this deployment has no local stack; unset it: "
+                "in Function Compute the functions use OSS"
+            ) from exc
 
         log.warning("LOCAL MODE: bucket %s is the directory %s, not OSS", settings.bucket, local_dir)
         store = LocalDirectoryStore(Path(local_dir), bucket=settings.bucket, region=settings.region)
-        return store, LocalThumbnails(store, _layout(settings)).lookup
+        previews = environ.get(ENV_LOCAL_THUMBNAILS, "1").strip().lower() not in ("0", "false", "no", "off")
+        return store, LocalThumbnails(store, _layout(settings)).lookup if previews else None
     from scene_select.storage.oss import OssStore
 
     oss_store = OssStore.from_credentials(

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -42,8 +42,10 @@ from scene_select.ice.credentials import CredentialsProvider
 from scene_select.ice.retry import RetryPolicy
 from scene_select.ice.rpc import build_rpc_request
 from scene_select.models.ice_api import BatchJob, BatchJobPage, SubmitResult
-from scene_select.models.job_config import SelectionJobRequest
 from scene_select.models.wire import loads_untrusted
+
+if TYPE_CHECKING:
+    from scene_select.models.job_config import SelectionJobRequest
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -167,9 +169,7 @@ class IceClient:
         self.region = region
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self._owns_http = http is None
-        self._http = http or httpx.Client(
-            timeout=self._timeout, headers={"user-agent": f"scene-select/{__version__} httpx/{httpx.__version__}"}
-        )
+        self._client = http  # created on the first call: a pass that never calls ICE never pays for it
         self._auth = auth or AcsV3Auth(credentials)
         self._retry = retry or RetryPolicy(max_attempts=max_attempts)
         self._sleep = sleep
@@ -177,8 +177,9 @@ class IceClient:
 
     def close(self) -> None:
         """Close the connection pool if this client created it."""
-        if self._owns_http:
-            self._http.close()
+        if self._owns_http and self._client is not None:
+            self._client.close()
+            self._client = None
 
     def __enter__(self) -> IceClient:
         return self
@@ -251,6 +252,15 @@ class IceClient:
             token = page.next_token
 
     # ------------------------------------------------------------------------------------------ transport
+
+    @property
+    def _http(self) -> httpx.Client:
+        """The connection pool; building it loads httpcore and a CA bundle (~50 ms), so only when needed."""
+        if self._client is None:
+            self._client = httpx.Client(
+                timeout=self._timeout, headers={"user-agent": f"scene-select/{__version__} httpx/{httpx.__version__}"}
+            )
+        return self._client
 
     def _call(
         self, action: str, *, query: Mapping[str, str], form: Mapping[str, str] | None, idempotent: bool

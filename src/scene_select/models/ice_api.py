@@ -9,12 +9,13 @@ The raw strings are kept verbatim so that results can be stored exactly as ICE r
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_pascal
 
-from scene_select.models.selection import SelectionResult, parse_extend_output
+if TYPE_CHECKING:
+    from scene_select.models.selection import SelectionResult
 
 __all__ = ["TERMINAL_STATUSES", "BatchJob", "BatchJobPage", "SubmitResult"]
 
@@ -24,7 +25,7 @@ TERMINAL_STATUSES = frozenset({"Finished", "Failed"})
 class _IceResponseModel(BaseModel):
     """PascalCase like ICE's responses; unknown fields kept (ICE adds fields over time)."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, alias_generator=to_pascal)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, alias_generator=to_pascal, defer_build=True)
 
 
 class SubmitResult(_IceResponseModel):
@@ -93,6 +94,8 @@ class BatchJob(_IceResponseModel):
 
     def selection(self) -> SelectionResult | None:
         """The parsed selection result, or None while ExtendOutput is absent (not finished, or List)."""
+        from scene_select.models.selection import parse_extend_output
+
         if self.extend_output is None:
             return None
         return parse_extend_output(self.job_type, self.extend_output)

@@ -15,12 +15,12 @@ Unknown fields are kept and sent back unchanged: ICE adds fields and we must not
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_serializer, field_validator, model_validator
 
 from scene_select.errors import JobConfigError
+from scene_select.models.job_type import JobType
 from scene_select.models.media import media_kind
 from scene_select.models.wire import (
     PascalModel,
@@ -69,22 +69,6 @@ MAX_OUTPUT_COUNT = 100
 MAX_USER_DATA_BYTES = 512
 MIN_TARGET_DURATION_SECONDS = 5.0
 MAX_MEDIA_REFERENCE_CHARS = 2048
-
-
-class JobType(str, Enum):
-    """The two JobTypes SubmitSceneMediaSelectionJob accepts."""
-
-    SMART_MIX = "Smart_Mix_Media_Select"
-    HIGHLIGHTS = "Screen_Media_Highlights_Media_Select"
-
-    @classmethod
-    def parse(cls, value: str) -> JobType:
-        """The JobType for a wire value, or a JobConfigError listing the accepted values."""
-        try:
-            return cls(value)
-        except ValueError:
-            accepted = ", ".join(member.value for member in cls)
-            raise JobConfigError(f"JobType: {value!r} is not supported; use one of {accepted}") from None
 
 
 def _check_items(values: list[str] | None, *, max_items: int, max_chars: int | None = None) -> list[str] | None:

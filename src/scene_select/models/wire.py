@@ -28,9 +28,13 @@ _VALUE_PREVIEW = 60
 
 
 class PascalModel(BaseModel):
-    """A request-side ICE model: PascalCase on the wire, unknown fields kept."""
+    """A request-side ICE model: PascalCase on the wire, unknown fields kept.
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, alias_generator=to_pascal)
+    ``defer_build``: every wire model's validator is built on its first use, not at import — a function
+    instance pays only for the models its invocations validate (bench/cold_start.py).
+    """
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, alias_generator=to_pascal, defer_build=True)
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON object ICE expects: aliases, no nulls, unknown fields as the user gave them."""
@@ -40,7 +44,7 @@ class PascalModel(BaseModel):
 class CamelModel(BaseModel):
     """A result-side ICE model: lowerCamelCase on the wire, unknown fields kept."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, alias_generator=to_camel)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, alias_generator=to_camel, defer_build=True)
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON object in ICE's shape."""

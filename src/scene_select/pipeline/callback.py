@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scene_select.errors import (
@@ -27,8 +28,7 @@ from scene_select.ice.callback_auth import verify_callback
 from scene_select.models.wire import loads_untrusted
 from scene_select.pipeline.complete import complete_run, load_run_index
 from scene_select.pipeline.layout import BucketLayout
-from scene_select.pipeline.plan import USER_DATA_KEY
-from scene_select.pipeline.ports import Clock, IceApi
+from scene_select.pipeline.ports import USER_DATA_KEY, Clock, IceApi
 from scene_select.pipeline.report import ThumbnailLookup
 from scene_select.storage.base import ObjectStore
 
@@ -41,8 +41,11 @@ MAX_CALLBACK_BODY_BYTES = 64 * 1024
 
 @dataclass(frozen=True)
 class CallbackAnswer:
+    """The HTTP answer, and where the time went (milliseconds per stage that ran: verify, fetch, write)."""
+
     status: int
     body: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,47 @@ def handle_callback(
     clock: Clock,
     thumbnail: ThumbnailLookup | None = None,
 ) -> CallbackAnswer:
-    """Verify and act on one HTTP callback; never raises for anything a caller can send."""
+    """Verify and act on one HTTP callback; never raises for anything a caller can send.
+
+    The answer carries the time each stage took — verify (signature, window, replay), fetch (the job
+    from ICE, the run's index entry), write (results and records) — because ICE waits 3 s at most.
+    """
+    stopwatch = _Stopwatch()
+    answer = _handle(
+        request,
+        settings=settings,
+        store=store,
+        ice=ice,
+        layout=layout,
+        clock=clock,
+        thumbnail=thumbnail,
+        stopwatch=stopwatch,
+    )
+    return replace(answer, timings=stopwatch.laps)
+
+
+class _Stopwatch:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.laps[stage] = round((now - self._last) * 1000, 1)
+        self._last = now
+
+
+def _handle(
+    request: HttpTriggerRequest,
+    *,
+    settings: CallbackSettings,
+    store: ObjectStore,
+    ice: IceApi,
+    layout: BucketLayout,
+    clock: Clock,
+    thumbnail: ThumbnailLookup | None,
+    stopwatch: _Stopwatch,
+) -> CallbackAnswer:
     if request.method != "POST":
         return _answer(405, "use POST")
     if len(request.body) > MAX_CALLBACK_BODY_BYTES:
@@ -100,7 +143,8 @@ def handle_callback(
     # the same second carry the same signature. A replay is the same signature for the same job.
     seen_key = layout.callback_seen_key(request.headers.get("x-ice-signature", ""), job_id)
     if store.head(seen_key) is not None:
-        return _answer(401, "callback rejected: this signature was already used for this job (replay)")
+        return _answer(401, "callback rejected: this signature was already used (replay)")
+    stopwatch.lap("verify")
     try:
         job = ice.get_batch_media_producing_job(job_id)
     except IceClientError as exc:
@@ -113,10 +157,12 @@ def handle_callback(
     entry = load_run_index(store, layout, run_key) if isinstance(run_key, str) else None
     if entry is None:
         return _answer(404, f"job {job_id} was not submitted by this deployment")
+    stopwatch.lap("fetch")
     outcome = complete_run(job, entry, store=store, layout=layout, clock=clock, thumbnail=thumbnail)
     if outcome.kind == "not-terminal":
         return _answer(503, f"job {job_id} is {outcome.state} at ICE; not complete yet")
     store.put_if_absent(seen_key, json.dumps({"jobId": job_id}).encode("utf-8"), content_type="application/json")
+    stopwatch.lap("write")
     return _answer(200, f"run {entry.run_key} {outcome.state}", jobId=job_id, outcome=outcome.kind)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -71,7 +72,7 @@ def complete_run(
         return CompletionOutcome("already-complete", snap.state.value, entry.run_key)
     if job.status not in ("Finished", "Failed"):
         return CompletionOutcome("not-terminal", job.status, entry.run_key)
-    written: list[str] = []
+    written: dict[str, bytes] = {}  # what this call wrote: mirrored without reading it back
     if job.status == "Failed":
         error = {"code": job.error_code or "JobFailed", "message": job.error_message or "ICE reported the job failed"}
         runs.mark_terminal(RunState.FAILED, {"jobId": job.job_id, "error": error})
@@ -87,15 +88,15 @@ def complete_run(
         }
         for name, data in contents.items():
             if store.put_if_absent(runs.run_dir + name, data, content_type=_CONTENT_TYPES[name]):
-                written.append(name)
+                written[name] = data
         # The marker comes after every file: a terminal run always has its complete results.
         runs.mark_terminal(RunState.FINISHED, {"jobId": job.job_id, "clips": result.clip_count()})
-    record = finish_run(runs, entry)
+    record = finish_run(runs, entry, written)
     log.info("run %s of %s %s (job %s)", entry.run_key, entry.batch.label, record.state.value, job.job_id)
     return CompletionOutcome("written", record.state.value, entry.run_key, tuple(written))
 
 
-def finish_run(runs: RunStore, entry: RunIndexEntry) -> JobRecord:
+def finish_run(runs: RunStore, entry: RunIndexEntry, fresh: Mapping[str, bytes] | None = None) -> JobRecord:
     """Publish a terminal run's views (and the batch's latest copies), then drop its pending entry.
 
     Everything here is derived from what is stored — the terminal marker and the run's own result
@@ -103,6 +104,7 @@ def finish_run(runs: RunStore, entry: RunIndexEntry) -> JobRecord:
     finds a terminal run still pending (its writer died between the marker and here) finishes it.
     The pending entry goes last, so until the views are right the reconciler keeps coming back.
     """
+    fresh = fresh or {}
     finished = runs.snapshot().finished
     marker = runs.read_marker("finished.json" if finished else "failed.json") or {}
     record = runs.read_record() or _bare_record(entry)
@@ -117,7 +119,8 @@ def finish_run(runs: RunStore, entry: RunIndexEntry) -> JobRecord:
         if runs.is_latest_run(record):
             latest_dir = runs.layout.results_dir(entry.batch)
             for name in RESULT_FILES:
-                stored = runs.store.get(runs.run_dir + name)  # the run's copy is the one truth; mirror it exactly
+                # the run's copy is the one truth; mirror it exactly (read back only what another wrote)
+                stored = fresh[name] if name in fresh else runs.store.get(runs.run_dir + name)
                 runs.store.put(latest_dir + name, stored, content_type=_CONTENT_TYPES[name])
             results.update({f"latest {name}": latest_dir + name for name in RESULT_FILES})
         update["results"] = results

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from scene_select.errors import BatchError
-from scene_select.models.job_config import JobType
+from scene_select.models.job_type import JobType
 from scene_select.models.media import media_kind
 from scene_select.storage.keys import validate_key
 

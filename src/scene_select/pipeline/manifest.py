@@ -20,7 +20,8 @@ __all__ = ["BatchManifest", "HighlightSidecar", "parse_batch_manifest", "parse_h
 
 
 class _ManifestModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, alias_generator=to_pascal)
+    # defer_build: a highlight upload never validates a smart-mix manifest; build each schema on first use
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, alias_generator=to_pascal, defer_build=True)
 
 
 class BatchManifest(_ManifestModel):

@@ -7,13 +7,15 @@ its own, with an optional ``<stem>.json`` sidecar.
 
 The run key is a hash of everything the job is made of (source keys with their ETags, and the wire
 configs), so a duplicated or concurrent event plans the same run, and a re-uploaded manifest with
-different content plans a new one. Reads are bounded: a HEAD per named object, and one listing of the
-batch folder only when the folder itself is the media list.
+different content plans a new one. Reads are bounded: a HEAD per named object (one listing of the batch
+folder instead when more than a few are named), and one listing of the batch folder when the folder
+itself is the media list.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,14 +36,15 @@ from scene_select.pipeline.manifest import (
     parse_highlight_sidecar,
     parse_script,
 )
+from scene_select.pipeline.ports import USER_DATA_KEY
 from scene_select.storage.base import ObjectInfo, ObjectStore
 
 __all__ = ["USER_DATA_KEY", "NotReady", "PlannedRun", "plan_upload"]
 
-USER_DATA_KEY = "SceneSelect"
-"""The key of our own entry in UserData: {"bucket": …, "run": …} lets the callback find the run."""
-
 _LIST_LIMIT = 1000
+_HEADS_AT_MOST = 3
+"""Up to this many named media are checked with a HEAD each; more, with one listing of the batch folder
+(one request per 1000 keys): with the manifest uploaded first, every media upload re-checks the whole list."""
 
 
 @dataclass(frozen=True)
@@ -160,12 +163,18 @@ def _with_media_urls(editing: dict[str, Any] | None, urls_by_name: dict[str, str
 def _named_media(batch: BatchRef, names: list[str], store: ObjectStore, prefix: str) -> list[ObjectInfo] | NotReady:
     if len(names) > MAX_ARRAY_ITEMS:
         raise BatchError(f"job.json Media lists {len(names)} files, at most {MAX_ARRAY_ITEMS} per batch")
-    found: list[ObjectInfo] = []
-    missing: list[str] = []
     for name in names:
         if media_kind(name) not in ("video", "image"):
             raise BatchError(f"job.json Media: {name!r} is not a supported video or image file name")
-        info = store.head(prefix + name)
+    if len(names) > _HEADS_AT_MOST:  # one listing of the batch folder answers every HEAD at once
+        listed = {info.key: info for info in store.list(prefix)}
+        lookup: Callable[[str], ObjectInfo | None] = listed.get
+    else:
+        lookup = store.head
+    found: list[ObjectInfo] = []
+    missing: list[str] = []
+    for name in names:
+        info = lookup(prefix + name)
         if info is None:
             missing.append(name)
         else:

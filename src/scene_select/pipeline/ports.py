@@ -7,12 +7,16 @@ tested through it over real HTTP.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from scene_select.models.ice_api import BatchJob, SubmitResult
-from scene_select.models.job_config import SelectionJobRequest
+if TYPE_CHECKING:
+    from scene_select.models.ice_api import BatchJob, SubmitResult
+    from scene_select.models.job_config import SelectionJobRequest
 
-__all__ = ["Clock", "IceApi"]
+__all__ = ["USER_DATA_KEY", "Clock", "IceApi"]
+
+USER_DATA_KEY = "SceneSelect"
+"""The key of our own entry in UserData: {"bucket": …, "run": …} lets the callback find the run."""
 
 Clock = Callable[[], float]
 """Seconds since the epoch; injected so tests can move time (claim expiry, callback windows)."""

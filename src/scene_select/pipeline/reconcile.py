@@ -21,7 +21,7 @@ import json
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scene_select.errors import (
     ClaimHeldError,
@@ -30,13 +30,12 @@ from scene_select.errors import (
     RetryableError,
     SubmitOutcomeUnknownError,
 )
-from scene_select.pipeline.complete import complete_run, finish_run, load_run_index
-from scene_select.pipeline.layout import BucketLayout
-from scene_select.pipeline.ports import Clock, IceApi
-from scene_select.pipeline.records import RunStore
-from scene_select.pipeline.report import ThumbnailLookup
-from scene_select.pipeline.submit import DEFAULT_UNKNOWN_GRACE_SECONDS, plan_from_document, submit_run
-from scene_select.storage.base import ObjectStore
+
+if TYPE_CHECKING:
+    from scene_select.pipeline.layout import BucketLayout
+    from scene_select.pipeline.ports import Clock, IceApi
+    from scene_select.pipeline.report import ThumbnailLookup
+    from scene_select.storage.base import ObjectStore
 
 __all__ = ["ReconcileReport", "reconcile_pending"]
 
@@ -63,7 +62,7 @@ def reconcile_pending(
     claim_ttl_seconds: float,
     max_runs: int,
     holder: str,
-    unknown_grace_seconds: float = DEFAULT_UNKNOWN_GRACE_SECONDS,
+    unknown_grace_seconds: float,
     thumbnail: ThumbnailLookup | None = None,
 ) -> ReconcileReport:
     """One bounded pass over the pending index. Errors on one run never stop the others."""
@@ -108,6 +107,11 @@ def _reconcile_one(
     holder: str,
     thumbnail: ThumbnailLookup | None,
 ) -> str:
+    # Imported here, not at the top: most timer ticks find nothing pending and need none of this.
+    from scene_select.pipeline.complete import complete_run, finish_run, load_run_index
+    from scene_select.pipeline.records import RunStore
+    from scene_select.pipeline.submit import plan_from_document, submit_run
+
     entry = load_run_index(store, layout, run_key)
     document: dict[str, Any] | None = None
     if entry is not None:

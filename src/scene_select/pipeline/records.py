@@ -28,7 +28,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from scene_select.errors import ObjectNotFoundError
-from scene_select.models.job_config import JobType
+from scene_select.models.job_type import JobType
 from scene_select.pipeline.layout import BatchRef, BucketLayout
 from scene_select.pipeline.ports import Clock
 from scene_select.storage.base import ObjectStore
@@ -62,6 +62,7 @@ _RANK = {
     RunState.FINISHED: 3,
     RunState.FAILED: 3,
 }
+_TERMINAL_RANK = 3
 
 
 def iso_time(epoch: float) -> str:
@@ -250,15 +251,18 @@ class RunStore:
         The record passed in carries this writer's knowledge; the state written is the most advanced
         one the markers show, so a slow writer never publishes an older state over a newer one.
         """
+        snap = self.snapshot()
         for _ in range(3):
-            snap = self.snapshot()
             current = self.read_record()
             merged = _merge(current, record, snap)
             self.store.put(self.run_dir + "job.json", _dumps(merged.model_dump(mode="json")), content_type=_JSON)
             self._publish_batch_view(merged)
-            if self.snapshot().state == snap.state:
+            if _RANK[merged.state] == _TERMINAL_RANK:
+                return merged  # nothing can advance a terminal state: no marker to look for
+            after = self.snapshot()
+            if after.state == snap.state:
                 return merged
-            record = merged
+            record, snap = merged, after
         return merged
 
     def _publish_batch_view(self, record: JobRecord) -> None:

@@ -30,8 +30,8 @@ from scene_select.errors import (
 from scene_select.models.ice_api import BatchJob
 from scene_select.models.job_config import JobType, SelectionJobRequest
 from scene_select.pipeline.layout import BatchRef, BucketLayout
-from scene_select.pipeline.plan import USER_DATA_KEY, PlannedRun
-from scene_select.pipeline.ports import Clock, IceApi
+from scene_select.pipeline.plan import PlannedRun
+from scene_select.pipeline.ports import USER_DATA_KEY, Clock, IceApi
 from scene_select.pipeline.records import JobRecord, RunState, RunStore, iso_time
 from scene_select.storage.base import ObjectInfo, ObjectStore
 
@@ -241,8 +241,8 @@ def _is_deployment_problem(exc: IceClientError) -> bool:
 def _record_submitted(
     plan: PlannedRun, runs: RunStore, lease: int, claimed_at: float, job_id: str, *, adopted: bool
 ) -> SubmitOutcome:
-    runs.mark_submitted(job_id, adopted=adopted)
-    job_id = runs.submitted_job_id() or job_id
+    if not runs.mark_submitted(job_id, adopted=adopted):  # another writer's marker won: its JobId is the truth
+        job_id = runs.submitted_job_id() or job_id
     runs.publish(
         _record(plan, RunState.SUBMITTED, lease, claimed_at, job_id=job_id, submitted_at=iso_time(runs.clock()))
     )

@@ -14,7 +14,7 @@ from typing import Any
 from scene_select.models.media import media_kind
 from scene_select.pipeline.report import ThumbnailLookup
 
-__all__ = ["THUMB_WIDTH", "clip_frame", "oss_snapshot_lookup"]
+__all__ = ["THUMB_WIDTH", "clip_frame", "clip_span", "oss_snapshot_lookup"]
 
 THUMB_WIDTH = 320
 
@@ -22,13 +22,19 @@ SignedUrl = Callable[[str, str], str]
 """(object key, x-oss-process value) → a pre-signed GET URL."""
 
 
-def clip_frame(clip: dict[str, Any]) -> tuple[str, float] | None:
-    """(media key, seconds) of the frame that best shows a normalised clip: its middle."""
+def clip_span(clip: dict[str, Any]) -> tuple[str, float, float] | None:
+    """(media key, in, out) seconds of a normalised clip; None when it names no media."""
     key, start, end = clip.get("mediaKey"), clip.get("in"), clip.get("out")
     if not isinstance(key, str) or not isinstance(start, (int, float)):
         return None
     stop = end if isinstance(end, (int, float)) else start
-    return key, (float(start) + float(stop)) / 2
+    return key, float(start), float(stop)
+
+
+def clip_frame(clip: dict[str, Any]) -> tuple[str, float] | None:
+    """(media key, seconds) of the frame that best shows a normalised clip: its middle."""
+    span = clip_span(clip)
+    return None if span is None else (span[0], (span[1] + span[2]) / 2)
 
 
 def oss_snapshot_lookup(signed_url: SignedUrl) -> ThumbnailLookup:

@@ -87,6 +87,15 @@ def test_a_verified_callback_completes_once_and_duplicates_answer_200(stack: Loc
     assert stack.store.head(selection_key) == stamp
 
 
+def test_callbacks_of_different_jobs_in_the_same_second_are_not_replays(stack: LocalStack) -> None:
+    """ICE signs url|timestamp|key, not the body: two jobs finishing in one second share a signature."""
+    job_id = submitted_without_callback(stack)
+    ts = int(time.time())
+    assert post(stack, envelope(job_id), timestamp=ts).status_code == 200
+    other = post(stack, envelope("0123456789abcdef0123456789abcdef"), timestamp=ts)
+    assert other.status_code == 404, other.text  # judged on its own job, not refused as a replay
+
+
 def test_reconcile_finishes_jobs_whose_callbacks_were_lost(stack: LocalStack) -> None:
     submitted_without_callback(stack)
     answer = stack.reconcile_now()

@@ -60,7 +60,7 @@ print(json.dumps({
 """
 
 
-def test_strip_removes_bytecode_tests_scripts_and_install_noise(tmp_path: Path) -> None:
+def test_strip_removes_bytecode_tests_scripts_install_noise_and_the_local_only_library(tmp_path: Path) -> None:
     target = tmp_path / "fn"
     for relative in (
         "pkg/__init__.py",
@@ -72,12 +72,37 @@ def test_strip_removes_bytecode_tests_scripts_and_install_noise(tmp_path: Path) 
         "pkg-1.0.dist-info/RECORD",
         "pkg-1.0.dist-info/INSTALLER",
         "pkg-1.0.dist-info/direct_url.json",
+        "scene_select/engine/api.py",
+        "scene_select/local/stack.py",
+        "scene_select/storage/local.py",
+        "scene_select/storage/oss.py",
+        "scene_select/cli.py",
     ):
         (target / relative).parent.mkdir(parents=True, exist_ok=True)
         (target / relative).write_text("x")
     build_artifacts._strip(target)
     left = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
-    assert left == ["pkg-1.0.dist-info/METADATA", "pkg/__init__.py"]
+    assert left == ["pkg-1.0.dist-info/METADATA", "pkg/__init__.py", "scene_select/storage/oss.py"]
+
+
+def test_bytecode_is_compiled_by_the_runtime_version_and_used_unchecked(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "mod.py").write_text("VALUE = 1\n")
+    build_artifacts._compile(tmp_path, sys.executable)
+    tag = sys.implementation.cache_tag
+    pyc = (tmp_path / "pkg" / "__pycache__" / f"mod.{tag}.pyc").read_bytes()
+    assert int.from_bytes(pyc[4:8], "little") == 0b01  # hash-based, check_source off: valid whatever the mtime
+
+
+def test_the_interpreter_for_the_bytecode_is_found_by_version() -> None:
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert build_artifacts.find_interpreter(running) is not None
+    assert build_artifacts.find_interpreter("2.1") is None
+
+
+def test_a_bytecode_interpreter_of_another_version_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(build_artifacts.BuildError, match=r"is not CPython 3\.10"):
+        build_artifacts.build(["submit"], out=tmp_path, python_version="3.10", bytecode_python=sys.executable)
 
 
 def test_heavy_packages_are_refused(tmp_path: Path) -> None:
@@ -128,7 +153,14 @@ def test_built_artifact_imports_in_a_clean_interpreter(tmp_path: Path) -> None:
     assert fc_build.zip_path is not None
     names = zipfile.ZipFile(fc_build.zip_path).namelist()
     assert "index.py" in names and "scene_select/storage/oss.py" in names and "oss2/api.py" in names
-    assert not [n for n in names if "__pycache__" in n or n.endswith("/RECORD") or n.startswith("bin/")]
+    assert not [n for n in names if n.endswith("/RECORD") or n.startswith("bin/")]
+    assert not [n for n in names if n.startswith(("scene_select/engine/", "scene_select/local/"))]
+    if fc_build.bytecode:  # compiled by a CPython 3.10 of this machine: 3.10 bytecode only
+        compiled = [n for n in names if n.endswith(".pyc")]
+        assert compiled and all(n.endswith(".cpython-310.pyc") for n in compiled)
+        assert "oss2/__pycache__/api.cpython-310.pyc" in names
+    else:
+        assert not [n for n in names if "__pycache__" in n]
     assert fc_build.zip_bytes is not None and fc_build.zip_bytes < build_artifacts.ZIP_LIMIT_BYTES
 
     running = f"{sys.version_info.major}.{sys.version_info.minor}"

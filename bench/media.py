@@ -1,0 +1,120 @@
+"""The benchmark media, generated with ffmpeg once and kept in bench/media/ (git-ignored).
+
+* :func:`montage` — the engine benchmark's file: 10 captioned segments with hard cuts at known times,
+  speech-like audio and one loud noise burst, H.264 + AAC at a realistic bitrate;
+* :func:`long_video` — N minutes of 720p made by concatenating the 60 s montage (stream copy, so a
+  60-minute file costs seconds to make and little disk); every minute has its 9 cuts and 9 captions;
+* :func:`short_clip` — distinct 10 s clips (look and caption vary with the index) for the scale runs.
+
+A file is made under a temporary name and renamed when complete, so an interrupted run never leaves a
+half file that a later run would take for finished.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.common import MEDIA_DIR, log
+from scene_select.engine.synth import Segment, ffmpeg_exe, make_video
+
+LOOKS = ["testsrc2", "smptebars", "life", "rgbtestsrc", "navy", "testsrc2", "darkgreen", "smptebars", "maroon", "life"]
+CAPTIONS = [
+    "附近的商场新开了一家超市",
+    "A red fox jumps over the fence",
+    "海边的日落非常美丽",
+    "Mountain bikes race downhill",
+    "图书馆里的学生正在安静地读书",
+    "The orchestra tunes before the concert",
+    "城市的夜景灯火辉煌",
+    "",
+    "Fresh bread from the village bakery",
+    "春天的公园里开满了鲜花",
+]
+SIZES = {"480p": (854, 480, 1000), "720p": (1280, 720, 2000), "1080p": (1920, 1080, 4000)}  # w, h, max kb/s
+FPS = 30
+
+
+def montage_cuts(seconds: float) -> list[float]:
+    """The known cut times of a montage of this length (segments are whole frames long)."""
+    frames = round(seconds / len(LOOKS) * FPS)
+    return [round(k * frames / FPS, 3) for k in range(1, len(LOOKS))]
+
+
+def montage(size: str, seconds: float = 60.0) -> Path:
+    """The captioned 10-segment montage at ``size`` (480p, 720p or 1080p)."""
+    width, height, kbps = SIZES[size]
+    path = MEDIA_DIR / f"montage-{size}-{seconds:g}s.mp4"
+    if not path.exists():
+        log(f"generating {path.name} …")
+        segments = [
+            Segment(seconds / len(LOOKS), look, caption, "loud" if not caption else "speech")
+            for look, caption in zip(LOOKS, CAPTIONS, strict=True)
+        ]
+        _atomic(
+            path,
+            lambda tmp: make_video(
+                tmp, segments, width=width, height=height, fps=FPS, crf=23, preset="veryfast", max_kbps=kbps
+            ),
+        )
+    return path
+
+
+def long_video(minutes: int, size: str = "720p") -> Path:
+    """``minutes`` minutes: the 60 s montage, concatenated without re-encoding."""
+    path = MEDIA_DIR / f"long-{size}-{minutes}min.mp4"
+    if not path.exists():
+        base = montage(size, 60.0)
+        log(f"generating {path.name} …")
+        listing = MEDIA_DIR / f"long-{size}-{minutes}min.txt"
+        listing.write_text("".join(f"file '{base.name}'\n" for _ in range(minutes)), encoding="utf-8")
+
+        def concat(tmp: Path) -> None:
+            subprocess.run(
+                [
+                    ffmpeg_exe(),
+                    "-hide_banner",
+                    "-loglevel",
+                    "error",
+                    "-y",
+                    "-f",
+                    "concat",
+                    "-safe",
+                    "0",
+                    "-i",
+                    str(listing),
+                    "-c",
+                    "copy",
+                    "-movflags",
+                    "+faststart",
+                    str(tmp),
+                ],
+                check=True,
+            )
+
+        _atomic(path, concat)
+        listing.unlink()
+    return path
+
+
+def short_clip(index: int, seconds: float = 10.0, size: str = "480p") -> Path:
+    """A distinct short clip: two segments whose look and caption depend on ``index``."""
+    width, height, kbps = SIZES[size]
+    path = MEDIA_DIR / f"clip-{size}-{seconds:g}s-{index:03d}.mp4"
+    if not path.exists():
+        first, second = index % len(LOOKS), (index * 7 + 3) % len(LOOKS)
+        segments = [
+            Segment(seconds / 2, LOOKS[first], CAPTIONS[first], "speech"),
+            Segment(seconds / 2, LOOKS[second], CAPTIONS[second] or f"Clip {index}", "speech"),
+        ]
+        _atomic(path, lambda tmp: make_video(tmp, segments, width=width, height=height, fps=FPS, crf=26, max_kbps=kbps))
+    return path
+
+
+def _atomic(path: Path, make: Callable[[Path], object]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(".partial-" + path.name)
+    temporary.unlink(missing_ok=True)
+    make(temporary)
+    temporary.rename(path)

@@ -1,0 +1,119 @@
+"""Scale: how a selection job's time and memory grow with the number of media and with their length.
+
+Each point is one smart-mix job in a fresh interpreter with a cold analysis cache (bench/jobs.py), so
+its peak resident memory is its own: 1, 5, 10, 25 and 50 distinct 10 s 480p clips, then one 720p video
+of 1, 5, 15 and 30 minutes (the 60 s montage concatenated), and 60 minutes with ``--long``.
+
+"No step worse than linear" is checked on the marginal cost of each step — the extra seconds per extra
+media (or minute) since the previous point — against the whole series' cost per unit: no step may cost
+more than 1.5× that. The points are drawn in bench/scale.png.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from bench.common import ROOT, Section, log
+from bench.jobs import SMART_MIX, run_fresh
+from bench.media import long_video, short_clip
+
+COUNTS = (1, 5, 10, 25, 50)
+MINUTES = (1, 5, 15, 30)
+LONG_MINUTES = (*MINUTES, 60)  # `python -m bench.run --long`: the 60-minute point adds ~6 minutes
+STEP_LIMIT = 1.5
+MEMORY_LIMIT_MIB = 1.5 * 1024
+PLOT = ROOT / "bench" / "scale.png"
+
+Point = tuple[int, float, float]  # size, seconds, peak MiB
+
+
+def _job(media: list[Path]) -> tuple[float, float]:
+    with tempfile.TemporaryDirectory(prefix="bench-cache-") as cache:
+        return run_fresh(SMART_MIX, media, Path(cache))
+
+
+def run(quick: bool = False, *, long: bool = False) -> Section:
+    section = Section("scale", "Scale: time and memory against media count and duration (`bench/scale.py`)")
+    counts = (1, 2, 4) if quick else COUNTS
+    minutes = (1, 2) if quick else LONG_MINUTES if long else MINUTES
+    by_count: list[Point] = []
+    for count in counts:
+        seconds, peak = _job([short_clip(i) for i in range(count)])
+        by_count.append((count, seconds, peak))
+        log(f"scale: {count} media: {seconds:.1f} s, {peak:.0f} MiB")
+    by_minutes: list[Point] = []
+    for length in minutes:
+        seconds, peak = _job([long_video(length)])
+        by_minutes.append((length, seconds, peak))
+        log(f"scale: {length} min: {seconds:.1f} s, {peak:.0f} MiB")
+    section.add(
+        "One smart-mix job per point, in a fresh interpreter with a cold cache (imports and model loading, "
+        "~2 s, are in every point; they are the intercept, not a per-unit cost). *Per unit* is seconds per "
+        "media or per minute of video; *marginal* is the extra seconds per extra unit since the previous point.",
+        "",
+    )
+    _series(section, "media (10 s 480p clips)", "media", by_count)
+    _series(section, "minutes of 720p video", "minute", by_minutes)
+    longest = by_minutes[-1]
+    thirty = next((p for p in by_minutes if p[0] == 30), longest)
+    section.target(
+        f"peak memory, {thirty[0]}-minute video",
+        f"{thirty[2]:.0f} MiB ({longest[0]} min: {longest[2]:.0f} MiB)",
+        f"< {MEMORY_LIMIT_MIB:.0f} MiB",
+        thirty[2] < MEMORY_LIMIT_MIB,
+    )
+    _plot(by_count, by_minutes, quick)
+    section.add("", f"![scale]({PLOT.name if not quick else 'scale-quick.png'})")
+    return section
+
+
+def _series(section: Section, what: str, unit: str, points: list[Point]) -> None:
+    (first_size, first_time, _), (last_size, last_time, _) = points[0], points[-1]
+    overall = (last_time - first_time) / (last_size - first_size) if last_size > first_size else first_time
+    rows = []
+    worst = 0.0
+    for index, (size, seconds, peak) in enumerate(points):
+        marginal = ""
+        if index:
+            previous_size, previous_time, _ = points[index - 1]
+            step = (seconds - previous_time) / (size - previous_size)
+            worst = max(worst, step / overall if overall > 0 else 0.0)
+            marginal = f"{step:.2f} s ({step / overall:.2f}× the series' {overall:.2f} s)"
+        rows.append([size, f"{seconds:.1f} s", f"{seconds / size:.2f} s", marginal or "—", f"{peak:.0f} MiB"])
+    section.table([what, "job time", f"per {unit}", f"marginal per {unit}", "peak memory"], rows)
+    section.target(
+        f"time vs {what}: no step worse than linear",
+        f"worst step {worst:.2f}× the series' cost per {unit}",
+        f"≤ {STEP_LIMIT}×",
+        worst <= STEP_LIMIT,
+    )
+
+
+def _plot(by_count: list[Point], by_minutes: list[Point], quick: bool) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 2, figsize=(10, 4), dpi=100)
+    for axis, points, label in (
+        (axes[0], by_count, "media (10 s 480p clips)"),
+        (axes[1], by_minutes, "minutes of 720p"),
+    ):
+        sizes = [p[0] for p in points]
+        axis.plot(sizes, [p[1] for p in points], "o-", color="tab:blue", label="job time (s)")
+        axis.set_xlabel(label)
+        axis.set_ylabel("seconds", color="tab:blue")
+        memory = axis.twinx()
+        memory.plot(sizes, [p[2] for p in points], "s--", color="tab:orange", label="peak memory (MiB)")
+        memory.set_ylabel("peak MiB", color="tab:orange")
+        memory.set_ylim(bottom=0)
+        axis.set_ylim(bottom=0)
+        axis.grid(alpha=0.3)
+    figure.suptitle("scene-select smart-mix job: time and peak memory (fresh process, cold cache)")
+    figure.tight_layout()
+    target = PLOT if not quick else ROOT / "bench" / "out" / "scale-quick.png"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(target)
+    plt.close(figure)
