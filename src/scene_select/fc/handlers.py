@@ -34,7 +34,10 @@ if TYPE_CHECKING:
     from scene_select.pipeline.report import ThumbnailLookup
     from scene_select.storage.base import ObjectStore
 
-__all__ = ["FunctionRuntime"]
+__all__ = ["CALLBACK_ICE_ATTEMPTS", "DEFAULT_ICE_ATTEMPTS", "FunctionRuntime", "ice_timeout"]
+
+DEFAULT_ICE_ATTEMPTS = 4
+CALLBACK_ICE_ATTEMPTS = 2
 
 log = logging.getLogger("scene_select")
 
@@ -61,7 +64,9 @@ class FunctionRuntime:
             raise RuntimeError("credentials are read per invocation; none is running")
         return self._credentials()
 
-    def _prepare(self, context: Any) -> tuple[Settings, ObjectStore, IceClient]:
+    def _prepare(
+        self, context: Any, *, within_callback_window: bool = False
+    ) -> tuple[Settings, ObjectStore, IceClient]:
         from scene_select.config import Settings
         from scene_select.fc.context import credentials_from_context
         from scene_select.ice.client import IceClient
@@ -79,11 +84,14 @@ class FunctionRuntime:
         if self._store is None:
             self._store, self._thumbnail = _build_store(settings, environ, self._current_credentials)
         if self._ice is None:
+            # The callback must answer inside ICE's 3 s: fewer, shorter tries (ICE retries the callback
+            # and the reconciler is the backstop); the other functions can wait for a slow ICE.
             self._ice = IceClient(
                 region=settings.region,
                 endpoint=settings.ice_endpoint,
                 credentials=self._current_credentials,
-                timeout=ice_timeout(settings),
+                timeout=ice_timeout(settings, within_callback_window=within_callback_window),
+                max_attempts=CALLBACK_ICE_ATTEMPTS if within_callback_window else DEFAULT_ICE_ATTEMPTS,
             )
         return settings, self._store, self._ice
 
@@ -112,7 +120,7 @@ class FunctionRuntime:
             request = parse_http_event(event)
         except EventError as exc:
             return http_response(400, {"ok": False, "message": str(exc)})
-        settings, store, ice = self._prepare(context)
+        settings, store, ice = self._prepare(context, within_callback_window=True)
         answer = handle_callback(
             request,
             settings=CallbackSettings(
@@ -151,12 +159,17 @@ class FunctionRuntime:
         return {"ok": not report.errors, "summary": report.summary(), "errors": report.errors}
 
 
-def ice_timeout(settings: Settings) -> httpx.Timeout:
-    """The client's default timeouts with the configured read timeout (how long a call waits for ICE)."""
+def ice_timeout(settings: Settings, *, within_callback_window: bool = False) -> httpx.Timeout:
+    """The client's default timeouts with the configured read timeout (how long a call waits for ICE).
+
+    Inside the callback the timeouts are capped so two tries and a backoff fit ICE's 3-second window.
+    """
     import httpx
 
     from scene_select.ice.client import DEFAULT_TIMEOUT
 
+    if within_callback_window:
+        return httpx.Timeout(connect=0.3, read=min(settings.ice_read_timeout_seconds, 0.8), write=0.5, pool=0.3)
     return httpx.Timeout(
         connect=DEFAULT_TIMEOUT.connect,
         read=settings.ice_read_timeout_seconds,
