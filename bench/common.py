@@ -10,10 +10,8 @@ from __future__ import annotations
 import os
 import platform
 import statistics
-import subprocess
 import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -49,13 +47,6 @@ class Stat:
         return f"{median}{unit} [{low}–{high}]"
 
 
-def timed(fn: Callable[[], object]) -> float:
-    """Wall seconds of one call."""
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
-
-
 @dataclass(frozen=True)
 class Target:
     """One line of the summary: what was promised, what was measured, whether it holds."""
@@ -75,6 +66,7 @@ class Section:
     lines: list[str] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     seconds: float = 0.0
+    started: str = ""  # when, and the load average then (set by bench/run.py)
 
     def add(self, *lines: str) -> None:
         self.lines.extend(lines)
@@ -96,7 +88,7 @@ class Section:
                 f"- {'met' if t.met else '**MISSED**'}: {t.name} — {t.measured} (goal {t.goal})" for t in self.targets
             ]
         body.append("")
-        body.append(f"_Section took {self.seconds:.0f} s._")
+        body.append(f"_Ran {self.started}; took {self.seconds:.0f} s._")
         return "\n".join([f"<!-- bench:{self.key}:start -->", *body, f"<!-- bench:{self.key}:end -->"])
 
 
@@ -141,23 +133,6 @@ def child_environ(extra: dict[str, str]) -> dict[str, str]:
     skip = ("SCENE_SELECT_", "ALIBABA_CLOUD_", "FC_", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
     base = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
     return {**base, **extra, "PYTHONPYCACHEPREFIX": str(OUT_DIR / "pycache")}
-
-
-def python_child(code: str, *args: str, cwd: Path | None = None, flags: Sequence[str] = ()) -> str:
-    """Run ``code`` in a fresh interpreter of this venv and return its stdout (raise with stderr on failure)."""
-    result = subprocess.run(
-        [sys.executable, *flags, "-c", code, *args], cwd=cwd, capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"child interpreter failed ({result.returncode}):\n{result.stderr[-3000:]}")
-    return result.stdout
-
-
-def peak_rss_mib_of_children() -> float:
-    """Peak resident memory of the largest child process waited for so far (Linux reports KiB)."""
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def replace_section(text: str, section: Section) -> str:

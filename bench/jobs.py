@@ -1,7 +1,7 @@
 """Selection jobs for the engine benchmarks: the requests, run in this process or in a fresh one.
 
 In-process runs share the loaded models (OCR, jieba) and measure the steady state a running emulator
-has; a fresh process measures one job alone, its peak resident memory included (ru_maxrss).
+has; a fresh process measures one job alone, its peak resident memory included (VmHWM).
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ def run_here(job_type: str, media: list[Path], cache: Path) -> float:
 
 
 CHILD = """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
-from bench.jobs import request, _check
+from bench.jobs import request, _check, peak_mib
 from scene_select.engine import run_selection
 job_type, media, cache = sys.argv[1], [Path(p) for p in json.loads(sys.argv[2])], Path(sys.argv[3])
 job = request(job_type, media)
@@ -54,8 +54,22 @@ started = time.perf_counter()
 result = run_selection(job, cache_dir=cache)
 seconds = time.perf_counter() - started
 _check(result)
-print(json.dumps({"seconds": seconds, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"seconds": seconds, "peak_mib": peak_mib()}))
 """
+
+
+def peak_mib() -> float:
+    """This process's peak resident memory. VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the
+    parent across fork+exec, so a child of a big parent would report the parent's size."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_fresh(job_type: str, media: list[Path], cache: Path) -> tuple[float, float]:

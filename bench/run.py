@@ -18,9 +18,10 @@ import importlib
 import re
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
-from bench.common import OUT_DIR, ROOT, Section, log, machine_lines, replace_section
+from bench.common import OUT_DIR, ROOT, Section, load_average, log, machine_lines, replace_section
 
 BENCHMARKS = {
     "cold-start": "bench.cold_start",
@@ -37,10 +38,12 @@ def run(names: list[str], *, quick: bool, long: bool = False) -> list[Section]:
     sections = []
     for name in names:
         log(f"== {name}{' (quick)' if quick else ''}")
+        when = f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, load average {load_average()}"
         started = time.perf_counter()
         options = {"long": True} if long and name == "scale" else {}
         section: Section = importlib.import_module(BENCHMARKS[name]).run(quick=quick, **options)
         section.seconds = time.perf_counter() - started
+        section.started = when
         log(f"== {name} done in {section.seconds:.0f} s")
         sections.append(section)
     return sections
