@@ -309,6 +309,9 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 60  # seconds an idle keep-alive connection is kept open
+    # One send per answer: headers and body sent apart meet Nagle's algorithm and the client's delayed ACK
+    # on a kept-alive connection, a 40 ms stall (seen as the callback's "fetch" stage in bench/callback_latency.py).
+    wbufsize = 1 << 16
     server: _Server
 
     def do_GET(self) -> None:
