@@ -22,6 +22,8 @@ from bench.common import Section, log
 from scene_select.config import Settings
 from scene_select.ice.client import IceClient
 from scene_select.ice.credentials import static_credentials
+from scene_select.pipeline.layout import BucketLayout
+from scene_select.pipeline.ports import ClaimPolicy, PipelineDeps
 from scene_select.storage.base import ObjectInfo, ObjectStore
 
 OPS = ("head", "get", "list", "put", "put_if_absent", "delete")
@@ -109,6 +111,7 @@ class Meter:
             credentials=static_credentials(rig.credentials),
         )
         self.settings = Settings.from_env(rig.environ)
+        self.deps = PipelineDeps(self.store, self.ice, BucketLayout.from_settings(self.settings), time.time)
 
     def _count_ice(self, request: httpx.Request) -> None:
         self.ice_calls[request.headers.get("x-acs-action", "?")] += 1
@@ -132,14 +135,14 @@ class Meter:
 
     def upload(self, key: str, data: bytes) -> Cost:
         """Put the object (not counted: the user's upload), then handle its OSS event as the submit function."""
+        return self.submit_event(self.rig.upload(key, data))
+
+    def submit_event(self, event: bytes) -> Cost:
+        """Handle one OSS event as the submit function."""
         from scene_select.pipeline.ingest import handle_upload_event
 
-        event = self.rig.upload(key, data)
-
         def act() -> str:
-            report = handle_upload_event(
-                event, store=self.store, ice=self.ice, settings=self.settings, clock=time.time, holder="bench"
-            )
+            report = handle_upload_event(event, self.deps, settings=self.settings, holder="bench")
             return ",".join(o.outcome for o in report.outcomes)
 
         return self.measure(act)
@@ -148,36 +151,21 @@ class Meter:
         """Handle the ``index``-th ICE callback the rig received, as the callback function."""
         from scene_select.fc.http_trigger import parse_http_event
         from scene_select.pipeline.callback import CallbackSettings, handle_callback
-        from scene_select.pipeline.layout import BucketLayout
 
         request = parse_http_event(http_trigger_event(wait_for_callbacks(self.rig.inbox, index + 1)[index]))
-        settings = CallbackSettings(
-            self.settings.callback_url, self.settings.callback_auth_keys, self.settings.callback_window_seconds
-        )
+        settings = CallbackSettings.from_settings(self.settings)
 
         def act() -> str:
-            answer = handle_callback(
-                request, settings=settings, store=self.store, ice=self.ice, layout=BucketLayout(), clock=time.time
-            )
+            answer = handle_callback(request, self.deps, settings=settings)
             return f"{answer.status} {answer.body.get('outcome', answer.body.get('message'))}"
 
         return self.measure(act)
 
     def reconcile(self) -> Cost:
-        from scene_select.pipeline.layout import BucketLayout
         from scene_select.pipeline.reconcile import reconcile_pending
 
         def act() -> str:
-            report = reconcile_pending(
-                store=self.store,
-                ice=self.ice,
-                layout=BucketLayout(),
-                clock=time.time,
-                claim_ttl_seconds=self.settings.claim_ttl_seconds,
-                unknown_grace_seconds=self.settings.submit_unknown_grace_seconds,
-                max_runs=10,
-                holder="bench",
-            )
+            report = reconcile_pending(self.deps, ClaimPolicy.from_settings(self.settings, "bench"), max_runs=10)
             return report.summary()
 
         return self.measure(act)
@@ -238,17 +226,7 @@ def measure_all(quick: bool = False) -> dict[str, Cost]:
 
 
 def _redeliver(meter: Meter, key: str) -> Cost:
-    from scene_select.pipeline.ingest import handle_upload_event
-
-    event = _event_for(meter.rig, key)
-
-    def act() -> str:
-        report = handle_upload_event(
-            event, store=meter.store, ice=meter.ice, settings=meter.settings, clock=time.time, holder="bench"
-        )
-        return ",".join(o.outcome for o in report.outcomes)
-
-    return meter.measure(act)
+    return meter.submit_event(_event_for(meter.rig, key))
 
 
 def _event_for(rig: CloudRig, key: str) -> bytes:

@@ -37,7 +37,7 @@ from scene_select.models.job_config import JobType, SelectionJobRequest
 from scene_select.pipeline.callback import CallbackAnswer, CallbackSettings, handle_callback
 from scene_select.pipeline.ingest import IngestReport, handle_upload_event
 from scene_select.pipeline.layout import BucketLayout, Role
-from scene_select.pipeline.ports import USER_DATA_KEY
+from scene_select.pipeline.ports import USER_DATA_KEY, ClaimPolicy, PipelineDeps
 from scene_select.pipeline.reconcile import ReconcileReport, reconcile_pending
 from scene_select.pipeline.records import RunIndexEntry
 from scene_select.storage.base import ObjectInfo, ObjectStore
@@ -160,6 +160,17 @@ def stack_ice(stack: LocalStack) -> IceClient:
     return _CLIENTS[stack]
 
 
+def stack_deps(
+    stack: LocalStack,
+    *,
+    store: ObjectStore | None = None,
+    ice: Any = None,
+    clock: Callable[[], float] = time.time,
+) -> PipelineDeps:
+    """The use cases' collaborators on the stack's bucket and emulator; a test swaps any of them."""
+    return PipelineDeps(store or stack.store, ice or stack_ice(stack), LAYOUT, clock)
+
+
 def submit_directly(
     stack: LocalStack,
     event: bytes,
@@ -170,14 +181,8 @@ def submit_directly(
     holder: str = "test",
 ) -> IngestReport:
     """The submit function's use case on the stack's bucket (what FC would run for ``event``)."""
-    return handle_upload_event(
-        event,
-        store=store or stack.store,
-        ice=ice or stack_ice(stack),
-        settings=stack_settings(stack),
-        clock=clock,
-        holder=holder,
-    )
+    deps = stack_deps(stack, store=store, ice=ice, clock=clock)
+    return handle_upload_event(event, deps, settings=stack_settings(stack), holder=holder)
 
 
 def reconcile_directly(
@@ -189,16 +194,9 @@ def reconcile_directly(
 ) -> ReconcileReport:
     """One reconcile pass on the stack's bucket; ``clock`` lets a test make claims expire without waiting."""
     settings = stack_settings(stack)
-    return reconcile_pending(
-        store=store or stack.store,
-        ice=ice or stack_ice(stack),
-        layout=LAYOUT,
-        clock=clock,
-        claim_ttl_seconds=settings.claim_ttl_seconds,
-        unknown_grace_seconds=settings.submit_unknown_grace_seconds,
-        max_runs=settings.reconcile_max_jobs,
-        holder="reconcile-test",
-    )
+    deps = stack_deps(stack, store=store, ice=ice, clock=clock)
+    claim = ClaimPolicy.from_settings(settings, "reconcile-test")
+    return reconcile_pending(deps, claim, max_runs=settings.reconcile_max_jobs)
 
 
 def later(seconds: float) -> Callable[[], float]:
@@ -522,14 +520,8 @@ def callback_directly(
     request = HttpTriggerRequest(
         method=method, path="/ice-callback", raw_path="/ice-callback", headers=headers, query={}, body=body
     )
-    return handle_callback(
-        request,
-        settings=CallbackSettings(settings.callback_url, settings.callback_auth_keys, settings.callback_window_seconds),
-        store=store or stack.store,
-        ice=ice or stack_ice(stack),
-        layout=LAYOUT,
-        clock=time.time,
-    )
+    deps = stack_deps(stack, store=store, ice=ice)
+    return handle_callback(request, deps, settings=CallbackSettings.from_settings(settings))
 
 
 def envelope(job_id: str, status: str = "Finished") -> bytes:

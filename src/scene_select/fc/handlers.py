@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from scene_select.config import Settings
     from scene_select.ice.client import IceClient
     from scene_select.ice.credentials import Credentials, CredentialsProvider
-    from scene_select.pipeline.layout import BucketLayout
+    from scene_select.pipeline.ports import PipelineDeps
     from scene_select.pipeline.report import ThumbnailLookup
     from scene_select.storage.base import ObjectStore
 
@@ -64,12 +64,12 @@ class FunctionRuntime:
             raise RuntimeError("credentials are read per invocation; none is running")
         return self._credentials()
 
-    def _prepare(
-        self, context: Any, *, within_callback_window: bool = False
-    ) -> tuple[Settings, ObjectStore, IceClient]:
+    def _prepare(self, context: Any, *, within_callback_window: bool = False) -> tuple[Settings, PipelineDeps]:
         from scene_select.config import Settings
         from scene_select.fc.context import credentials_from_context
         from scene_select.ice.client import IceClient
+        from scene_select.pipeline.layout import BucketLayout
+        from scene_select.pipeline.ports import PipelineDeps
 
         environ = self._env()
         self._credentials = credentials_from_context(context, environ)
@@ -93,7 +93,7 @@ class FunctionRuntime:
                 timeout=ice_timeout(settings, within_callback_window=within_callback_window),
                 max_attempts=CALLBACK_ICE_ATTEMPTS if within_callback_window else DEFAULT_ICE_ATTEMPTS,
             )
-        return settings, self._store, self._ice
+        return settings, PipelineDeps(self._store, self._ice, BucketLayout.from_settings(settings), time.time)
 
     # ------------------------------------------------------------------------------------ functions
 
@@ -101,11 +101,9 @@ class FunctionRuntime:
         """OSS trigger → one job per complete batch (pipeline.ingest)."""
         from scene_select.pipeline.ingest import handle_upload_event
 
-        settings, store, ice = self._prepare(context)
+        settings, deps = self._prepare(context)
         try:
-            report = handle_upload_event(
-                event, store=store, ice=ice, settings=settings, clock=time.time, holder=_request_id(context)
-            )
+            report = handle_upload_event(event, deps, settings=settings, holder=_request_id(context))
         except EventError as exc:
             log.error("malformed OSS event, not retried: %s", exc)
             return {"ok": False, "error": str(exc)}
@@ -120,17 +118,9 @@ class FunctionRuntime:
             request = parse_http_event(event)
         except EventError as exc:
             return http_response(400, {"ok": False, "message": str(exc)})
-        settings, store, ice = self._prepare(context, within_callback_window=True)
+        settings, deps = self._prepare(context, within_callback_window=True)
         answer = handle_callback(
-            request,
-            settings=CallbackSettings(
-                settings.callback_url, settings.callback_auth_keys, settings.callback_window_seconds
-            ),
-            store=store,
-            ice=ice,
-            layout=_layout(settings),
-            clock=time.time,
-            thumbnail=self._thumbnail,
+            request, deps, settings=CallbackSettings.from_settings(settings), thumbnail=self._thumbnail
         )
         laps = ", ".join(f"{stage} {ms:.1f} ms" for stage, ms in answer.timings.items())
         log.info("callback answered %d: %s (%s)", answer.status, answer.body.get("message"), laps)
@@ -138,19 +128,15 @@ class FunctionRuntime:
 
     def reconcile(self, event: bytes, context: Any) -> dict[str, Any]:
         """Timer → one bounded pass over the pending index (pipeline.reconcile)."""
+        from scene_select.pipeline.ports import ClaimPolicy
         from scene_select.pipeline.reconcile import reconcile_pending
 
-        settings, store, ice = self._prepare(context)
+        settings, deps = self._prepare(context)
         try:
             report = reconcile_pending(
-                store=store,
-                ice=ice,
-                layout=_layout(settings),
-                clock=time.time,
-                claim_ttl_seconds=settings.claim_ttl_seconds,
-                unknown_grace_seconds=settings.submit_unknown_grace_seconds,
+                deps,
+                ClaimPolicy.from_settings(settings, _request_id(context)),
                 max_runs=settings.reconcile_max_jobs,
-                holder=_request_id(context),
                 thumbnail=self._thumbnail,
             )
         except PermanentError as exc:
@@ -182,12 +168,6 @@ def _settings_fingerprint(environ: Mapping[str, str]) -> tuple[tuple[str, str], 
     return tuple(sorted((k, v) for k, v in environ.items() if k.startswith(("SCENE_SELECT_", "FC_REGION"))))
 
 
-def _layout(settings: Settings) -> BucketLayout:
-    from scene_select.pipeline.layout import BucketLayout
-
-    return BucketLayout(inbox_prefix=settings.inbox_prefix, results_prefix=settings.results_prefix)
-
-
 def _request_id(context: Any) -> str:
     return str(getattr(context, "request_id", "") or "unknown-request")
 
@@ -196,6 +176,7 @@ def _build_store(
     settings: Settings, environ: Mapping[str, str], credentials: CredentialsProvider
 ) -> tuple[ObjectStore, ThumbnailLookup | None]:
     from scene_select.config import ENV_LOCAL_BUCKET_DIR, ENV_LOCAL_THUMBNAILS
+    from scene_select.pipeline.layout import BucketLayout
 
     local_dir = environ.get(ENV_LOCAL_BUCKET_DIR)
     if local_dir:
@@ -211,7 +192,7 @@ def _build_store(
         log.warning("LOCAL MODE: bucket %s is the directory %s, not OSS", settings.bucket, local_dir)
         store = LocalDirectoryStore(Path(local_dir), bucket=settings.bucket, region=settings.region)
         previews = environ.get(ENV_LOCAL_THUMBNAILS, "1").strip().lower() not in ("0", "false", "no", "off")
-        return store, LocalThumbnails(store, _layout(settings)).lookup if previews else None
+        return store, LocalThumbnails(store, BucketLayout.from_settings(settings)).lookup if previews else None
     from scene_select.storage.oss import OssStore
 
     oss_store = OssStore.from_credentials(

@@ -15,7 +15,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scene_select.errors import (
     CallbackRejectedError,
@@ -27,10 +27,11 @@ from scene_select.fc.http_trigger import HttpTriggerRequest
 from scene_select.ice.callback_auth import verify_callback
 from scene_select.models.wire import loads_untrusted
 from scene_select.pipeline.complete import complete_run, load_run_index
-from scene_select.pipeline.layout import BucketLayout
-from scene_select.pipeline.ports import USER_DATA_KEY, Clock, IceApi
+from scene_select.pipeline.ports import USER_DATA_KEY, PipelineDeps
 from scene_select.pipeline.report import ThumbnailLookup
-from scene_select.storage.base import ObjectStore
+
+if TYPE_CHECKING:
+    from scene_select.config import Settings
 
 __all__ = ["MAX_CALLBACK_BODY_BYTES", "CallbackAnswer", "CallbackSettings", "handle_callback"]
 
@@ -56,6 +57,10 @@ class CallbackSettings:
     auth_keys: tuple[str, ...]
     window_seconds: int
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CallbackSettings:
+        return cls(settings.callback_url, settings.callback_auth_keys, settings.callback_window_seconds)
+
 
 def _answer(status: int, message: str, **extra: Any) -> CallbackAnswer:
     return CallbackAnswer(status, {"ok": 200 <= status < 300, "message": message, **extra})
@@ -70,12 +75,9 @@ def _called_url(request: HttpTriggerRequest, configured: str | None) -> str:
 
 def handle_callback(
     request: HttpTriggerRequest,
+    deps: PipelineDeps,
     *,
     settings: CallbackSettings,
-    store: ObjectStore,
-    ice: IceApi,
-    layout: BucketLayout,
-    clock: Clock,
     thumbnail: ThumbnailLookup | None = None,
 ) -> CallbackAnswer:
     """Verify and act on one HTTP callback; never raises for anything a caller can send.
@@ -84,16 +86,7 @@ def handle_callback(
     from ICE, the run's index entry), write (results and records) — because ICE waits 3 s at most.
     """
     stopwatch = _Stopwatch()
-    answer = _handle(
-        request,
-        settings=settings,
-        store=store,
-        ice=ice,
-        layout=layout,
-        clock=clock,
-        thumbnail=thumbnail,
-        stopwatch=stopwatch,
-    )
+    answer = _handle(request, deps, settings, thumbnail, stopwatch)
     return replace(answer, timings=stopwatch.laps)
 
 
@@ -110,12 +103,8 @@ class _Stopwatch:
 
 def _handle(
     request: HttpTriggerRequest,
-    *,
+    deps: PipelineDeps,
     settings: CallbackSettings,
-    store: ObjectStore,
-    ice: IceApi,
-    layout: BucketLayout,
-    clock: Clock,
     thumbnail: ThumbnailLookup | None,
     stopwatch: _Stopwatch,
 ) -> CallbackAnswer:
@@ -128,7 +117,7 @@ def _handle(
             _called_url(request, settings.callback_url),
             request.headers,
             settings.auth_keys,
-            now=clock(),
+            now=deps.clock(),
             window_seconds=settings.window_seconds,
         )
     except CallbackRejectedError as exc:
@@ -141,12 +130,13 @@ def _handle(
         return _answer(400, "body is not an ICE event: expected JSON with MessageBody.JobId")
     # ICE's signature covers the URL and the second, not the body: callbacks of two jobs finishing in
     # the same second carry the same signature. A replay is the same signature for the same job.
-    seen_key = layout.callback_seen_key(request.headers.get("x-ice-signature", ""), job_id)
+    store = deps.store
+    seen_key = deps.layout.callback_seen_key(request.headers.get("x-ice-signature", ""), job_id)
     if store.head(seen_key) is not None:
         return _answer(401, "callback rejected: this signature was already used (replay)")
     stopwatch.lap("verify")
     try:
-        job = ice.get_batch_media_producing_job(job_id)
+        job = deps.ice.get_batch_media_producing_job(job_id)
     except IceClientError as exc:
         return _answer(404, f"ICE does not know job {job_id} for this account ({exc.code})")
     except RetryableError as exc:
@@ -154,11 +144,11 @@ def _handle(
         return _answer(503, "ICE is not reachable right now; retry")
     marker = job.user_data_dict().get(USER_DATA_KEY)
     run_key = marker.get("run") if isinstance(marker, dict) and marker.get("bucket") == store.bucket else None
-    entry = load_run_index(store, layout, run_key) if isinstance(run_key, str) else None
+    entry = load_run_index(deps, run_key) if isinstance(run_key, str) else None
     if entry is None:
         return _answer(404, f"job {job_id} was not submitted by this deployment")
     stopwatch.lap("fetch")
-    outcome = complete_run(job, entry, store=store, layout=layout, clock=clock, thumbnail=thumbnail)
+    outcome = complete_run(job, entry, deps, thumbnail=thumbnail)
     if outcome.kind == "not-terminal":
         return _answer(503, f"job {job_id} is {outcome.state} at ICE; not complete yet")
     store.put_if_absent(seen_key, json.dumps({"jobId": job_id}).encode("utf-8"), content_type="application/json")

@@ -18,12 +18,10 @@ from typing import Literal
 from scene_select.errors import ObjectNotFoundError
 from scene_select.models.ice_api import BatchJob
 from scene_select.models.selection import parse_extend_output
-from scene_select.pipeline.layout import BucketLayout
 from scene_select.pipeline.normalise import normalise_selection
-from scene_select.pipeline.ports import Clock
+from scene_select.pipeline.ports import PipelineDeps
 from scene_select.pipeline.records import JobRecord, RunIndexEntry, RunState, RunStore, iso_time
 from scene_select.pipeline.report import ThumbnailLookup, render_report
-from scene_select.storage.base import ObjectStore
 
 __all__ = ["RESULT_FILES", "CompletionOutcome", "complete_run", "finish_run", "load_run_index"]
 
@@ -42,10 +40,10 @@ class CompletionOutcome:
     files: tuple[str, ...] = ()
 
 
-def load_run_index(store: ObjectStore, layout: BucketLayout, run_key: str) -> RunIndexEntry | None:
+def load_run_index(deps: PipelineDeps, run_key: str) -> RunIndexEntry | None:
     """The run's index entry, or None when this bucket never claimed such a run."""
     try:
-        return RunIndexEntry.model_validate_json(store.get(layout.run_index_key(run_key)))
+        return RunIndexEntry.model_validate_json(deps.store.get(deps.layout.run_index_key(run_key)))
     except (ObjectNotFoundError, ValueError):
         return None
 
@@ -55,16 +53,10 @@ def _no_thumbnail(_clip: object) -> None:
 
 
 def complete_run(
-    job: BatchJob,
-    entry: RunIndexEntry,
-    *,
-    store: ObjectStore,
-    layout: BucketLayout,
-    clock: Clock,
-    thumbnail: ThumbnailLookup | None = None,
+    job: BatchJob, entry: RunIndexEntry, deps: PipelineDeps, *, thumbnail: ThumbnailLookup | None = None
 ) -> CompletionOutcome:
     """Write the results of a finished (or the error of a failed) job for its run, once."""
-    runs = RunStore(store, layout, entry.batch, entry.run_key, clock)
+    runs = RunStore.of(deps, entry.batch, entry.run_key)
     snap = runs.snapshot()
     if snap.terminal:
         if runs.is_pending():  # whoever wrote the terminal marker may have died before the views
@@ -87,7 +79,7 @@ def complete_run(
             "report.html": report.encode("utf-8"),
         }
         for name, data in contents.items():
-            if store.put_if_absent(runs.run_dir + name, data, content_type=_CONTENT_TYPES[name]):
+            if deps.store.put_if_absent(runs.run_dir + name, data, content_type=_CONTENT_TYPES[name]):
                 written[name] = data
         # The marker comes after every file: a terminal run always has its complete results.
         runs.mark_terminal(RunState.FINISHED, {"jobId": job.job_id, "clips": result.clip_count()})

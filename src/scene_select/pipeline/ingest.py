@@ -22,12 +22,11 @@ from scene_select.errors import (
     SubmitOutcomeUnknownError,
 )
 from scene_select.models.oss_event import OssEventRecord, parse_oss_event
-from scene_select.pipeline.layout import BucketLayout, InboxObject, Role
+from scene_select.pipeline.layout import InboxObject, Role
 from scene_select.pipeline.plan import NotReady, plan_upload
-from scene_select.pipeline.ports import Clock, IceApi
+from scene_select.pipeline.ports import ClaimPolicy, PipelineDeps
 from scene_select.pipeline.records import iso_time
 from scene_select.pipeline.submit import submit_run
-from scene_select.storage.base import ObjectStore
 
 __all__ = ["ACCEPTED_EVENTS", "IngestReport", "RecordOutcome", "handle_upload_event"]
 
@@ -61,24 +60,17 @@ class IngestReport:
         return "; ".join(f"{o.key}: {o.outcome}{' — ' + o.detail if o.detail else ''}" for o in self.outcomes)
 
 
-def handle_upload_event(
-    event: bytes | str,
-    *,
-    store: ObjectStore,
-    ice: IceApi,
-    settings: Settings,
-    clock: Clock,
-    holder: str,
-) -> IngestReport:
-    """Decode an OSS-trigger event and act on each record. EventError if the event itself is malformed."""
-    layout = BucketLayout(inbox_prefix=settings.inbox_prefix, results_prefix=settings.results_prefix)
+def handle_upload_event(event: bytes | str, deps: PipelineDeps, *, settings: Settings, holder: str) -> IngestReport:
+    """Decode an OSS-trigger event and act on each record. EventError if the event itself is malformed.
+
+    ``holder`` names this invocation in the claims it takes (FC's request id).
+    """
+    claim = ClaimPolicy.from_settings(settings, holder)
     report = IngestReport()
     retry: RetryableError | None = None
     for record in parse_oss_event(event):
         try:
-            outcome = _handle_record(
-                record, store=store, ice=ice, settings=settings, layout=layout, clock=clock, holder=holder
-            )
+            outcome = _handle_record(record, deps, settings, claim)
         except RetryableError as exc:
             log.warning("%r: transient failure, FC will retry the event: %s", record.key, exc)
             retry = retry or exc
@@ -90,17 +82,8 @@ def handle_upload_event(
     return report
 
 
-def _handle_record(
-    record: OssEventRecord,
-    *,
-    store: ObjectStore,
-    ice: IceApi,
-    settings: Settings,
-    layout: BucketLayout,
-    clock: Clock,
-    holder: str,
-) -> RecordOutcome:
-    key = record.key
+def _handle_record(record: OssEventRecord, deps: PipelineDeps, settings: Settings, claim: ClaimPolicy) -> RecordOutcome:
+    key, store, layout = record.key, deps.store, deps.layout
     if record.event_name not in ACCEPTED_EVENTS:
         return RecordOutcome(key, "ignored", f"event {record.event_name} does not finish an upload")
     if record.bucket != store.bucket:
@@ -120,16 +103,7 @@ def _handle_record(
         outcomes = []
         for plan in planned:
             try:
-                result = submit_run(
-                    plan,
-                    store=store,
-                    ice=ice,
-                    layout=layout,
-                    clock=clock,
-                    claim_ttl_seconds=settings.claim_ttl_seconds,
-                    unknown_grace_seconds=settings.submit_unknown_grace_seconds,
-                    holder=holder,
-                )
+                result = submit_run(plan, deps, claim)
                 outcomes.append(RecordOutcome(key, result.kind, f"{plan.batch.label} {result.detail}", result.job_id))
             except ClaimHeldError as exc:
                 outcomes.append(RecordOutcome(key, "in-progress", str(exc)))
@@ -137,7 +111,7 @@ def _handle_record(
                 outcomes.append(RecordOutcome(key, "outcome-unknown", f"{exc}; the reconciler will finish it"))
         return outcomes[0] if len(outcomes) == 1 else _combine(key, outcomes)
     except PermanentError as exc:
-        _write_error_record(store, layout, upload=upload, key=key, exc=exc, clock=clock)
+        _write_error_record(deps, upload=upload, key=key, exc=exc)
         return RecordOutcome(key, "rejected", str(exc))
 
 
@@ -145,15 +119,7 @@ def _combine(key: str, outcomes: list[RecordOutcome]) -> RecordOutcome:
     return RecordOutcome(key, outcomes[0].outcome, " | ".join(o.detail for o in outcomes), outcomes[0].job_id)
 
 
-def _write_error_record(
-    store: ObjectStore,
-    layout: BucketLayout,
-    *,
-    upload: InboxObject | None,
-    key: str,
-    exc: PermanentError,
-    clock: Clock,
-) -> None:
+def _write_error_record(deps: PipelineDeps, *, upload: InboxObject | None, key: str, exc: PermanentError) -> None:
     """Say what was wrong next to the batch (or under _rejected/ when the key maps to no batch, or
     when the store cannot hold a key under the batch's folder — a name too long for a directory, or
     one the local store reserves: the record must be written, whatever the upload was called)."""
@@ -161,17 +127,17 @@ def _write_error_record(
         "key": key,
         "error": type(exc).__name__,
         "message": str(exc),
-        "at": iso_time(clock()),
+        "at": iso_time(deps.clock()),
         "retried": False,
         "whatToDo": "fix the file or the manifest and upload it again; nothing was submitted for it",
     }
     data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
     if upload is not None:
         try:
-            store.put(layout.error_key(upload.batch, key), data, content_type="application/json")
+            deps.store.put(deps.layout.error_key(upload.batch, key), data, content_type="application/json")
             return
         except ObjectKeyError as unstorable:
             log.warning(
                 "error record for %r cannot go next to its batch (%s); it goes under _rejected/", key, unstorable
             )
-    store.put(layout.rejected_key(key), data, content_type="application/json")
+    deps.store.put(deps.layout.rejected_key(key), data, content_type="application/json")

@@ -11,11 +11,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from scene_select.errors import BatchError
 from scene_select.models.job_type import JobType
 from scene_select.models.media import media_kind
 from scene_select.storage.keys import validate_key
+
+if TYPE_CHECKING:
+    from scene_select.config import Settings
 
 __all__ = [
     "HIGHLIGHTS_FOLDER",
@@ -83,6 +87,11 @@ class BucketLayout:
     def __init__(self, *, inbox_prefix: str = "inbox/", results_prefix: str = "results/") -> None:
         self.inbox_prefix = inbox_prefix
         self.results_prefix = results_prefix
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BucketLayout:
+        """The deployment's layout (SCENE_SELECT_INBOX_PREFIX, SCENE_SELECT_RESULTS_PREFIX)."""
+        return cls(inbox_prefix=settings.inbox_prefix, results_prefix=settings.results_prefix)
 
     # ------------------------------------------------------------------------------------ inbox side
 

@@ -32,10 +32,8 @@ from scene_select.errors import (
 )
 
 if TYPE_CHECKING:
-    from scene_select.pipeline.layout import BucketLayout
-    from scene_select.pipeline.ports import Clock, IceApi
+    from scene_select.pipeline.ports import ClaimPolicy, PipelineDeps
     from scene_select.pipeline.report import ThumbnailLookup
-    from scene_select.storage.base import ObjectStore
 
 __all__ = ["ReconcileReport", "reconcile_pending"]
 
@@ -54,35 +52,16 @@ class ReconcileReport:
 
 
 def reconcile_pending(
-    *,
-    store: ObjectStore,
-    ice: IceApi,
-    layout: BucketLayout,
-    clock: Clock,
-    claim_ttl_seconds: float,
-    max_runs: int,
-    holder: str,
-    unknown_grace_seconds: float,
-    thumbnail: ThumbnailLookup | None = None,
+    deps: PipelineDeps, claim: ClaimPolicy, *, max_runs: int, thumbnail: ThumbnailLookup | None = None
 ) -> ReconcileReport:
     """One bounded pass over the pending index. Errors on one run never stop the others."""
     report = ReconcileReport()
-    prefix = layout.pending_prefix()
-    for info in list(store.list(prefix, limit=max_runs)):
+    prefix = deps.layout.pending_prefix()
+    for info in list(deps.store.list(prefix, limit=max_runs)):
         run_key = info.key[len(prefix) :].removesuffix(".json")
         report.examined += 1
         try:
-            outcome = _reconcile_one(
-                run_key,
-                store=store,
-                ice=ice,
-                layout=layout,
-                clock=clock,
-                ttl=claim_ttl_seconds,
-                grace=unknown_grace_seconds,
-                holder=holder,
-                thumbnail=thumbnail,
-            )
+            outcome = _reconcile_one(run_key, deps, claim, thumbnail)
         except (RetryableError, SubmitOutcomeUnknownError) as exc:
             outcome = "deferred"
             report.errors.append(f"{run_key}: {exc}")
@@ -95,67 +74,47 @@ def reconcile_pending(
     return report
 
 
-def _reconcile_one(
-    run_key: str,
-    *,
-    store: ObjectStore,
-    ice: IceApi,
-    layout: BucketLayout,
-    clock: Clock,
-    ttl: float,
-    grace: float,
-    holder: str,
-    thumbnail: ThumbnailLookup | None,
-) -> str:
+def _reconcile_one(run_key: str, deps: PipelineDeps, claim: ClaimPolicy, thumbnail: ThumbnailLookup | None) -> str:
     # Imported here, not at the top: most timer ticks find nothing pending and need none of this.
     from scene_select.pipeline.complete import complete_run, finish_run, load_run_index
     from scene_select.pipeline.records import RunStore
     from scene_select.pipeline.submit import plan_from_document, submit_run
 
-    entry = load_run_index(store, layout, run_key)
+    entry = load_run_index(deps, run_key)
     document: dict[str, Any] | None = None
     if entry is not None:
-        runs = RunStore(store, layout, entry.batch, run_key, clock)
+        runs = RunStore.of(deps, entry.batch, run_key)
         snap = runs.snapshot()
         if snap.terminal:
             finish_run(runs, entry)  # its writer may have died between the terminal marker and the views
             return "already-complete"
         if not snap.submitted:
-            document = runs.read_request() or _planned(store, layout, run_key)
+            document = runs.read_request() or _planned(deps, run_key)
     else:
-        document = _planned(store, layout, run_key)  # its submitter died before writing the index
+        document = _planned(deps, run_key)  # its submitter died before writing the index
         if document is None:
-            store.delete(layout.pending_key(run_key))
+            deps.store.delete(deps.layout.pending_key(run_key))
             return "orphan-index-removed"
     if document is not None:
         try:
-            outcome = submit_run(
-                plan_from_document(document),
-                store=store,
-                ice=ice,
-                layout=layout,
-                clock=clock,
-                claim_ttl_seconds=ttl,
-                unknown_grace_seconds=grace,
-                holder=holder,
-            )
+            outcome = submit_run(plan_from_document(document), deps, claim)
         except ClaimHeldError:
             return "claim-live"
         if outcome.kind in ("failed", "deferred"):
             return outcome.kind
-        entry = load_run_index(store, layout, run_key)  # submit_run wrote it if it was missing
-    job_id = RunStore(store, layout, entry.batch, run_key, clock).submitted_job_id() if entry else None
+        entry = load_run_index(deps, run_key)  # submit_run wrote it if it was missing
+    job_id = RunStore.of(deps, entry.batch, run_key).submitted_job_id() if entry else None
     if entry is None or job_id is None:
         return "waiting"
-    job = ice.get_batch_media_producing_job(job_id)
-    completion = complete_run(job, entry, store=store, layout=layout, clock=clock, thumbnail=thumbnail)
+    job = deps.ice.get_batch_media_producing_job(job_id)
+    completion = complete_run(job, entry, deps, thumbnail=thumbnail)
     return "still-running" if completion.kind == "not-terminal" else f"completed-{completion.state}"
 
 
-def _planned(store: ObjectStore, layout: BucketLayout, run_key: str) -> dict[str, Any] | None:
+def _planned(deps: PipelineDeps, run_key: str) -> dict[str, Any] | None:
     """The plan a pending entry carries (written first of all, so that no crash can lose the run)."""
     try:
-        entry = json.loads(store.get(layout.pending_key(run_key)))
+        entry = json.loads(deps.store.get(deps.layout.pending_key(run_key)))
     except (ObjectNotFoundError, ValueError):
         return None
     plan = entry.get("plan") if isinstance(entry, dict) else None

@@ -30,7 +30,7 @@ from pydantic import BaseModel
 from scene_select.errors import ObjectNotFoundError
 from scene_select.models.job_type import JobType
 from scene_select.pipeline.layout import BatchRef, BucketLayout
-from scene_select.pipeline.ports import Clock
+from scene_select.pipeline.ports import Clock, PipelineDeps
 from scene_select.storage.base import ObjectStore
 
 __all__ = [
@@ -150,6 +150,11 @@ class RunStore:
         self.run_key = run_key
         self.clock = clock
         self.run_dir = layout.run_dir(batch, run_key)
+
+    @classmethod
+    def of(cls, deps: PipelineDeps, batch: BatchRef, run_key: str) -> RunStore:
+        """The records of one run in the pipeline's bucket."""
+        return cls(deps.store, deps.layout, batch, run_key, deps.clock)
 
     # ------------------------------------------------------------------------------------ markers
 

@@ -29,15 +29,14 @@ from scene_select.errors import (
 )
 from scene_select.models.ice_api import BatchJob
 from scene_select.models.job_config import JobType, SelectionJobRequest
-from scene_select.pipeline.layout import BatchRef, BucketLayout
+from scene_select.pipeline.layout import BatchRef
 from scene_select.pipeline.plan import PlannedRun
-from scene_select.pipeline.ports import USER_DATA_KEY, Clock, IceApi
+from scene_select.pipeline.ports import USER_DATA_KEY, ClaimPolicy, IceApi, PipelineDeps
 from scene_select.pipeline.records import JobRecord, RunState, RunStore, iso_time
-from scene_select.storage.base import ObjectInfo, ObjectStore
+from scene_select.storage.base import ObjectInfo
 
 __all__ = [
     "ADOPTION_LOOKBACK_SECONDS",
-    "DEFAULT_UNKNOWN_GRACE_SECONDS",
     "SubmitOutcome",
     "find_job_for_run",
     "plan_document",
@@ -46,10 +45,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-DEFAULT_UNKNOWN_GRACE_SECONDS = 120
-"""How long after an "outcome unknown" submit ICE has to list the job before the run is submitted again
-(Settings.submit_unknown_grace_seconds, env SCENE_SELECT_SUBMIT_UNKNOWN_GRACE_SECONDS)."""
 
 ADOPTION_LOOKBACK_SECONDS = 600
 """How far before the claim the search for an already-created job starts (clock skew margin)."""
@@ -121,31 +116,27 @@ def _record(plan: PlannedRun, state: RunState, lease: int, claimed_at: float, **
     )
 
 
-def submit_run(
-    plan: PlannedRun,
-    *,
-    store: ObjectStore,
-    ice: IceApi,
-    layout: BucketLayout,
-    clock: Clock,
-    claim_ttl_seconds: float,
-    holder: str,
-    unknown_grace_seconds: float = DEFAULT_UNKNOWN_GRACE_SECONDS,
-) -> SubmitOutcome:
+def submit_run(plan: PlannedRun, deps: PipelineDeps, claim: ClaimPolicy) -> SubmitOutcome:
     """Make sure the run has exactly one ICE job; raise RetryableError subclasses when FC should retry."""
-    runs = RunStore(store, layout, plan.batch, plan.run_key, clock)
+    runs = RunStore.of(deps, plan.batch, plan.run_key)
     snap = runs.snapshot()
     if snap.submitted or snap.terminal:
         return _duplicate(plan, runs)
-    now = clock()
+    now = deps.clock()
     document = plan_document(plan)
     runs.add_pending(document)  # intent first: whatever dies after this write, reconcile finishes the run
     runs.write_request(document)
     runs.write_index(now)
-    if snap.latest_lease == 0 and runs.try_lease(1, holder):
-        return _submit(plan, runs, ice, 1, now)
+    if snap.latest_lease == 0 and runs.try_lease(1, claim.holder):
+        return _submit(plan, runs, deps.ice, 1, now)
     return _resolve_held_claim(
-        plan, runs, ice, holder=holder, ttl=claim_ttl_seconds, grace=unknown_grace_seconds, claimed_at=now
+        plan,
+        runs,
+        deps.ice,
+        holder=claim.holder,
+        ttl=claim.ttl_seconds,
+        grace=claim.unknown_grace_seconds,
+        claimed_at=now,
     )
 
 
