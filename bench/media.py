@@ -99,14 +99,18 @@ def long_video(minutes: int, size: str = "720p") -> Path:
 
 
 def short_clip(index: int, seconds: float = 10.0, size: str = "480p") -> Path:
-    """A distinct short clip: two segments whose look and caption depend on ``index``."""
+    """A distinct short clip: two segments whose look and caption depend on ``index``.
+
+    Only ten looks and captions exist, so the index is written into the second caption too: every clip's
+    bytes differ and none is answered from the analysis cache (keyed by content hash) — a count series of
+    repeated clips would measure cache hits, not analysis."""
     width, height, kbps = SIZES[size]
-    path = MEDIA_DIR / f"clip-{size}-{seconds:g}s-{index:03d}.mp4"
+    path = MEDIA_DIR / f"clip-{size}-{seconds:g}s-{index:03d}-unique.mp4"
     if not path.exists():
         first, second = index % len(LOOKS), (index * 7 + 3) % len(LOOKS)
         segments = [
             Segment(seconds / 2, LOOKS[first], CAPTIONS[first], "speech"),
-            Segment(seconds / 2, LOOKS[second], CAPTIONS[second] or f"Clip {index}", "speech"),
+            Segment(seconds / 2, LOOKS[second], f"{CAPTIONS[second] or 'Clip'} {index}", "speech"),
         ]
         _atomic(path, lambda tmp: make_video(tmp, segments, width=width, height=height, fps=FPS, crf=26, max_kbps=kbps))
     return path
