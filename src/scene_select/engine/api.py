@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from scene_select.engine import analyse as analyse_module
 from scene_select.engine.cache import AnalysisCache, default_cache_dir, file_sha256
+from scene_select.engine.memory import release_freed_memory
 from scene_select.engine.probe import probe_media
 from scene_select.engine.resolve import MediaResolver, MediaSource, read_srt
 from scene_select.engine.windows import MediaItem, allowed_ranges
@@ -215,7 +216,10 @@ def _analysis(
     cached = cache.load(key) if key else None
     if cached is not None:
         return cached
-    analysis = analyse_module.analyse_media(probe.source.path, probe.info, scorer=scorer, progress=on_progress)
+    try:
+        analysis = analyse_module.analyse_media(probe.source.path, probe.info, scorer=scorer, progress=on_progress)
+    finally:
+        release_freed_memory()  # else the next media's peak stacks on this one's freed buffers
     try:
         if key:
             cache.store(key, analysis)
