@@ -4,7 +4,7 @@
   speech-like audio and one loud noise burst, H.264 + AAC at a realistic bitrate;
 * :func:`long_video` — N minutes of 720p made by concatenating the 60 s montage (stream copy, so a
   60-minute file costs seconds to make and little disk); every minute has its 9 cuts and 9 captions;
-* :func:`short_clip` — distinct 10 s clips (look and caption vary with the index) for the scale runs.
+* :func:`short_clip` — distinct 10 s clips, five kinds of footage in turn, for the scale runs.
 
 A file is made under a temporary name and renamed when complete, so an interrupted run never leaves a
 half file that a later run would take for finished.
@@ -98,16 +98,22 @@ def long_video(minutes: int, size: str = "720p") -> Path:
     return path
 
 
-def short_clip(index: int, seconds: float = 10.0, size: str = "480p") -> Path:
-    """A distinct short clip: two segments whose look and caption depend on ``index``.
+CLIP_KINDS = len(LOOKS) // 2
+"""short_clip cycles through this many kinds of footage (a pair of looks, a pair of captions each)."""
 
-    Only ten looks and captions exist, so the index is written into the second caption too: every clip's
-    bytes differ and none is answered from the analysis cache (keyed by content hash) — a count series of
-    repeated clips would measure cache hits, not analysis."""
+
+def short_clip(index: int, seconds: float = 10.0, size: str = "480p") -> Path:
+    """A distinct short clip: two segments, the montage's looks and captions taken in pairs.
+
+    The kinds of footage repeat every CLIP_KINDS clips, so every run of that many consecutive clips is
+    the same mix — the scale series then adds like for like at each step (clips of different kinds
+    differ up to 2× in analysis time). The index is written into the second caption: every clip's bytes
+    differ and none is answered from the analysis cache (keyed by content hash), which would turn a
+    count series into cache hits."""
     width, height, kbps = SIZES[size]
-    path = MEDIA_DIR / f"clip-{size}-{seconds:g}s-{index:03d}-unique.mp4"
+    path = MEDIA_DIR / f"clip-{size}-{seconds:g}s-{index:03d}-k{CLIP_KINDS}.mp4"
     if not path.exists():
-        first, second = index % len(LOOKS), (index * 7 + 3) % len(LOOKS)
+        first, second = 2 * (index % CLIP_KINDS), 2 * (index % CLIP_KINDS) + 1
         segments = [
             Segment(seconds / 2, LOOKS[first], CAPTIONS[first], "speech"),
             Segment(seconds / 2, LOOKS[second], f"{CAPTIONS[second] or 'Clip'} {index}", "speech"),

@@ -8,9 +8,10 @@ of 1, 5, 15 and 30 minutes (the 60 s montage concatenated), and 60 minutes with 
 since the previous point — may be at most 1.5× the cost per unit of the series up to that previous point
 (its slope from the first point), so growth never steepens. Memory must not grow with the count at
 all beyond a margin: media are analysed one at a time and the heap is trimmed between them
-(engine/memory.py), so 50 media may peak at most 1.5× one media. The count series is run three times and
-each point is the median (its jobs are short, and one slow neighbour on this shared machine would look
-like a steep step); the points are drawn in bench/scale.png.
+(engine/memory.py), so 50 media may peak at most 1.5× one media. The clips come in five kinds of footage
+in turn (bench/media.py), so each step from 5 media on adds the same mix; the count series is run five
+times and each point is the median (its jobs are short, and one slow neighbour on this shared machine
+would look like a steep step); the points are drawn in bench/scale.png.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ COUNTS = (1, 5, 10, 25, 50)
 MINUTES = (1, 5, 15, 30)
 LONG_MINUTES = (*MINUTES, 60)  # `python -m bench.run --long`: the 60-minute point adds ~6 minutes
 STEP_LIMIT = 1.5
+COUNT_REPEATS = 5  # the count series' jobs are short (3–35 s): one slow neighbour would look like a steep step
 MEMORY_LIMIT_MIB = 1.5 * 1024
 MEMORY_GROWTH_LIMIT = 1.5  # media are analysed one after the other: the peak is the largest one's, not the sum
 PLOT = ROOT / "bench" / "scale.png"
@@ -53,7 +55,7 @@ def run(quick: bool = False, *, long: bool = False) -> Section:
     section = Section("scale", "Scale: time and memory against media count and duration (`bench/scale.py`)")
     counts = (1, 2, 4) if quick else COUNTS
     minutes = (1, 2) if quick else LONG_MINUTES if long else MINUTES
-    repeats = 1 if quick else 3
+    repeats = 1 if quick else COUNT_REPEATS
     runs: dict[int, list[tuple[float, float]]] = {count: [] for count in counts}
     clips = _distinct([short_clip(i) for i in range(max(counts))])
     for _ in range(repeats):
@@ -69,8 +71,8 @@ def run(quick: bool = False, *, long: bool = False) -> Section:
     section.add(
         "One smart-mix job per point, in a fresh interpreter with a cold cache (imports and model loading, "
         "~2 s, are in every point; they are the intercept, not a per-unit cost); the media counts are the "
-        f"median of {repeats} runs, peak memory their maximum. *Per unit* is seconds per media or per minute of "
-        "video; *marginal* is the extra seconds per extra unit since the previous point, and *÷ slope so far* "
+        f"median of {repeats} runs, peak memory their maximum; the minutes are one run each. "
+        "*Per unit* is seconds per media or per minute of video; *marginal* is the extra seconds per extra unit since the previous point, and *÷ slope so far* "
         "compares it with the cost per unit from the first point to the previous one.",
         "",
     )
