@@ -72,7 +72,8 @@ def run(quick: bool = False, *, long: bool = False) -> Section:
         "One smart-mix job per point, in a fresh interpreter with a cold cache (imports and model loading, "
         "~2 s, are in every point; they are the intercept, not a per-unit cost); the media counts are the "
         f"median of {repeats} runs, peak memory their maximum; the minutes are one run each. "
-        "*Per unit* is seconds per media or per minute of video; *marginal* is the extra seconds per extra unit since the previous point, and *÷ slope so far* "
+        "*Per unit* is seconds per media or per minute of video; *marginal* is the extra seconds per extra "
+        "unit since the previous point, and *÷ slope so far* "
         "compares it with the cost per unit from the first point to the previous one.",
         "",
     )
