@@ -45,11 +45,17 @@ test: lint typecheck
 # The FC functions run on CPython 3.10: run everything they import under 3.10 too, when it is installed.
 FC_TESTS := tests/unit/models tests/unit/ice tests/unit/pipeline tests/unit/fc tests/unit/storage \
             tests/unit/test_config.py tests/unit/test_errors.py
+# One shell: when python3.10 does not run (absent, or a pyenv shim without that version selected),
+# say so and stop here instead of failing on the next line.
 test-py310:
-	@command -v python3.10 >/dev/null || { echo "python3.10 is not installed; nothing to do"; exit 0; }
-	@test -x .venv310/bin/python || python3.10 -m venv .venv310
-	.venv310/bin/python -m pip install --quiet -e '.[dev]'
-	.venv310/bin/pytest -q -p no:cacheprovider $(FC_TESTS)
+	@if ! python3.10 --version >/dev/null 2>&1; then \
+		echo "python3.10 does not run here (install it, or with pyenv: PYENV_VERSION=3.10.13 make test-py310)"; \
+	else \
+		set -e; \
+		test -x .venv310/bin/python || python3.10 -m venv .venv310; \
+		.venv310/bin/python -m pip install --quiet -e '.[dev]'; \
+		.venv310/bin/pytest -q -p no:cacheprovider $(FC_TESTS); \
+	fi
 
 demo: $(STAMP)
 	$(BIN)/scene-select demo --state-dir $(STATE)
