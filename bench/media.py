@@ -12,12 +12,11 @@ half file that a later run would take for finished.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 from bench.common import MEDIA_DIR, log
-from scene_select.engine.synth import Segment, ffmpeg_exe, make_video
+from scene_select.engine.synth import Segment, make_video, run_ffmpeg
 
 LOOKS = ["testsrc2", "smptebars", "life", "rgbtestsrc", "navy", "testsrc2", "darkgreen", "smptebars", "maroon", "life"]
 CAPTIONS = [
@@ -71,26 +70,8 @@ def long_video(minutes: int, size: str = "720p") -> Path:
         listing.write_text("".join(f"file '{base.name}'\n" for _ in range(minutes)), encoding="utf-8")
 
         def concat(tmp: Path) -> None:
-            subprocess.run(
-                [
-                    ffmpeg_exe(),
-                    "-hide_banner",
-                    "-loglevel",
-                    "error",
-                    "-y",
-                    "-f",
-                    "concat",
-                    "-safe",
-                    "0",
-                    "-i",
-                    str(listing),
-                    "-c",
-                    "copy",
-                    "-movflags",
-                    "+faststart",
-                    str(tmp),
-                ],
-                check=True,
+            run_ffmpeg(
+                ["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", "-movflags", "+faststart", str(tmp)]
             )
 
         _atomic(path, concat)

@@ -142,8 +142,7 @@ def make_video(
         filters.append(concat)
         script = Path(tmp) / "graph.txt"
         script.write_text(";\n".join(filters), encoding="utf-8")
-        command = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *inputs]
-        command += ["-/filter_complex", str(script), "-map", "[vout]"]
+        command = [*inputs, "-/filter_complex", str(script), "-map", "[vout]"]
         if audio:
             command += ["-map", "[aout]", "-c:a", "aac", "-b:a", "96k"]
         command += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p"]
@@ -152,7 +151,7 @@ def make_video(
         if max_kbps is not None:  # a realistic bitrate even for noise-like test sources
             command += ["-maxrate", f"{max_kbps}k", "-bufsize", f"{2 * max_kbps}k"]
         command += ["-movflags", "+faststart", str(path)]
-        _run(command)
+        run_ffmpeg(command)
     return path
 
 
@@ -166,22 +165,7 @@ def make_image(path: Path, *, caption: str = "", color: str = "navy", width: int
             text_file = Path(tmp) / "caption.txt"
             text_file.write_text(caption, encoding="utf-8")
             chain += "," + _drawtext(caption, text_file, font, "center", height)
-        _run(
-            [
-                ffmpeg_exe(),
-                "-hide_banner",
-                "-loglevel",
-                "error",
-                "-y",
-                "-f",
-                "lavfi",
-                "-i",
-                chain,
-                "-frames:v",
-                "1",
-                str(path),
-            ]
-        )
+        run_ffmpeg(["-f", "lavfi", "-i", chain, "-frames:v", "1", str(path)])
     return path
 
 
@@ -244,7 +228,9 @@ def write_wav(path: Path, samples: list[float], rate: int = SPEECH_RATE) -> Path
     return path
 
 
-def _run(command: list[str]) -> None:
+def run_ffmpeg(arguments: list[str]) -> None:
+    """Run the packaged ffmpeg quietly, overwriting outputs; MediaError with its last words when it fails."""
+    command = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *arguments]
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
         raise MediaError(f"ffmpeg failed ({completed.returncode}): {completed.stderr.strip()[-800:]}")

@@ -206,28 +206,11 @@ def test_bad_media_become_media_errors_and_the_rest_still_works(media: MediaSet,
 def test_over_two_hours_of_material_is_refused_before_decoding(
     select: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from scene_select.engine.synth import _run, ffmpeg_exe
+    from scene_select.engine.synth import run_ffmpeg
 
     long_video = tmp_path / "long.mp4"
-    _run(
-        [
-            ffmpeg_exe(),
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=gray:s=32x32:r=1:d=7300",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-g",
-            "600",
-            str(long_video),
-        ]
-    )
+    two_hours_and_a_bit = ["-f", "lavfi", "-i", "color=c=gray:s=32x32:r=1:d=7300"]
+    run_ffmpeg([*two_hours_and_a_bit, "-c:v", "libx264", "-preset", "ultrafast", "-g", "600", str(long_video)])
     monkeypatch.setattr(decode, "decode_media", lambda *a, **k: pytest.fail("must not decode"))
     with pytest.raises(JobConfigError, match="2 h"):
         select(SMART_MIX, {"MediaArray": [str(long_video)], "SpeechText": "太长了。"})
