@@ -36,6 +36,14 @@ JOB_STATUSES = ("Init", "Processing", "Finished", "Failed")
 Command = Callable[[argparse.Namespace], int]
 
 
+class SelectionFailedError(SceneSelectError):
+    """``select`` could not make the selection asked for (no usable media, or sentences left without clips)."""
+
+
+class FunctionFailedError(SceneSelectError):
+    """``invoke``: the function raised, or answered that it did not do what the event asked."""
+
+
 # ------------------------------------------------------------------------------------------- ICE commands
 
 
@@ -254,7 +262,7 @@ def _cmd_local_up(args: argparse.Namespace) -> int:
 
 
 def _cmd_invoke(args: argparse.Namespace) -> int:
-    from scene_select.fc.shim import invoke
+    from scene_select.fc.shim import invoke_raw
     from scene_select.local.stack import find_functions_dir
 
     function_dir = find_functions_dir() / args.function
@@ -270,9 +278,30 @@ def _cmd_invoke(args: argparse.Namespace) -> int:
     environ = dict(os.environ)
     if args.stack:
         environ.update(_stack_environment(Path(args.stack)))
-    result = invoke(function_dir, event, environ=environ)
-    _print_json(result)
+    payload, failed = invoke_raw(function_dir, event, environ=environ)
+    print(payload.decode("utf-8", errors="replace"))  # what the runtime answers, as `s local invoke` shows it
+    if failed:
+        raise FunctionFailedError(f"the {args.function} function raised (its error is printed above)")
+    refusal = _refusal(payload)
+    if refusal:
+        raise FunctionFailedError(f"the {args.function} function did not do what the event asked: {refusal}")
     return EXIT_OK
+
+
+def _refusal(payload: bytes) -> str | None:
+    """What a handler's answer says went wrong: ``"ok": false`` with its error, or an HTTP status ≥ 400."""
+    try:
+        answer = json.loads(payload)
+    except ValueError:
+        return None
+    if not isinstance(answer, dict):
+        return None
+    status = answer.get("statusCode")
+    if isinstance(status, int) and status >= 400:
+        return f"it answered HTTP {status}"
+    if answer.get("ok") is False:
+        return str(answer.get("error") or answer.get("errors") or "it answered ok: false")
+    return None
 
 
 def _stack_environment(state_dir: Path) -> dict[str, str]:
@@ -332,7 +361,7 @@ def _bucket_dirs(values: Sequence[str]) -> dict[str, Path]:
 
 def _cmd_select(args: argparse.Namespace) -> int:
     from scene_select.engine import MediaResolver, run_selection
-    from scene_select.engine.summary import summary_lines, terminal_progress
+    from scene_select.engine.summary import selection_problem, summary_lines, terminal_progress
 
     request = _request_from_args(args, default_output="{}")
     resolver = MediaResolver(bucket_dirs=_bucket_dirs(args.bucket_dir or []), base_dir=Path.cwd())
@@ -353,10 +382,15 @@ def _cmd_select(args: argparse.Namespace) -> int:
             image_text_scorer=scorer,
             duration_measure=args.durations,
         )
+    problem = selection_problem(result, len(request.input_config.media_array))
+    if problem is not None and problem[1]:
+        raise SelectionFailedError(problem[0])
     print("\n".join(summary_lines(result, explain=args.explain)))
     if args.out:
         Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(f"Result written to {args.out}")
+    if problem is not None:
+        raise SelectionFailedError(problem[0])
     return EXIT_OK
 
 

@@ -178,9 +178,15 @@ class Settings(BaseModel):
         return self
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str], *, bucket: str | None = None) -> Settings:
-        """Read settings from environment variables; a wrong or missing one is a ConfigError naming it."""
-        region_value = environ.get(ENV_FC_REGION) or environ.get(ENV_REGION)
+    def from_env(
+        cls, environ: Mapping[str, str], *, bucket: str | None = None, runtime_region: str | None = None
+    ) -> Settings:
+        """Read settings from environment variables; a wrong or missing one is a ConfigError naming it.
+
+        The region is FC_REGION, then ``runtime_region`` (the region the FC context reports, for a
+        runtime that does not set FC_REGION), then ALIBABA_CLOUD_REGION.
+        """
+        region_value = environ.get(ENV_FC_REGION) or runtime_region or environ.get(ENV_REGION)
         if not region_value:
             raise ConfigError(f"no region: set {ENV_FC_REGION} or {ENV_REGION} (e.g. cn-shanghai)")
         bucket_value = bucket or environ.get(ENV_BUCKET)

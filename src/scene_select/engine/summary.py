@@ -51,9 +51,46 @@ def summary_lines(result: dict[str, Any], *, explain: bool) -> list[str]:
     return lines
 
 
+def selection_problem(result: dict[str, Any], media_count: int) -> tuple[str, bool] | None:
+    """Why a result is not what was asked for, in one line, or None when it is.
+
+    Returns (message, unusable): ``unusable`` is True when no media could be used at all — then the
+    result holds nothing worth showing. A result where some sentence (or highlight output) got no clip
+    is incomplete too. Media errors beside a complete result are warnings the summary shows.
+    """
+    errors = result.get("mediaErrorList", [])
+    if media_count and len({e.get("mediaURL") for e in errors}) >= media_count:
+        reasons = "; ".join(f"{e['mediaURL']} — {e['message'].split(': ', 1)[-1]}" for e in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        return (
+            f"none of the {media_count} media could be used: {reasons}{more}. Fix the paths (relative to the "
+            "current directory), map buckets with --bucket-dir BUCKET=DIR, or replace unreadable files",
+            True,
+        )
+    empty = [
+        sentence["text"]
+        for output in result.get("textMatchMediaOutputList", [])
+        for sentence in output["textMatchMediaSentenceOutputList"]
+        if not sentence["matchClipList"]
+    ]
+    if empty:
+        return (
+            f"{len(empty)} sentence(s) got no clip (first: {empty[0]!r}): there is not enough usable footage "
+            "for the script; add media or shorten the script",
+            False,
+        )
+    if any(not output["highlightClipList"] for output in result.get("highlightMediaOutputList", [])):
+        return "a highlight output got no clip: the material has no usable moment; check the media", False
+    return None
+
+
 @contextmanager
-def terminal_progress(stream: TextIO = sys.stderr) -> Iterator[ProgressCallback]:
-    """A progress callback: a rich progress bar on a terminal, otherwise one plain line per stage."""
+def terminal_progress(stream: TextIO | None = None) -> Iterator[ProgressCallback]:
+    """A progress callback: a rich progress bar on a terminal, otherwise one plain line per stage.
+
+    The stream defaults to ``sys.stderr`` as it is when called (not when this module was imported).
+    """
+    stream = stream if stream is not None else sys.stderr
     if stream.isatty():
         try:
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn

@@ -77,7 +77,10 @@ class FunctionRuntime:
         if self._settings is None or fingerprint != self._fingerprint:
             # In FC the environment never changes under an instance; the local shim may run several
             # stacks in one process, so a changed environment means new settings and new adapters.
-            self._settings = Settings.from_env(environ)
+            runtime_region = getattr(context, "region", None)
+            self._settings = Settings.from_env(
+                environ, runtime_region=runtime_region if isinstance(runtime_region, str) else None
+            )
             self._fingerprint = fingerprint
             self._store = self._ice = self._thumbnail = None
         settings = self._settings
@@ -165,7 +168,11 @@ def ice_timeout(settings: Settings, *, within_callback_window: bool = False) -> 
 
 
 def _settings_fingerprint(environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted((k, v) for k, v in environ.items() if k.startswith(("SCENE_SELECT_", "FC_REGION"))))
+    return tuple(
+        sorted(
+            (k, v) for k, v in environ.items() if k.startswith(("SCENE_SELECT_", "FC_REGION", "ALIBABA_CLOUD_REGION"))
+        )
+    )
 
 
 def _request_id(context: Any) -> str:

@@ -1,28 +1,34 @@
-"""A local Function Compute runtime: run ``functions/<name>/index.py`` the way FC would.
+"""A local Function Compute runtime: run ``functions/<name>/index.py`` the way FC's Python runtime does.
 
-What it reproduces, and why each matters:
+It follows what Alibaba's own python3 bootstrap does (its behaviour is public in the FC runtime images),
+as far as a handler can tell:
 
-- **Loading.** FC imports the handler file from the code directory; two functions both have an
-  ``index.py``. :func:`load_handler` loads a file by path under a unique module name, once per
-  "instance" (cached like a warm instance; ``fresh=True`` is a cold start), so module-level caches in a
-  handler behave as they will in FC.
+- **Loading.** The function's code directory goes first on ``sys.path`` and the handler module is
+  imported under its own name (``index`` for ``index.handler``), so sibling modules import and
+  ``__name__`` is what FC gives. FC runs one function per process; the shim runs several in one, so
+  each function keeps its own modules (two functions both have an ``index``) and sees them, and its
+  directory on ``sys.path``, only while it runs. A loaded function stays loaded like a warm instance;
+  :func:`load_handler` with ``fresh=True`` is a cold start.
 - **Context.** :class:`LocalContext` has the python3.10 runtime's shape — ``request_id``,
-  ``credentials`` (the STS triple), ``function`` (name, handler, memory, timeout), ``service``,
-  ``region``, ``account_id``, ``getLogger()`` — so handler code reading the context runs unchanged.
+  ``credentials`` (the STS triple; empty strings without a role), ``function`` (name, handler, memory,
+  timeout), ``service``, ``region``, ``account_id``, ``tracing``, ``logger``, ``retry_count`` — or,
+  with ``runtime="python3.12"``, that runtime's shape without ``credentials`` and ``service``.
 - **Environment.** A function sees its own configuration as environment variables. :func:`invoke`
   runs the handler with ``os.environ`` set to the given mapping plus the ``FC_*`` variables FC injects,
   with any other ``ALIBABA_CLOUD_*``/``FC_*``/``SCENE_SELECT_*`` variable of this process hidden. Because
-  ``os.environ`` is process-wide, invocations are serialised by one lock — which is also FC 3.0's
-  behaviour for built-in runtimes (one request per instance).
+  ``os.environ`` and ``sys.path`` are process-wide, invocations are serialised by one lock — which is
+  also FC 3.0's behaviour for built-in runtimes (one request per instance).
+- **Results and errors.** A ``str``/``bytes`` result is returned as it is, anything else serialised as
+  the runtime does (``json.dumps`` indented, keys sorted, ``Decimal`` as a number, dates in ISO form);
+  a result that cannot be serialised, or a handler that raises, becomes the runtime's error document
+  ``{"errorMessage", "errorType", "stackTrace"}`` (:func:`invoke_raw`; :func:`invoke` raises it as
+  :class:`FunctionError`).
 - **Events.** The event is **bytes**, as FC passes it. :func:`serve_http_trigger` turns real HTTP
   requests into FC 3.0 HTTP-trigger event bytes (base64 bodies for binary content, comma-joined
-  repeated headers and query parameters, URL-encoded ``rawPath``), and the handler's response struct
-  back into HTTP. Methods not configured get 403 before the handler runs; a handler exception becomes
-  a 500 with ``X-Fc-Error-Type: UnhandledInvocationError`` and FC's ``errorMessage``/``errorType``/
-  ``stackTrace`` body (FC's exact status for this case over HTTP triggers is not documented).
-
-Handler files may import installed packages (``scene_select``); sibling modules in the function
-directory are not put on ``sys.path`` (two functions could both have a ``helpers.py``).
+  repeated headers and query parameters, URL-encoded ``rawPath``), and the handler's serialised
+  response struct back into HTTP. Methods not configured get 403 before the handler runs; a handler
+  exception becomes a 500 with ``X-Fc-Error-Type: UnhandledInvocationError`` and the runtime's error
+  document as the body (FC's exact status for this case over HTTP triggers is not documented).
 """
 
 from __future__ import annotations
@@ -30,8 +36,9 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import decimal
 import hashlib
-import importlib.util
+import importlib
 import json
 import logging
 import os
@@ -42,20 +49,24 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from scene_select.errors import ConfigError
 from scene_select.ice.credentials import ACCESS_KEY_ID_ENV, ACCESS_KEY_SECRET_ENV, SECURITY_TOKEN_ENV
+from scene_select.local.oss_events import DEFAULT_ACCOUNT_ID
 
 __all__ = [
+    "RUNTIMES",
+    "FunctionError",
     "HttpTriggerServer",
     "LocalContext",
     "invoke",
+    "invoke_raw",
     "load_handler",
     "serve_http_trigger",
 ]
@@ -65,7 +76,7 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[Any, Any], Any]
 
 _INVOCATION_LOCK = threading.RLock()
-_LOADED: dict[tuple[Path, str], Handler] = {}
+_LOADED: dict[tuple[Path, str], _Instance] = {}
 _HIDDEN_PREFIXES = ("ALIBABA_CLOUD_", "FC_", "SCENE_SELECT_")
 _DEFAULT_REGION = "cn-shanghai"
 _MAX_SYNC_PAYLOAD = 32 * 1024 * 1024  # FC's synchronous invocation limit
@@ -74,10 +85,13 @@ _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/x-ww
 
 # -- context ------------------------------------------------------------------------------------------
 
+RUNTIMES = ("python3.10", "python3.12")
+"""The context shapes the shim gives: python3.10 (also 3.9 and 3.6) and python3.12."""
+
 
 @dataclass(frozen=True)
 class LocalCredentials:
-    """``context.credentials`` of the python3.10 runtime."""
+    """``context.credentials`` of the python3.10 runtime (empty strings when the function has no role)."""
 
     access_key_id: str
     access_key_secret: str
@@ -89,12 +103,15 @@ class LocalCredentials:
 
 @dataclass(frozen=True)
 class LocalFunctionMeta:
-    """``context.function``: name, handler, memory (MB), timeout (s)."""
+    """``context.function``: name, handler, memory (MB, an int) and timeout (the header's string, as the
+    bootstrap passes it on); python3.12 adds ``version_id`` and ``qualifier``."""
 
     name: str
     handler: str
     memory: int
-    timeout: int
+    timeout: str
+    version_id: str | None = None
+    qualifier: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,8 +125,24 @@ class LocalServiceMeta:
     version_id: str
 
 
+@dataclass(frozen=True)
+class LocalTracing:
+    """``context.tracing`` (python3.10): nothing is traced locally."""
+
+    span_context: str = ""
+    jaeger_endpoint: str = ""
+    span_baggages: dict[str, str] | None = None
+
+
 class LocalContext:
-    """A context object shaped like the python3.10 runtime's (see the module docstring)."""
+    """A context object shaped like the FC runtime's (see the module docstring).
+
+    ``runtime="python3.10"`` (the default, what s.yaml deploys) gives ``request_id``, ``credentials``,
+    ``function``, ``service``, ``region``, ``account_id``, ``tracing``, ``logger`` and ``retry_count``;
+    ``runtime="python3.12"`` gives ``request_id``, ``function`` (with ``version_id``/``qualifier``),
+    ``region``, ``account_id``, ``logger``, ``log_project`` and ``log_store`` — no ``credentials``, no
+    ``service``: its functions read the ``ALIBABA_CLOUD_*`` variables instead.
+    """
 
     def __init__(
         self,
@@ -117,39 +150,55 @@ class LocalContext:
         function_name: str,
         request_id: str | None = None,
         region: str = _DEFAULT_REGION,
-        account_id: str = "1234567890123456",
+        account_id: str = DEFAULT_ACCOUNT_ID,
         credentials: LocalCredentials | None = None,
         handler: str = "index.handler",
         memory: int = 512,
         timeout: int = 60,
+        retry_count: int = 0,
+        runtime: str = "python3.10",
     ) -> None:
+        if runtime not in RUNTIMES:
+            raise ConfigError(f"runtime {runtime!r} is not one the shim knows; choose one of {', '.join(RUNTIMES)}")
         self.request_id = request_id or _new_request_id()
-        self.credentials = credentials
-        self.function = LocalFunctionMeta(name=function_name, handler=handler, memory=memory, timeout=timeout)
-        self.service = LocalServiceMeta(
-            name=function_name, log_project="", log_store="", qualifier="LATEST", version_id=""
-        )
         self.region = region
         self.account_id = account_id
-        self.tracing = None
+        self.logger: logging.Logger | None = None  # the bootstrap passes None for one request per instance
+        if runtime == "python3.12":
+            self.function = LocalFunctionMeta(function_name, handler, memory, str(timeout), "", "LATEST")
+            self.log_project = ""
+            self.log_store = ""
+        else:
+            self.function = LocalFunctionMeta(function_name, handler, memory, str(timeout))
+            self.credentials = credentials or LocalCredentials("", "", "")
+            self.service = LocalServiceMeta(
+                name=function_name, log_project="", log_store="", qualifier="LATEST", version_id=""
+            )
+            self.tracing = LocalTracing()
+            self.retry_count = retry_count
 
     @classmethod
     def for_function(
-        cls, function_dir: Path, environ: Mapping[str, str], *, handler: str = "index.handler"
+        cls,
+        function_dir: Path,
+        environ: Mapping[str, str],
+        *,
+        handler: str = "index.handler",
+        runtime: str = "python3.10",
+        retry_count: int = 0,
     ) -> LocalContext:
         """The context FC would build for ``function_dir`` configured with ``environ``."""
-        access_key_id = environ.get(ACCESS_KEY_ID_ENV, "")
-        access_key_secret = environ.get(ACCESS_KEY_SECRET_ENV, "")
-        credentials = (
-            LocalCredentials(access_key_id, access_key_secret, environ.get(SECURITY_TOKEN_ENV, ""))
-            if access_key_id and access_key_secret
-            else None
-        )
         return cls(
             function_name=environ.get("FC_FUNCTION_NAME") or Path(function_dir).name,
             region=environ.get("FC_REGION") or environ.get("ALIBABA_CLOUD_REGION") or _DEFAULT_REGION,
-            credentials=credentials,
+            credentials=LocalCredentials(
+                environ.get(ACCESS_KEY_ID_ENV, ""),
+                environ.get(ACCESS_KEY_SECRET_ENV, ""),
+                environ.get(SECURITY_TOKEN_ENV, ""),
+            ),
             handler=handler,
+            runtime=runtime,
+            retry_count=retry_count,
         )
 
     def getLogger(self) -> logging.LoggerAdapter[logging.Logger]:  # noqa: N802 - FC's name
@@ -168,31 +217,137 @@ class _RequestLogger(_LoggerAdapter):
         return f"{self.extra['request_id'] if self.extra else '-'} {msg}", kwargs
 
 
-# -- loading and invoking -----------------------------------------------------------------------------
+# -- loading ------------------------------------------------------------------------------------------
+
+
+class FunctionError(Exception):
+    """The handler raised: ``document`` is the runtime's error answer (errorMessage, errorType, stackTrace)."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        super().__init__(f"{document.get('errorType', 'Error')}: {document.get('errorMessage', '')}")
+        self.document = document
+
+
+@dataclass
+class _Instance:
+    """One warm instance of one function in this process: its code directory and the modules it loaded."""
+
+    code_dir: Path
+    handler: Handler
+    modules: dict[str, ModuleType]
+
+
+@contextlib.contextmanager
+def _code_on_path(instance_dir: Path, modules: dict[str, ModuleType]) -> Iterator[dict[str, ModuleType]]:
+    """What the runtime's process looks like to one function: its code directory first on ``sys.path``
+    and its own modules (``index`` and any sibling it imported) under their plain names in
+    ``sys.modules``. Two functions both have an ``index``; each sees its own, and what was there before
+    comes back afterwards. Yields the function's modules as they are when the block ends (the caller
+    holds the invocation lock, so nothing else runs meanwhile)."""
+    code_dir = str(instance_dir)
+    saved = {name: sys.modules[name] for name in modules if name in sys.modules}
+    before = set(sys.modules)
+    sys.modules.update(modules)
+    sys.path.insert(0, code_dir)
+    current = dict(modules)
+    try:
+        yield current
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.path.remove(code_dir)
+        for name in list(sys.modules):
+            module = sys.modules[name]
+            if name in modules or (name not in before and _is_inside(module, instance_dir)):
+                current[name] = module
+                del sys.modules[name]
+        sys.modules.update(saved)
+
+
+def _is_inside(module: ModuleType, directory: Path) -> bool:
+    location = getattr(module, "__file__", None)
+    return isinstance(location, str) and Path(location).resolve().is_relative_to(directory)
 
 
 def load_handler(function_dir: Path, handler: str = "index.handler", *, fresh: bool = False) -> Handler:
-    """The handler function ``<module>.<function>`` of ``function_dir``, loaded by file path.
+    """The handler function ``<module>.<function>`` of ``function_dir``, imported as the runtime imports it.
 
-    Cached per (directory, handler) like a warm instance; ``fresh=True`` loads it anew (a cold start).
-    Raises :class:`ConfigError` when the file or the function does not exist.
+    As FC's bootstrap does: the code directory goes first on ``sys.path`` and the module is imported
+    under its own name (``index`` for ``index.handler``; ``dir/mod.fn`` and ``pkg.mod.fn`` name a module
+    below the directory), so sibling modules import and ``__name__`` is what FC gives. Cached per
+    (directory, handler) like a warm instance; ``fresh=True`` loads it anew (a cold start). Raises
+    :class:`ConfigError` when the file or the function does not exist.
     """
+    return _instance(function_dir, handler, fresh=fresh).handler
+
+
+def _instance(function_dir: Path, handler: str, *, fresh: bool = False) -> _Instance:
     module_path, _, function_name = handler.rpartition(".")
     if not module_path or not function_name:
         raise ConfigError(f"handler {handler!r} must look like 'index.handler' (<file>.<function>)")
     directory = Path(function_dir).resolve()
     cache_key = (directory, handler)
-    if not fresh and cache_key in _LOADED:
-        return _LOADED[cache_key]
-    source = directory.joinpath(*module_path.split(".")).with_suffix(".py")
-    if not source.is_file():
-        raise ConfigError(f"handler file {source} does not exist (handler {handler!r} in {directory})")
-    module = _load_module(source)
-    function: Handler | None = getattr(module, function_name, None)
-    if not callable(function):
-        raise ConfigError(f"{source} has no function {function_name!r} (handler {handler!r})")
-    _LOADED[cache_key] = function
-    return function
+    with _INVOCATION_LOCK:
+        if not fresh and cache_key in _LOADED:
+            return _LOADED[cache_key]
+        folder, _, dotted = module_path.rpartition("/")
+        code_dir = directory / folder if folder else directory
+        source = code_dir.joinpath(*dotted.split(".")).with_suffix(".py")
+        if not source.is_file():
+            raise ConfigError(f"handler file {source} does not exist (handler {handler!r} in {directory})")
+        with _code_on_path(code_dir, {}) as modules:
+            module = importlib.import_module(dotted)
+        function: Handler | None = getattr(module, function_name, None)
+        if not callable(function):
+            raise ConfigError(f"{source} has no function {function_name!r} (handler {handler!r})")
+        instance = _Instance(code_dir, function, modules)
+        _LOADED[cache_key] = instance
+        return instance
+
+
+# -- invoking -----------------------------------------------------------------------------------------
+
+
+def invoke_raw(
+    function_dir: Path,
+    event: bytes,
+    *,
+    environ: Mapping[str, str],
+    context: Any = None,
+    handler: str = "index.handler",
+    runtime: str = "python3.10",
+) -> tuple[bytes, bool]:
+    """Run the function once with ``event`` and answer as the runtime answers: (payload, failed).
+
+    The payload is the handler's result serialised by the runtime (a ``str`` or ``bytes`` result as it
+    is; anything else as indented, key-sorted JSON, ``Decimal`` as a number, dates in ISO form), or,
+    when the handler raised, the runtime's error document (``errorMessage``, ``errorType``,
+    ``stackTrace``). A ``BaseException`` that is not an ``Exception`` (an interrupt, an exit, a test's
+    simulated crash) ends the "instance" and propagates, as it ends FC's runtime process.
+    """
+    if not isinstance(event, bytes):
+        raise TypeError(f"FC passes events as bytes; got {type(event).__name__} (encode JSON with .encode())")
+    with _INVOCATION_LOCK, _function_environment(function_dir, environ, handler):
+        instance = _instance(function_dir, handler)
+        invocation_context = (
+            context
+            if context is not None
+            else LocalContext.for_function(function_dir, os.environ, handler=handler, runtime=runtime)
+        )
+        with _code_on_path(instance.code_dir, instance.modules) as modules:
+            try:
+                result = instance.handler(event, invocation_context)
+            except Exception as exc:
+                return _runtime_json(_error_document(exc, exc.__traceback__)).encode("utf-8"), True
+            finally:
+                instance.modules = modules
+        if isinstance(result, bytes):
+            return result, False
+        if isinstance(result, str):
+            return result.encode("utf-8"), False
+        try:
+            return _runtime_json(result).encode("utf-8"), False
+        except TypeError as exc:
+            return _runtime_json(_error_document(exc, exc.__traceback__, first_frame=True)).encode("utf-8"), True
 
 
 def invoke(
@@ -202,19 +357,52 @@ def invoke(
     environ: Mapping[str, str],
     context: Any = None,
     handler: str = "index.handler",
+    runtime: str = "python3.10",
 ) -> Any:
-    """Run the function once with ``event`` (bytes, as FC passes it) and return what it returns.
+    """Run the function once and return its result as a caller of FC reads it back: the runtime's JSON
+    parsed (or the text, when the handler returned text that is not JSON). A handler that raised raises
+    :class:`FunctionError` carrying the runtime's error document. See :func:`invoke_raw`."""
+    payload, failed = invoke_raw(
+        function_dir, event, environ=environ, context=context, handler=handler, runtime=runtime
+    )
+    text = payload.decode("utf-8", errors="replace")
+    if failed:
+        raise FunctionError(json.loads(text))
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
-    The handler's exceptions propagate. See the module docstring for the environment it sees.
-    """
-    if not isinstance(event, bytes):
-        raise TypeError(f"FC passes events as bytes; got {type(event).__name__} (encode JSON with .encode())")
-    with _INVOCATION_LOCK, _function_environment(function_dir, environ, handler):
-        function = load_handler(function_dir, handler)
-        invocation_context = (
-            context if context is not None else LocalContext.for_function(function_dir, os.environ, handler=handler)
-        )
-        return function(event, invocation_context)
+
+def _runtime_json(value: Any) -> str:
+    """The runtime's serialisation of a handler result: indented, keys sorted, a few types helped."""
+    return json.dumps(value, default=_runtime_default, indent=4, sort_keys=True)
+
+
+def _runtime_default(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if hasattr(value, "to_json"):
+        return value.to_json()
+    raise TypeError(repr(value) + " is not JSON serializable")
+
+
+def _error_document(exc: BaseException, trace: TracebackType | None, *, first_frame: bool = False) -> dict[str, Any]:
+    """The runtime's error answer: the message, the class name, and the stack below the runtime's own frame,
+    each frame as ``["File \"…\"", "line N", "in name", "source line"]``."""
+    frames = traceback.format_tb(trace)
+    if not first_frame:
+        frames = frames[1:]  # the runtime's own call of the handler
+    stack = []
+    for frame in frames:
+        lines = frame.split("\n")
+        stack.append([part.strip() for part in lines[0].split(",")] + [lines[1].strip() if len(lines) > 1 else ""])
+    document: dict[str, Any] = {"errorMessage": str(exc), "errorType": type(exc).__name__}
+    if stack:
+        document["stackTrace"] = stack
+    return document
 
 
 # -- the HTTP trigger ---------------------------------------------------------------------------------
@@ -301,19 +489,20 @@ def _make_request_handler(
             event = _http_event(self, method, body, request_id, function_dir.name)
             context = LocalContext.for_function(function_dir, environ, handler=handler)
             context.request_id = request_id
-            try:
-                result = invoke(function_dir, event, environ=environ, context=context, handler=handler)
-            except Exception as exc:  # the handler's own failure, reported as FC reports it
-                logger.exception("function %s raised while serving %s %s", function_dir.name, method, self.path)
+            payload, failed = invoke_raw(function_dir, event, environ=environ, context=context, handler=handler)
+            if failed:  # the handler's own failure, reported as FC reports it
+                logger.error(
+                    "function %s raised while serving %s %s: %s", function_dir.name, method, self.path, payload
+                )
                 self._reply(
                     500,
                     {"Content-Type": "application/json", "X-Fc-Error-Type": "UnhandledInvocationError"},
-                    _error_body(exc),
+                    payload,
                     request_id,
                 )
                 return
-            status, headers, payload = _http_reply(result, function_dir.name)
-            self._reply(status, headers, payload, request_id)
+            status, headers, body = _http_reply(payload, function_dir.name)
+            self._reply(status, headers, body, request_id)
 
         def _drain_body(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -393,8 +582,13 @@ def _as_text(body: bytes, content_type: str) -> str | None:
         return None
 
 
-def _http_reply(result: Any, function_name: str) -> tuple[int, dict[str, str | list[str]], bytes]:
-    """Map a handler's return value to (status, headers, body) as an FC HTTP trigger does."""
+def _http_reply(payload: bytes, function_name: str) -> tuple[int, dict[str, str | list[str]], bytes]:
+    """Map the runtime's answer to (status, headers, body) as an FC HTTP trigger does: a JSON response
+    struct (what ``http_response`` returns, serialised by the runtime) becomes the response."""
+    try:
+        result: Any = json.loads(payload)
+    except ValueError:
+        result = payload
     if not (isinstance(result, dict) and "statusCode" in result):
         logger.warning(
             "function %s returned %s instead of an HTTP response struct; sent as a 200 body "
@@ -445,33 +639,7 @@ def _struct_problem(status: Any, headers: Any, body: Any) -> str | None:
     return None
 
 
-def _error_body(exc: BaseException) -> bytes:
-    frames = traceback.extract_tb(exc.__traceback__)
-    stack = [
-        [f'File "{frame.filename}"', f"line {frame.lineno}", f"in {frame.name}", frame.line or ""] for frame in frames
-    ]
-    return json.dumps(
-        {"errorMessage": str(exc), "errorType": type(exc).__name__, "stackTrace": stack}, ensure_ascii=False
-    ).encode("utf-8")
-
-
 # -- internals ----------------------------------------------------------------------------------------
-
-
-def _load_module(source: Path) -> ModuleType:
-    digest = hashlib.sha1(str(source).encode("utf-8")).hexdigest()[:12]
-    name = f"_fc_{source.parent.name.replace('-', '_')}_{source.stem}_{digest}_{secrets.token_hex(3)}"
-    spec = importlib.util.spec_from_file_location(name, source)
-    if spec is None or spec.loader is None:
-        raise ConfigError(f"cannot load {source} as a Python module")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses and pickling look modules up by name
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[name]
-        raise
-    return module
 
 
 @contextlib.contextmanager

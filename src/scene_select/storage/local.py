@@ -4,9 +4,9 @@ Layout. Object ``a/b/c.mp4`` is the plain file ``<root>/a/b/c.mp4``, so a person
 can drop files in and open results with ordinary tools. Everything the store keeps for itself lives
 under names starting with ``.scene-select``, which are therefore refused as keys:
 
-- ``<root>/.scene-select/meta/<key>.json`` — a sidecar per object written through :meth:`put`: its
-  content type and ETag, plus the inode, size and mtime of the file it describes. A sidecar that no
-  longer matches its file (the file was replaced behind the store's back) is ignored.
+- ``<root>/.scene-select/meta/<key>.json`` — a sidecar per object: its content type and ETag, plus the
+  inode, size and mtime of the file version it describes. A sidecar that no longer matches its file
+  (the file was replaced behind the store's back) is ignored and written anew (see ETags).
 - ``<dir>/.scene-select-tmp-<random>`` — a write in progress, always in the destination directory so
   that the final rename or link never crosses a filesystem (a subfolder may be a mount point).
 
@@ -15,10 +15,14 @@ Atomicity. A write goes to a temp file that is fsync'd, then ``os.replace`` (``p
 old bytes or the new bytes, never a partial file. ``os.link`` fails with ``EEXIST`` when the name is
 taken, which makes ``put_if_absent`` exclusive across threads *and* processes without any lock file.
 
-ETags. Objects written through the store carry OSS's tag for a simple upload (upper-case content MD5).
-A file that arrived some other way (copied into the folder) gets a tag derived from its inode, size
-and mtime — stable while the file is unchanged, different once it changes, and free to compute even
-for large videos. Like OSS's multipart ETags, it is not a content hash.
+ETags. Every object carries OSS's tag for a simple upload, the upper-case hex MD5 of its content,
+however the file arrived: written through the store (hashed from the bytes in hand), or copied, saved
+by an editor or moved into the folder (hashed from the file the first time it is looked at). The tag
+is kept in the sidecar with the inode, size and mtime it was computed for, so each version of a file
+is hashed once — a large video costs one read per change, not one per look — and identical bytes
+saved again get the same tag, as they do in OSS. Where OSS would give a multipart upload's tag
+(``<md5 of the part MD5s>-<parts>``), the directory still gives the content MD5: a directory has no
+parts, and runs only need "same bytes, same tag; other bytes, other tag", which the MD5 keeps.
 
 Differences from OSS that a directory cannot avoid: ``a`` and ``a/b`` cannot both exist (a file and a
 folder of the same name), a key segment is limited to 250 bytes (NAME_MAX 255 minus the sidecar
@@ -54,6 +58,8 @@ _TEMP_PREFIX = INTERNAL_PREFIX + "-tmp-"
 _SIDECAR_SUFFIX = ".json"
 _MAX_SEGMENT_BYTES = 255 - len(_SIDECAR_SUFFIX)
 _MAKEDIRS_ATTEMPTS = 3
+_HASH_ATTEMPTS = 3
+_HASH_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,12 @@ class _Sidecar:
     mtime_ns: int
 
     def describes(self, stat: os.stat_result) -> bool:
-        return (self.inode, self.size, self.mtime_ns) == (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        return (self.inode, self.size, self.mtime_ns) == _version(stat)
+
+
+def _version(stat: os.stat_result) -> tuple[int, int, int]:
+    """What names one version of a file: a save, a copy or a move changes at least one of these."""
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
 class LocalDirectoryStore:
@@ -248,8 +259,13 @@ class LocalDirectoryStore:
     def _record(self, key: str, data: bytes, stat: os.stat_result, content_type: str | None) -> ObjectInfo:
         """Write the sidecar for a file we just placed and return its ObjectInfo."""
         etag = content_etag(data)
+        self._write_sidecar(key, content_type or _guess_content_type(key), etag, stat)
+        return ObjectInfo(key=key, size=stat.st_size, etag=etag, last_modified=stat.st_mtime)
+
+    def _write_sidecar(self, key: str, content_type: str, etag: str, stat: os.stat_result) -> None:
+        """Record what one version of a file is: its content type and ETag, and the stat that names it."""
         sidecar = {
-            "contentType": content_type or _guess_content_type(key),
+            "contentType": content_type,
             "etag": etag,
             "inode": stat.st_ino,
             "size": stat.st_size,
@@ -263,18 +279,45 @@ class LocalDirectoryStore:
             os.replace(temp, sidecar_path)
         except OSError as exc:
             _unlink_quietly(temp)
-            # The object itself is in place; without a sidecar it only loses its content type.
+            # The object itself is in place; without a sidecar it loses its content type and is hashed again.
             logger.warning("could not record metadata of %r: %s", key, exc.strerror)
-        return ObjectInfo(key=key, size=stat.st_size, etag=etag, last_modified=stat.st_mtime)
 
     def _info(self, key: str, stat: os.stat_result) -> ObjectInfo:
         sidecar = self._read_sidecar(key)
         if sidecar is not None and sidecar.describes(stat):
             etag = sidecar.etag
         else:
-            fingerprint = f"{stat.st_ino}-{stat.st_size}-{stat.st_mtime_ns}".encode()
-            etag = hashlib.md5(fingerprint).hexdigest().upper()
+            etag, stat = self._hash_arrival(key, stat)
         return ObjectInfo(key=key, size=stat.st_size, etag=etag, last_modified=stat.st_mtime)
+
+    def _hash_arrival(self, key: str, stat: os.stat_result) -> tuple[str, os.stat_result]:
+        """The content ETag of a file that arrived behind the store's back, recorded for this version.
+
+        The file is hashed through one open handle; if its inode, size or mtime moved while it was read
+        (still being copied), it is hashed again, and a file that never holds still gets its tag
+        without a sidecar (so the next look hashes the finished file).
+        """
+        path = self.path_for(key)
+        for _ in range(_HASH_ATTEMPTS):
+            try:
+                with path.open("rb") as handle:
+                    before = os.fstat(handle.fileno())
+                    digest = hashlib.md5(usedforsecurity=False)
+                    while chunk := handle.read(_HASH_CHUNK):
+                        digest.update(chunk)
+                    after = os.fstat(handle.fileno())
+                current = path.stat()
+            except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+                raise ObjectNotFoundError(key) from None
+            except OSError as exc:
+                raise StorageError(f"cannot read {key!r} from {self.root}: {exc.strerror}") from exc
+            etag = digest.hexdigest().upper()
+            if _version(before) == _version(after) == _version(current):
+                self._write_sidecar(key, _guess_content_type(key), etag, current)
+                return etag, current
+            stat = current
+        logger.info("%r kept changing while it was hashed; its tag is not recorded yet", key)
+        return etag, stat
 
     def _sidecar_path(self, key: str) -> Path:
         parts = key.split("/")

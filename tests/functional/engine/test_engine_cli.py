@@ -71,3 +71,48 @@ def test_select_refuses_bad_arguments_clearly(
     ]
     assert main(args + extra) == EXIT_ERROR
     assert message in capsys.readouterr().err
+
+
+def _select(media: list[str], script: str, tmp_path: Path, *extra: str) -> int:
+    return main(
+        [
+            "select",
+            "--job-type",
+            "Smart_Mix_Media_Select",
+            "--input-config",
+            json.dumps({"MediaArray": media, "SpeechTextArray": [script]}),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--out",
+            str(tmp_path / "result.json"),
+            *extra,
+        ]
+    )
+
+
+def test_select_with_no_usable_media_fails_in_one_line_that_says_what_to_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "broken.mp4").write_bytes(b"not a video at all")
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    code = _select(["missing.mp4", "broken.mp4", "empty.jpg"], "海边的日落。A fox jumps.", tmp_path)
+    captured = capsys.readouterr()
+    assert code == EXIT_ERROR
+    assert captured.out == "" and not (tmp_path / "result.json").exists()  # no empty sentences printed
+    (line,) = [line for line in captured.err.splitlines() if line.startswith("scene-select: error:")]
+    assert "none of the 3 media could be used" in line
+    assert "missing.mp4 — no such file" in line and "broken.mp4" in line and "empty.jpg" in line
+    assert "Fix the paths" in line
+
+
+def test_select_with_some_usable_media_succeeds_and_lists_the_rest(
+    media: MediaSet, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code = _select(
+        [str(media.root / "montage.mp4"), "missing.mp4"], SENTENCES_BY_SEGMENT[2], tmp_path, "--cache-dir", "c"
+    )
+    captured = capsys.readouterr()
+    assert code == EXIT_OK
+    assert "montage.mp4" in captured.out and "missing.mp4: MediaNotResolvable" in captured.out

@@ -77,3 +77,19 @@ def test_invoke_errors_say_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixt
     (tmp_path / "e.json").write_text("{}")
     assert main(["invoke", "submit", "--event", str(tmp_path / "e.json"), "--stack", str(tmp_path)]) == 1
     assert "scene-select local up" in capsys.readouterr().err
+
+
+def test_invoke_exits_non_zero_when_the_function_did_not_do_what_was_asked(
+    stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack.watcher.stop()  # type: ignore[union-attr]
+    malformed = stack.state_dir / "malformed.json"
+    malformed.write_text("not an OSS event")
+    assert main(["invoke", "submit", "--event", str(malformed), "--stack", str(stack.state_dir)]) == 1
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["ok"] is False  # the function's answer, as the runtime serialises it
+    assert "did not do what the event asked" in captured.err
+    forged = stack.state_dir / "forged.json"
+    forged.write_text(json.dumps({"version": "v1", "rawPath": "/", "body": "{}", "headers": {}}))
+    assert main(["invoke", "callback", "--event", str(forged), "--stack", str(stack.state_dir)]) == 1
+    assert "answered HTTP 4" in capsys.readouterr().err

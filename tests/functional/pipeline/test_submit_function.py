@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import threading
+from types import SimpleNamespace
 
+import pytest
 from support.stack import emulator_jobs, oss_event, wait_for_state
 
-from scene_select.fc.shim import invoke
+from scene_select.errors import ConfigError
+from scene_select.fc.handlers import FunctionRuntime
+from scene_select.fc.shim import LocalContext, invoke
 from scene_select.local.stack import LocalStack
 
 VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"x" * 64  # the quick runner never decodes; the planner checks size > 0
@@ -139,3 +143,19 @@ def test_a_deployment_problem_keeps_the_batch_pending_until_it_is_fixed(stack: L
     assert stack.reconcile_now()["ok"]
     wait_for_state(stack, RESULTS, {"submitted", "finished"})
     assert len(emulator_jobs(stack)) == 1
+
+
+def test_the_runtimes_region_serves_when_fc_region_is_absent(stack: LocalStack) -> None:
+    """A runtime that gives the region only in the context (no FC_REGION variable) still deploys right."""
+    stack.watcher.stop()  # type: ignore[union-attr]
+    environ = {name: value for name, value in stack.environ.items() if name != "FC_REGION"}
+    runtime = FunctionRuntime(environ)
+    upload_batch(stack)
+    event = oss_event(stack, BATCH + "script.txt")
+    with pytest.raises(ConfigError, match="no region"):
+        runtime.submit(event, SimpleNamespace(request_id="no-region"))
+    context = LocalContext(function_name="submit", region=stack.options.region)
+    answer = runtime.submit(event, context)
+    assert answer["records"][0]["outcome"] == "submitted"
+    record = json.loads(stack.store.get(RESULTS + "job.json"))
+    assert all(f".oss-{stack.options.region}." in url for url in record["request"]["InputConfig"]["MediaArray"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import sys
 import textwrap
 import threading
 from pathlib import Path
@@ -13,7 +14,7 @@ import httpx
 import pytest
 
 from scene_select.errors import ConfigError
-from scene_select.fc.shim import LocalContext, invoke, load_handler, serve_http_trigger
+from scene_select.fc.shim import FunctionError, LocalContext, invoke, invoke_raw, load_handler, serve_http_trigger
 
 ENVIRON = {
     "ALIBABA_CLOUD_ACCESS_KEY_ID": "STS.local",
@@ -119,19 +120,121 @@ def test_two_index_py_files_load_as_separate_modules_and_stay_warm(tmp_path: Pat
     assert fresh(b"{}", LocalContext(function_name="submit")) == [str(submit / "index.py"), 1]
 
 
-def test_handler_exceptions_propagate_and_the_environment_is_restored(tmp_path: Path) -> None:
+def test_a_raising_handler_answers_with_the_runtimes_error_document(tmp_path: Path) -> None:
     function = _function(
         tmp_path,
         "boom",
         """
-        def handler(event, context):
+        def check(event):
             raise RuntimeError("handler failed")
+
+        def handler(event, context):
+            check(event)
         """,
     )
     before = dict(os.environ)
-    with pytest.raises(RuntimeError, match="handler failed"):
+    payload, failed = invoke_raw(function, b"{}", environ=ENVIRON)
+    assert failed and dict(os.environ) == before
+    document = json.loads(payload)
+    assert (document["errorMessage"], document["errorType"]) == ("handler failed", "RuntimeError")
+    # one frame per call below the runtime: [file, line, function, source], as FC's bootstrap formats them
+    assert [frame[2:] for frame in document["stackTrace"]] == [
+        ["in handler", "check(event)"],
+        ["in check", 'raise RuntimeError("handler failed")'],
+    ]
+    assert document["stackTrace"][0][0] == f'File "{function / "index.py"}"'
+    assert payload.decode() == json.dumps(document, indent=4, sort_keys=True)
+    with pytest.raises(FunctionError, match="RuntimeError: handler failed") as raised:
         invoke(function, b"{}", environ=ENVIRON)
-    assert dict(os.environ) == before
+    assert raised.value.document == document
+
+
+def test_results_are_serialised_as_the_runtime_serialises_them(tmp_path: Path) -> None:
+    function = _function(
+        tmp_path,
+        "results",
+        """
+        import datetime, decimal, json
+        class Report:
+            def to_json(self):
+                return {"z": 1, "a": [2]}
+        def handler(event, context):
+            kind = json.loads(event)["kind"]
+            if kind == "dict":
+                return {"b": decimal.Decimal("1.5"), "a": datetime.datetime(2026, 11, 30, 8, 0), "c": Report()}
+            if kind == "text":
+                return "plain text"
+            if kind == "bytes":
+                return b"\\x00raw"
+            return {"not serialisable": object()}
+        """,
+    )
+    payload, failed = invoke_raw(function, b'{"kind": "dict"}', environ={})
+    assert not failed
+    assert payload.decode() == json.dumps(
+        {"a": "2026-11-30T08:00:00", "b": 1.5, "c": {"a": [2], "z": 1}}, indent=4, sort_keys=True
+    )
+    assert invoke_raw(function, b'{"kind": "text"}', environ={}) == (b"plain text", False)
+    assert invoke_raw(function, b'{"kind": "bytes"}', environ={}) == (b"\x00raw", False)
+    payload, failed = invoke_raw(function, b'{"kind": "other"}', environ={})
+    assert failed and json.loads(payload)["errorType"] == "TypeError"
+    assert "is not JSON serializable" in json.loads(payload)["errorMessage"]
+
+
+def test_the_code_directory_comes_first_and_the_module_is_index(tmp_path: Path) -> None:
+    source = """
+        import sys
+        import helpers
+        def handler(event, context):
+            import late  # a sibling imported while the function runs
+            return [__name__, sys.path[0], helpers.WHO, late.WHO]
+    """
+    first = _function(tmp_path, "first", source)
+    second = _function(tmp_path, "second", source)
+    for directory in (first, second):
+        (directory / "helpers.py").write_text(f"WHO = {directory.name!r}\n")
+        (directory / "late.py").write_text(f"WHO = 'late ' + {directory.name!r}\n")
+    path_before = list(sys.path)
+    assert invoke(first, b"{}", environ={}) == ["index", str(first.resolve()), "first", "late first"]
+    assert invoke(second, b"{}", environ={}) == ["index", str(second.resolve()), "second", "late second"]
+    assert invoke(first, b"{}", environ={}) == ["index", str(first.resolve()), "first", "late first"]
+    assert sys.path == path_before and "index" not in sys.modules and "helpers" not in sys.modules
+
+
+def test_python312_context_has_no_credentials_and_no_service(tmp_path: Path) -> None:
+    function = _function(
+        tmp_path,
+        "submit",
+        """
+        def handler(event, context):
+            return {
+                "fields": sorted(name for name in vars(context) if not name.startswith("_")),
+                "function": vars(context.function),
+            }
+        """,
+    )
+    py312 = invoke(function, b"{}", environ=ENVIRON, runtime="python3.12")
+    assert py312["fields"] == ["account_id", "function", "log_project", "log_store", "logger", "region", "request_id"]
+    assert py312["function"] == {
+        "handler": "index.handler",
+        "memory": 512,
+        "name": "submit",
+        "qualifier": "LATEST",
+        "timeout": "60",
+        "version_id": "",
+    }
+    py310 = invoke(function, b"{}", environ=ENVIRON)
+    assert py310["fields"] == [
+        "account_id",
+        "credentials",
+        "function",
+        "logger",
+        "region",
+        "request_id",
+        "retry_count",
+        "service",
+        "tracing",
+    ]
 
 
 def test_events_must_be_bytes(tmp_path: Path) -> None:

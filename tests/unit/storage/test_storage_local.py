@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -43,11 +44,91 @@ def test_files_dropped_in_by_hand_are_objects(local_store: LocalDirectoryStore) 
     assert [i.key for i in local_store.list("inbox/")] == ["inbox/highlights/match.mp4"]
     assert local_store.get("inbox/highlights/match.mp4") == b"video bytes"
     assert local_store.content_type("inbox/highlights/match.mp4") == "video/mp4"
-    # the tag is stable while the file is unchanged and changes when it changes
+    assert info.etag == content_etag(b"video bytes")  # OSS's tag of a simple upload: the content MD5
     assert local_store.head("inbox/highlights/match.mp4") == info
-    os.utime(dropped, ns=(1_000_000_000, 2_000_000_000))
-    changed = local_store.head("inbox/highlights/match.mp4")
-    assert changed is not None and changed.etag != info.etag
+
+
+def _save_by_hand(path: Path, data: bytes, how: str) -> None:
+    """The ways people and tools put a file into a folder."""
+    if how == "write":  # an editor saving in place (same inode)
+        path.write_bytes(data)
+    elif how == "replace":  # an editor's atomic save, or `mv` over the old file (new inode)
+        temp = path.with_name(path.name + ".swp")
+        temp.write_bytes(data)
+        os.replace(temp, path)
+    elif how == "copy":  # `cp` from elsewhere
+        source = path.with_name("elsewhere.bin")
+        source.write_bytes(data)
+        shutil.copyfile(source, path)
+        source.unlink()
+    elif how == "recreate":  # deleted, then uploaded again
+        path.unlink()
+        path.write_bytes(data)
+    else:
+        raise AssertionError(how)
+
+
+@pytest.mark.parametrize("how", ["write", "replace", "copy", "recreate"])
+def test_a_file_saved_again_unchanged_keeps_its_tag_and_a_changed_byte_changes_it(
+    local_store: LocalDirectoryStore, how: str
+) -> None:
+    path = local_store.root / "inbox" / "smart-mix" / "b1" / "script.txt"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"A quiet morning by the sea.")
+    first = local_store.head("inbox/smart-mix/b1/script.txt")
+    assert first is not None and first.etag == content_etag(b"A quiet morning by the sea.")
+    os.utime(path, ns=(1_000_000_000, 2_000_000_000))  # a new mtime alone is not new content
+    _save_by_hand(path, b"A quiet morning by the sea.", how)
+    again = local_store.head("inbox/smart-mix/b1/script.txt")
+    assert again is not None and again.etag == first.etag
+    _save_by_hand(path, b"A quiet morning by the sea!", how)
+    changed = local_store.head("inbox/smart-mix/b1/script.txt")
+    assert changed is not None and changed.etag == content_etag(b"A quiet morning by the sea!")
+    assert [i.etag for i in local_store.list("inbox/")] == [changed.etag]
+
+
+def test_each_version_of_a_file_is_hashed_once(
+    local_store: LocalDirectoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import scene_select.storage.local as local_module
+
+    reads: list[str] = []
+    hash_arrival = local_module.LocalDirectoryStore._hash_arrival
+
+    def counting(self: LocalDirectoryStore, key: str, stat: os.stat_result) -> tuple[str, os.stat_result]:
+        reads.append(key)
+        return hash_arrival(self, key, stat)
+
+    monkeypatch.setattr(local_module.LocalDirectoryStore, "_hash_arrival", counting)
+    path = local_store.root / "inbox" / "highlights" / "big.mp4"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(os.urandom(3 * 1024 * 1024))
+    for _ in range(3):
+        local_store.head("inbox/highlights/big.mp4")
+        list(local_store.list("inbox/"))
+    assert reads == ["inbox/highlights/big.mp4"]
+    # a new instance (another function invocation, another process) reads the recorded tag
+    other = LocalDirectoryStore(local_store.root, bucket=local_store.bucket, region=local_store.region)
+    assert other.head("inbox/highlights/big.mp4") == local_store.head("inbox/highlights/big.mp4")
+    assert reads == ["inbox/highlights/big.mp4"]
+    _save_by_hand(path, path.read_bytes() + b"!", "replace")
+    local_store.head("inbox/highlights/big.mp4")
+    assert reads == ["inbox/highlights/big.mp4"] * 2
+
+
+def test_objects_written_through_the_store_are_never_hashed_again(
+    local_store: LocalDirectoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import scene_select.storage.local as local_module
+
+    written = local_store.put("results/a.json", b"{}")
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("hashed a file whose tag the store recorded when it wrote it")
+
+    monkeypatch.setattr(local_module.LocalDirectoryStore, "_hash_arrival", refuse)
+    assert local_store.head("results/a.json") == written
+    assert written.etag == content_etag(b"{}")
 
 
 def test_content_type_is_kept_and_a_stale_sidecar_is_ignored(local_store: LocalDirectoryStore) -> None:
