@@ -31,11 +31,11 @@ from support.stack import emulator_jobs, quick_runner, wait_for_state
 
 from bench.common import ROOT, Section, Stat, child_environ, log
 from bench.media import short_clip
-from scene_select.ice.callback_auth import callback_signature
-from scene_select.local.emulator import Faults
-from scene_select.local.stack import LocalStack, StackOptions
-from scene_select.models.job_config import SelectionJobRequest
-from scene_select.models.selection import clip_id_for
+from scene_select.cloud.ice.callback_auth import callback_signature
+from scene_select.cloud.models.job_config import SelectionJobRequest
+from scene_select.cloud.models.selection import clip_id_for
+from scene_select.workstation.local.emulator import Faults
+from scene_select.workstation.local.stack import LocalStack, StackOptions
 
 WINDOW_MS = 3000.0
 SENTENCES = 8
@@ -46,7 +46,7 @@ SERVE = """
 import logging, sys, json
 from pathlib import Path
 logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s %(message)s")
-from scene_select.fc.shim import serve_http_trigger
+from scene_select.workstation.local.fc_runtime import serve_http_trigger
 server = serve_http_trigger(Path(sys.argv[1]), environ=json.loads(sys.argv[2]))
 print(server.url, flush=True)
 sys.stdin.read()
@@ -131,14 +131,15 @@ def _parse_laps(text: str) -> list[tuple[str, float]]:
 
 def _thumbnail_cost(stack: LocalStack, repeats: int) -> Stat:
     """One preview, measured alone (warm process): the local report's price per clip."""
-    from scene_select.local.thumbnails import _data_uri
+    from scene_select.cloud.pipeline.thumbnails import THUMB_WIDTH
+    from scene_select.cloud.storage.local_previews import frame_data_uri
 
     path = short_clip(0, 12.0, "720p")
-    _data_uri(path, 0.5, 2.5)  # the first one also imports PyAV and Pillow
+    frame_data_uri(path, 0.5, 2.5, THUMB_WIDTH)  # the first one also imports PyAV and Pillow
     samples = []
     for index in range(repeats):
         started = time.perf_counter()
-        if _data_uri(path, 1.0 + index % 10, 3.0 + index % 10) is None:
+        if frame_data_uri(path, 1.0 + index % 10, 3.0 + index % 10, THUMB_WIDTH) is None:
             raise RuntimeError("no preview extracted")
         samples.append((time.perf_counter() - started) * 1000)
     return Stat.of(samples)

@@ -23,9 +23,9 @@ from fakes.oss_server import FakeOssServer
 from support.ice_emulator import CallbackReceiver, ReceivedCallback, callback_receiver
 from support.stack import oss_event, quick_runner
 
-from scene_select.ice.credentials import Credentials, static_credentials
-from scene_select.local.emulator import CallbackSettings, EmulatorOptions, IceEmulator
-from scene_select.storage.oss import OssStore
+from scene_select.cloud.credentials import Credentials, static_credentials
+from scene_select.cloud.storage.oss import OssStore
+from scene_select.workstation.local.emulator import CallbackDelivery, EmulatorOptions, IceEmulator
 
 REGION = "cn-shanghai"
 CALLBACK_PATH = "/ice-callback"
@@ -65,7 +65,7 @@ class CloudRig:
             self.credentials.access_key_id, self.credentials.access_key_secret, self.credentials.security_token
         )
         callback_url = self._serving.enter_context(callback_receiver(self.inbox, CALLBACK_PATH)).url
-        options = EmulatorOptions(region=REGION, callback=CallbackSettings(auth_key=self.auth_key))
+        options = EmulatorOptions(region=REGION, callback=CallbackDelivery(auth_key=self.auth_key))
         self.emulator = IceEmulator(
             Path(self._state.name) / "ice",
             {self.credentials.access_key_id: self.credentials.access_key_secret},

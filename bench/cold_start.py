@@ -147,7 +147,7 @@ def run(quick: bool = False) -> Section:
 
 def prepare_callbacks(rig: CloudRig, rounds: int) -> list[ReceivedCallback]:
     """Two finished jobs per callback sample: submitted through the submit handler, callbacks captured."""
-    from scene_select.fc.shim import invoke
+    from scene_select.workstation.local.fc_runtime import invoke
 
     for index in range(2 * rounds):
         event = rig.upload(f"inbox/highlights/prepared-{index}.mp4", b"\0" * 2048)

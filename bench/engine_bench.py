@@ -25,9 +25,9 @@ from pathlib import Path
 from bench.common import Section, Stat, log
 from bench.jobs import HIGHLIGHTS, SMART_MIX, run_here
 from bench.media import montage, montage_cuts
-from scene_select.engine.analyse import analyse_media
-from scene_select.engine.probe import probe_media
-from scene_select.engine.synth import ffmpeg_exe
+from scene_select.workstation.engine.analyse import analyse_media
+from scene_select.workstation.engine.probe import probe_media
+from scene_select.workstation.engine.synth import ffmpeg_exe
 
 TOLERANCE = 2 / 30 + 1e-6  # a cut is found within ±2 frames
 CACHE_SPEEDUP = 20.0

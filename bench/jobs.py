@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import child_environ
-from scene_select.engine import run_selection
-from scene_select.models.job_config import SelectionJobRequest
+from scene_select.cloud.models.job_config import SelectionJobRequest
+from scene_select.workstation.engine import run_selection
 
 SMART_MIX = "Smart_Mix_Media_Select"
 HIGHLIGHTS = "Screen_Media_Highlights_Media_Select"
@@ -47,7 +47,7 @@ CHILD = """
 import json, sys, time
 from pathlib import Path
 from bench.jobs import request, _check, peak_mib
-from scene_select.engine import run_selection
+from scene_select.workstation.engine import run_selection
 job_type, media, cache = sys.argv[1], [Path(p) for p in json.loads(sys.argv[2])], Path(sys.argv[3])
 job = request(job_type, media)
 started = time.perf_counter()

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.common import MEDIA_DIR, log
-from scene_select.engine.synth import Segment, make_video, run_ffmpeg
+from scene_select.workstation.engine.synth import Segment, make_video, run_ffmpeg
 
 LOOKS = ["testsrc2", "smptebars", "life", "rgbtestsrc", "navy", "testsrc2", "darkgreen", "smptebars", "maroon", "life"]
 CAPTIONS = [

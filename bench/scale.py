@@ -23,7 +23,7 @@ from pathlib import Path
 from bench.common import ROOT, Section, log
 from bench.jobs import SMART_MIX, run_fresh
 from bench.media import long_video, short_clip
-from scene_select.engine.cache import file_sha256
+from scene_select.workstation.engine.cache import file_sha256
 
 COUNTS = (1, 5, 10, 25, 50)
 MINUTES = (1, 5, 15, 30)

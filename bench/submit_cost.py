@@ -19,12 +19,12 @@ import httpx
 
 from bench.cloud import CloudRig, http_trigger_event, wait_for_callbacks
 from bench.common import Section, log
-from scene_select.config import Settings
-from scene_select.ice.client import IceClient
-from scene_select.ice.credentials import static_credentials
-from scene_select.pipeline.layout import BucketLayout
-from scene_select.pipeline.ports import ClaimPolicy, PipelineDeps
-from scene_select.storage.base import ObjectInfo, ObjectStore
+from scene_select.cloud.config import Settings
+from scene_select.cloud.credentials import static_credentials
+from scene_select.cloud.ice.client import IceClient
+from scene_select.cloud.pipeline.layout import BucketLayout
+from scene_select.cloud.pipeline.ports import ClaimPolicy, PipelineDeps
+from scene_select.cloud.storage.base import ObjectInfo, ObjectStore
 
 OPS = ("head", "get", "list", "put", "put_if_absent", "delete")
 VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"v" * 2048
@@ -139,7 +139,7 @@ class Meter:
 
     def submit_event(self, event: bytes) -> Cost:
         """Handle one OSS event as the submit function."""
-        from scene_select.pipeline.ingest import handle_upload_event
+        from scene_select.cloud.pipeline.ingest import handle_upload_event
 
         def act() -> str:
             report = handle_upload_event(event, self.deps, settings=self.settings, holder="bench")
@@ -149,8 +149,8 @@ class Meter:
 
     def callback(self, index: int) -> Cost:
         """Handle the ``index``-th ICE callback the rig received, as the callback function."""
-        from scene_select.fc.http_trigger import parse_http_event
-        from scene_select.pipeline.callback import CallbackSettings, handle_callback
+        from scene_select.cloud.fc.http_trigger import parse_http_event
+        from scene_select.cloud.pipeline.callback import CallbackSettings, handle_callback
 
         request = parse_http_event(http_trigger_event(wait_for_callbacks(self.rig.inbox, index + 1)[index]))
         settings = CallbackSettings.from_settings(self.settings)
@@ -162,7 +162,7 @@ class Meter:
         return self.measure(act)
 
     def reconcile(self) -> Cost:
-        from scene_select.pipeline.reconcile import reconcile_pending
+        from scene_select.cloud.pipeline.reconcile import reconcile_pending
 
         def act() -> str:
             report = reconcile_pending(self.deps, ClaimPolicy.from_settings(self.settings, "bench"), max_runs=10)

@@ -4,7 +4,8 @@
 Each artifact is what FC unpacks into /code (which is on sys.path):
 
     index.py (and any other file of functions/<fn>/)
-    scene_select/            the library, installed from a wheel of this repository, no extras
+    scene_select/cloud/      the cloud half of the library, whole (a wheel of scene_select/__init__.py and
+                             scene_select/cloud/ only: the workstation package is never copied), no extras
     httpx/ pydantic/ oss2/ … its runtime dependencies as wheels for the FC runtime
 
 FC runs Linux x86_64 and python3.10 (s.yaml), so dependencies are installed with
@@ -15,10 +16,10 @@ are built here as pure-Python wheels first (crcmod with its C extension switched
 computes CRC64 in Python, which is fine for the small objects the functions handle). A dependency
 that has no wheel and cannot be built as pure Python stops the build with its name.
 
-Then the tree is stripped (``__pycache__``, ``tests`` folders, console scripts in ``bin/``, the
-RECORD/INSTALLER/REQUESTED/direct_url.json files of ``*.dist-info``, and the parts of scene-select no
-function imports: the engine, the local stack, the CLI), checked for heavy packages that must never
-reach FC (av, numpy, …), compiled to bytecode, and zipped deterministically.
+Then the tree is stripped of what the installed packages bring along (``__pycache__``, ``tests``
+folders, console scripts in ``bin/``, the RECORD/INSTALLER/REQUESTED/direct_url.json files of
+``*.dist-info``), checked for heavy packages that must never reach FC (av, numpy, …), compiled to
+bytecode, and zipped deterministically.
 
 Bytecode matters more than anything else for a cold start: FC unpacks the code into a fresh (and
 read-only) /code for every instance, so without .pyc files every cold start compiles every module of
@@ -52,17 +53,10 @@ FC_PYTHON_VERSION = "3.10"
 KNOWN_SDIST_ONLY = ("oss2", "aliyun-python-sdk-core", "crcmod")
 FORBIDDEN = ("av", "numpy", "scipy", "cv2", "onnxruntime", "PIL", "imageio_ffmpeg", "rapidocr_onnxruntime", "jieba")
 DIST_INFO_NOISE = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
-# Parts of the library that no function imports in FC: the engine, the local stack and its bucket
-# directory and FC shim run on a workstation (the cloud never falls back to them), the CLI is a command.
-# bench/artifact_size.py checks that the three functions together import everything else.
-LIBRARY_NOT_IN_FC = (
-    "scene_select/engine",
-    "scene_select/local",
-    "scene_select/storage/local.py",
-    "scene_select/fc/shim.py",
-    "scene_select/cli.py",
-    "scene_select/text_output.py",
-)
+# What of src/ an artifact carries: the package root and the cloud package, whole. Everything else
+# (scene_select.workstation: the CLI, the local stack, the engine) never reaches FC.
+# bench/artifact_size.py checks that the three functions together import every module of it.
+CLOUD_SOURCES = ("scene_select/__init__.py", "scene_select/py.typed", "scene_select/cloud")
 ZIP_LIMIT_BYTES = 100 * 1024 * 1024  # FC's limit for a code package uploaded as base64 through the API
 _NO_MATCH = re.compile(r"No matching distribution found for ([A-Za-z0-9_.\-]+)")
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -204,18 +198,23 @@ def _compile(target: Path, interpreter: str) -> None:
 
 
 def _library_wheel(scratch: Path, *, quiet: bool) -> Path:
-    """A wheel of this repository (scene-select, no extras, no dependencies).
+    """A wheel of the cloud half of this repository (scene-select, no extras, no dependencies).
 
-    Built from a copy of pyproject.toml, README.md and src/ so that setuptools' own build/ folder
+    Built from a copy of pyproject.toml, README.md and the cloud package (CLOUD_SOURCES) so that the
+    artifact carries whole packages and nothing of the workstation, and setuptools' own build/ folder
     never mixes with the artifacts in ours.
     """
     source = scratch / "source"
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(REPO_ROOT / name, source / name)
-    shutil.copytree(
-        REPO_ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
-    )
+    for relative in CLOUD_SOURCES:
+        origin, copy = REPO_ROOT / "src" / relative, source / "src" / relative
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        if origin.is_dir():
+            shutil.copytree(origin, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(origin, copy)
     _pip(["wheel", "--no-deps", "--wheel-dir", str(scratch), str(source)], quiet=quiet)
     wheels = sorted(scratch.glob("scene_select-*.whl"))
     if len(wheels) != 1:
@@ -300,12 +299,6 @@ def _strip(target: Path) -> None:
             (dist_info / noise).unlink(missing_ok=True)
     for compiled in target.rglob("*.py[co]"):
         compiled.unlink()
-    for unused in LIBRARY_NOT_IN_FC:
-        path = target / unused
-        if path.is_dir():
-            shutil.rmtree(path)
-        else:
-            path.unlink(missing_ok=True)
 
 
 def _refuse_heavy(target: Path, name: str) -> None:

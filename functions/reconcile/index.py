@@ -6,7 +6,7 @@ at import; settings load on the first invocation and credentials on every one.
 
 from typing import Any
 
-from scene_select.fc.handlers import FunctionRuntime
+from scene_select.cloud.fc.handlers import FunctionRuntime
 
 _runtime = FunctionRuntime()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from support.stack import start_stack, wait_for_state
 
-from scene_select.engine.synth import Segment, make_video
+from scene_select.workstation.engine.synth import Segment, make_video
 
 
 @pytest.fixture(scope="module")

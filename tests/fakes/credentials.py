@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from scene_select.ice.credentials import Credentials
+from scene_select.cloud.credentials import Credentials
 
 ACCESS_KEY = Credentials("STS.test-key", "test-secret", "test-token")

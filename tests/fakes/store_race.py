@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from scene_select.ice.credentials import Credentials, static_credentials
-from scene_select.storage.base import ObjectStore
-from scene_select.storage.local import LocalDirectoryStore
-from scene_select.storage.oss import OssStore
+from scene_select.cloud.credentials import Credentials, static_credentials
+from scene_select.cloud.storage.base import ObjectStore
+from scene_select.cloud.storage.local import LocalDirectoryStore
+from scene_select.cloud.storage.oss import OssStore
 
 
 def build_store(spec: dict[str, Any]) -> ObjectStore:

@@ -25,23 +25,23 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scene_select.config import Settings
-from scene_select.fc.handlers import ice_timeout
-from scene_select.fc.http_trigger import HttpTriggerRequest
-from scene_select.ice.callback_auth import callback_signature
-from scene_select.ice.client import IceClient
-from scene_select.ice.credentials import Credentials, static_credentials
-from scene_select.local.stack import LocalStack
-from scene_select.models.ice_api import BatchJob, SubmitResult
-from scene_select.models.job_config import JobType, SelectionJobRequest
-from scene_select.pipeline.callback import CallbackAnswer, CallbackSettings, handle_callback
-from scene_select.pipeline.ingest import IngestReport, handle_upload_event
-from scene_select.pipeline.layout import BucketLayout, Role
-from scene_select.pipeline.ports import USER_DATA_KEY, ClaimPolicy, PipelineDeps
-from scene_select.pipeline.reconcile import ReconcileReport, reconcile_pending
-from scene_select.pipeline.records import RunIndexEntry
-from scene_select.storage.base import ObjectInfo, ObjectStore
-from scene_select.storage.local import INTERNAL_PREFIX
+from scene_select.cloud.config import Settings
+from scene_select.cloud.credentials import Credentials, static_credentials
+from scene_select.cloud.fc.handlers import ice_timeout
+from scene_select.cloud.ice.callback_auth import callback_signature
+from scene_select.cloud.ice.client import IceClient
+from scene_select.cloud.models.http_request import HttpRequest
+from scene_select.cloud.models.ice_api import IceJob, SubmitResult
+from scene_select.cloud.models.job_config import JobType, SelectionJobRequest
+from scene_select.cloud.pipeline.callback import CallbackAnswer, CallbackSettings, handle_callback
+from scene_select.cloud.pipeline.ingest import IngestReport, handle_upload_event
+from scene_select.cloud.pipeline.layout import BucketLayout, Role
+from scene_select.cloud.pipeline.ports import USER_DATA_KEY, ClaimPolicy, PipelineDeps
+from scene_select.cloud.pipeline.reconcile import ReconcileReport, reconcile_pending
+from scene_select.cloud.pipeline.records import RunIndexEntry
+from scene_select.cloud.storage.base import ObjectInfo, ObjectStore
+from scene_select.cloud.storage.local import INTERNAL_PREFIX
+from scene_select.workstation.local.stack import LocalStack
 from support.stack import emulator_jobs
 
 VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"v" * 64  # the quick runner never decodes; the planner checks size > 0
@@ -122,12 +122,12 @@ class CrashingIce:
         self._returned("submit")
         return result
 
-    def get_batch_media_producing_job(self, job_id: str) -> BatchJob:
+    def get_batch_media_producing_job(self, job_id: str) -> IceJob:
         job = self.inner.get_batch_media_producing_job(job_id)
         self._returned("get")
         return job
 
-    def list_batch_media_producing_jobs(self, **filters: Any) -> Iterator[BatchJob]:
+    def list_batch_media_producing_jobs(self, **filters: Any) -> Iterator[IceJob]:
         jobs = list(self.inner.list_batch_media_producing_jobs(**filters))
         self._returned("list")
         return iter(jobs)
@@ -196,7 +196,7 @@ def reconcile_directly(
     settings = stack_settings(stack)
     deps = stack_deps(stack, store=store, ice=ice, clock=clock)
     claim = ClaimPolicy.from_settings(settings, "reconcile-test")
-    return reconcile_pending(deps, claim, max_runs=settings.reconcile_max_jobs)
+    return reconcile_pending(deps, claim, max_runs=settings.reconcile_max_runs)
 
 
 def later(seconds: float) -> Callable[[], float]:
@@ -407,7 +407,7 @@ def deliver_in_process(
     ``start`` is a multiprocessing barrier so that every process delivers at the same moment; each
     outcome (or the exception) goes to the ``out`` queue.
     """
-    from scene_select.fc.shim import invoke
+    from scene_select.workstation.local.fc_runtime import invoke
 
     start.wait(timeout=120)
     for _ in range(times):
@@ -517,7 +517,7 @@ def callback_directly(
 ) -> CallbackAnswer:
     """The callback function's use case on the stack's bucket, for one HTTP request."""
     settings = stack_settings(stack)
-    request = HttpTriggerRequest(
+    request = HttpRequest(
         method=method, path="/ice-callback", raw_path="/ice-callback", headers=headers, query={}, body=body
     )
     deps = stack_deps(stack, store=store, ice=ice)

@@ -20,14 +20,14 @@ from typing import Any
 import httpx
 import pytest
 
-from scene_select.errors import CallbackRejectedError
-from scene_select.ice.auth import AcsV3Auth
-from scene_select.ice.callback_auth import verify_callback
-from scene_select.ice.credentials import Credentials, static_credentials
-from scene_select.ice.rpc import build_rpc_request
-from scene_select.local.emulator import CallbackSettings, EmulatorOptions, Faults, IceEmulator, Runner
-from scene_select.models.job_config import SelectionJobRequest
-from scene_select.models.selection import clip_id_for, media_id_for
+from scene_select.cloud.credentials import Credentials, static_credentials
+from scene_select.cloud.errors import CallbackRejectedError
+from scene_select.cloud.ice.auth import AcsV3Auth
+from scene_select.cloud.ice.callback_auth import verify_callback
+from scene_select.cloud.ice.rpc import build_rpc_request
+from scene_select.cloud.models.job_config import SelectionJobRequest
+from scene_select.cloud.models.selection import clip_id_for, media_id_for
+from scene_select.workstation.local.emulator import CallbackDelivery, EmulatorOptions, Faults, IceEmulator, Runner
 
 AK_ID = "LTAI-test-emulator"
 AK_SECRET = "emulator-test-secret-0123456789"
@@ -91,7 +91,7 @@ def make_emulator(
     workers: int = 1,
 ) -> IceEmulator:
     """An emulator accepting AK_ID/AK_SECRET (not started)."""
-    callback = CallbackSettings(user_id=1234567890123456, auth_key=auth_key, retry_interval_seconds=retry_interval)
+    callback = CallbackDelivery(user_id=1234567890123456, auth_key=auth_key, retry_interval_seconds=retry_interval)
     options = EmulatorOptions(callback=callback, security_tokens=security_tokens or {}, workers=workers)
     return IceEmulator(state_dir, {AK_ID: AK_SECRET}, runner=runner, options=options, faults=faults)
 

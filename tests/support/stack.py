@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from scene_select.local.emulator import Runner
-from scene_select.local.stack import LocalStack, StackOptions
-from scene_select.models.job_config import HighlightsInputConfig, SelectionJobRequest
-from scene_select.models.selection import clip_id_for, media_id_for
-from scene_select.storage.base import content_etag
+from scene_select.cloud.models.job_config import HighlightsInputConfig, SelectionJobRequest
+from scene_select.cloud.models.selection import clip_id_for, media_id_for
+from scene_select.cloud.storage.base import content_etag
+from scene_select.workstation.local.emulator import Runner
+from scene_select.workstation.local.stack import LocalStack, StackOptions
 
 
 def quick_runner(request: SelectionJobRequest) -> dict[str, Any]:

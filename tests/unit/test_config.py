@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scene_select.config import Settings, resolve_region
-from scene_select.errors import ConfigError
+from scene_select.cloud.config import Settings, resolve_region
+from scene_select.cloud.errors import ConfigError
 
 BASE = {"FC_REGION": "cn-shanghai", "SCENE_SELECT_BUCKET": "media"}
 
@@ -63,3 +63,13 @@ def test_region_precedence() -> None:
 def test_auth_key_must_look_like_an_ice_key() -> None:
     with pytest.raises(ConfigError, match="upper-case"):
         Settings.from_env(dict(BASE, SCENE_SELECT_CALLBACK_AUTH_KEY="alllowercase1"))
+
+
+def test_the_old_name_of_reconcile_max_runs_still_works_and_warns(caplog: pytest.LogCaptureFixture) -> None:
+    base = {"FC_REGION": "cn-shanghai", "SCENE_SELECT_BUCKET": "b"}
+    assert Settings.from_env({**base, "SCENE_SELECT_RECONCILE_MAX_RUNS": "7"}).reconcile_max_runs == 7
+    with caplog.at_level("WARNING"):
+        assert Settings.from_env({**base, "SCENE_SELECT_RECONCILE_MAX_JOBS": "9"}).reconcile_max_runs == 9
+    assert "SCENE_SELECT_RECONCILE_MAX_JOBS is deprecated" in caplog.text
+    both = {**base, "SCENE_SELECT_RECONCILE_MAX_JOBS": "9", "SCENE_SELECT_RECONCILE_MAX_RUNS": "3"}
+    assert Settings.from_env(both).reconcile_max_runs == 3

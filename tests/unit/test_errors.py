@@ -1,4 +1,4 @@
-from scene_select import errors
+from scene_select.cloud import errors
 
 
 def test_retryable_is_a_property_of_the_class() -> None:

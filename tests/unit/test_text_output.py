@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from scene_select.models.selection import parse_extend_output
-from scene_select.text_output import display_width, selection_lines, table_lines
+from scene_select.cloud.models.selection import parse_extend_output
+from scene_select.workstation.cli.text_output import display_width, selection_lines, table_lines
 
 
 def test_wide_characters_count_double() -> None:

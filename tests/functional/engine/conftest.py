@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from engine_fixtures import HIGHLIGHT_SEGMENTS, MONTAGE_SEGMENTS, MediaSet
 
-from scene_select.engine import MediaResolver, run_selection
-from scene_select.engine.synth import Segment, make_image, make_video
-from scene_select.models.job_config import SelectionJobRequest
+from scene_select.cloud.models.job_config import SelectionJobRequest
+from scene_select.workstation.engine import MediaResolver, run_selection
+from scene_select.workstation.engine.synth import Segment, make_image, make_video
 
 
 @pytest.fixture(scope="session")

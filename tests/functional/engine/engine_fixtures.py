@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from scene_select.engine.synth import Segment
+from scene_select.workstation.engine.synth import Segment
 
 SEGMENT = 3.0
 

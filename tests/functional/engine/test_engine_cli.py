@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from engine_fixtures import SENTENCES_BY_SEGMENT, MediaSet
 
-from scene_select.cli import EXIT_ERROR, EXIT_OK, main
-from scene_select.models.selection import parse_extend_output
+from scene_select.cloud.models.selection import parse_extend_output
+from scene_select.workstation.cli import EXIT_ERROR, EXIT_OK, main
 
 
 def test_select_prints_summary_with_explain_and_writes_json(

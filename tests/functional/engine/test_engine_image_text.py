@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from engine_fixtures import MediaSet
 
-from scene_select.engine.clip_scorer import ImageTextScorer, WordPieceTokenizer
-from scene_select.engine.synth import make_image
-from scene_select.errors import ConfigError
+from scene_select.cloud.errors import ConfigError
+from scene_select.workstation.engine.clip_scorer import ImageTextScorer, WordPieceTokenizer
+from scene_select.workstation.engine.synth import make_image
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from engine_fixtures import SEGMENT, SENTENCES_BY_SEGMENT, MediaSet
 
-from scene_select.engine import decode
-from scene_select.errors import JobConfigError
+from scene_select.cloud.errors import JobConfigError
+from scene_select.workstation.engine import decode
 
 SMART_MIX = "Smart_Mix_Media_Select"
 SCRAMBLED = [2, 0, 4, 1, 3]
@@ -206,7 +206,7 @@ def test_bad_media_become_media_errors_and_the_rest_still_works(media: MediaSet,
 def test_over_two_hours_of_material_is_refused_before_decoding(
     select: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from scene_select.engine.synth import run_ffmpeg
+    from scene_select.workstation.engine.synth import run_ffmpeg
 
     long_video = tmp_path / "long.mp4"
     two_hours_and_a_bit = ["-f", "lavfi", "-i", "color=c=gray:s=32x32:r=1:d=7300"]
@@ -217,7 +217,7 @@ def test_over_two_hours_of_material_is_refused_before_decoding(
 
 
 def test_oss_urls_resolve_through_bucket_directories(media: MediaSet, select: Any) -> None:
-    from scene_select.engine import MediaResolver
+    from scene_select.workstation.engine import MediaResolver
 
     resolver = MediaResolver(bucket_dirs={"demo-bucket": media.root})
     entries = ["https://demo-bucket.oss-cn-shanghai.aliyuncs.com/montage.mp4", "oss://demo-bucket/library.png"]

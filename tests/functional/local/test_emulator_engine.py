@@ -15,12 +15,12 @@ from support.ice_emulator import AK_ID, AK_SECRET, AUTH_KEY, wait_until
 from support.ice_emulator import CallbackReceiver as Receiver
 from support.ice_emulator import callback_receiver as serve
 
-from scene_select.engine.synth import Segment, make_video
-from scene_select.ice.client import IceClient
-from scene_select.ice.credentials import Credentials, static_credentials
-from scene_select.local.emulator import CallbackSettings, EmulatorOptions, IceEmulator
-from scene_select.models.ice_api import BatchJob
-from scene_select.models.job_config import SelectionJobRequest
+from scene_select.cloud.credentials import Credentials, static_credentials
+from scene_select.cloud.ice.client import IceClient
+from scene_select.cloud.models.ice_api import IceJob
+from scene_select.cloud.models.job_config import SelectionJobRequest
+from scene_select.workstation.engine.synth import Segment, make_video
+from scene_select.workstation.local.emulator import CallbackDelivery, EmulatorOptions, IceEmulator
 
 BUCKET = "demo-bucket"
 REGION = "cn-shanghai"
@@ -45,7 +45,7 @@ def _emulator(state: Path, bucket_dir: Path, cache: Path) -> IceEmulator:
         region=REGION,
         bucket_dirs={BUCKET: bucket_dir},
         cache_dir=cache,
-        callback=CallbackSettings(auth_key=AUTH_KEY, retry_interval_seconds=0.05),
+        callback=CallbackDelivery(auth_key=AUTH_KEY, retry_interval_seconds=0.05),
     )
     return IceEmulator(state, {AK_ID: AK_SECRET}, options=options)  # no runner: the real engine
 
@@ -78,7 +78,7 @@ def _request(key: str, script: str, notify: str | None = None) -> SelectionJobRe
     )
 
 
-def _wait(client: IceClient, job_id: str, timeout: float = 60) -> BatchJob:
+def _wait(client: IceClient, job_id: str, timeout: float = 60) -> IceJob:
     deadline = time.monotonic() + timeout
     while not (job := client.get_batch_media_producing_job(job_id)).is_terminal:
         assert time.monotonic() < deadline, f"job still {job.status}"
@@ -111,7 +111,7 @@ def test_ice_client_round_trip_on_the_real_engine(
 def test_stop_cancels_a_running_engine_job_and_a_restart_finishes_it(
     tmp_path: Path, bucket_dir: Path, client_for: list[IceClient], caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="scene_select.local")
+    caplog.set_level(logging.INFO, logger="scene_select.workstation.local")
     state, cache = tmp_path / "state", tmp_path / "cache"
     before = set(threading.enumerate())
     first = _emulator(state, bucket_dir, cache).start()

@@ -12,11 +12,11 @@ from support.ice_emulator import AK_ID, AK_SECRET, INPUT_CONFIG, OUTPUT_CONFIG, 
 from support.ice_emulator import CallbackReceiver as Receiver
 from support.ice_emulator import callback_receiver as serve
 
-from scene_select.errors import ConfigError, SubmitOutcomeUnknownError
-from scene_select.ice.client import IceClient
-from scene_select.ice.credentials import Credentials, static_credentials
-from scene_select.local.emulator import Faults, IceEmulator
-from scene_select.models.job_config import SelectionJobRequest
+from scene_select.cloud.credentials import Credentials, static_credentials
+from scene_select.cloud.errors import ConfigError, SubmitOutcomeUnknownError
+from scene_select.cloud.ice.client import IceClient
+from scene_select.cloud.models.job_config import SelectionJobRequest
+from scene_select.workstation.local.emulator import Faults, IceEmulator
 
 LIST = "ListBatchMediaProducingJobs"
 SUBMIT = "SubmitSceneMediaSelectionJob"

@@ -20,9 +20,9 @@ from support.ice_emulator import (
 from support.ice_emulator import CallbackReceiver as Receiver
 from support.ice_emulator import callback_receiver as serve
 
-from scene_select.errors import MediaError
-from scene_select.local.emulator import CallbackSettings, EmulatorOptions, IceEmulator
-from scene_select.models.job_config import SelectionJobRequest
+from scene_select.cloud.errors import MediaError
+from scene_select.cloud.models.job_config import SelectionJobRequest
+from scene_select.workstation.local.emulator import CallbackDelivery, EmulatorOptions, IceEmulator
 
 
 def _user_data(url: str, **extra: str) -> str:
@@ -131,7 +131,7 @@ def test_callback_is_dropped_after_three_failed_attempts(emulator: IceEmulator, 
 
 def test_a_non_200_success_or_a_slow_answer_counts_as_failure(tmp_path: Path) -> None:
     options = EmulatorOptions(
-        callback=CallbackSettings(auth_key=AUTH_KEY, timeout_seconds=0.3, retry_interval_seconds=0.05)
+        callback=CallbackDelivery(auth_key=AUTH_KEY, timeout_seconds=0.3, retry_interval_seconds=0.05)
     )
     emulator = IceEmulator(tmp_path / "s", {"LTAI-test-emulator": AK_SECRET}, runner=selection_runner, options=options)
     with (

@@ -8,9 +8,9 @@ import time
 import httpx
 from support.stack import emulator_jobs, wait_for_state
 
-from scene_select.ice.callback_auth import callback_signature
-from scene_select.local.emulator import Faults
-from scene_select.local.stack import LocalStack
+from scene_select.cloud.ice.callback_auth import callback_signature
+from scene_select.workstation.local.emulator import Faults
+from scene_select.workstation.local.stack import LocalStack
 
 VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"y" * 64
 RESULTS = "results/smart-mix/cb/"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from support.stack import emulator_jobs
 
-from scene_select.cli import main
-from scene_select.local.stack import LocalStack
+from scene_select.workstation.cli import main
+from scene_select.workstation.local.stack import LocalStack
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 
@@ -22,7 +22,7 @@ EVENTS = Path(__file__).resolve().parents[2] / "events"
 def test_local_up_writes_stack_json_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     state = tmp_path / "state"
     process = subprocess.Popen(
-        [sys.executable, "-m", "scene_select.cli", "local", "up", "--state-dir", str(state)],
+        [sys.executable, "-m", "scene_select.workstation.cli", "local", "up", "--state-dir", str(state)],
         stderr=subprocess.PIPE,
         text=True,
         env={k: v for k, v in os.environ.items() if not k.startswith("SCENE_SELECT_")},

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from support.stack import emulator_jobs, wait_for_state
 
-from scene_select.local.stack import LocalStack
+from scene_select.workstation.local.stack import LocalStack
 
 BATCH = "inbox/smart-mix/resave/"
 RESULTS = "results/smart-mix/resave/"

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from support.stack import oss_event
 
-from scene_select.fc.shim import LocalContext, LocalCredentials, invoke_raw
-from scene_select.local.stack import LocalStack
+from scene_select.workstation.local.fc_runtime import LocalContext, LocalCredentials, invoke_raw
+from scene_select.workstation.local.stack import LocalStack
 
 BOOTSTRAP = Path(__file__).resolve().parents[2] / "support" / "fc_bootstrap.py"
 REQUEST_ID = "1-6925e1f0-0123456789abcdef01234567"

@@ -9,10 +9,10 @@ from types import SimpleNamespace
 import pytest
 from support.stack import emulator_jobs, oss_event, wait_for_state
 
-from scene_select.errors import ConfigError
-from scene_select.fc.handlers import FunctionRuntime
-from scene_select.fc.shim import LocalContext, invoke
-from scene_select.local.stack import LocalStack
+from scene_select.cloud.errors import ConfigError
+from scene_select.cloud.fc.handlers import FunctionRuntime
+from scene_select.workstation.local.fc_runtime import LocalContext, invoke
+from scene_select.workstation.local.stack import LocalStack
 
 VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"x" * 64  # the quick runner never decodes; the planner checks size > 0
 BATCH = "inbox/smart-mix/周末 vlog/"

@@ -6,8 +6,8 @@ import json
 import threading
 from pathlib import Path
 
-from scene_select.errors import ObjectNotFoundError
-from scene_select.storage.local import LocalDirectoryStore
+from scene_select.cloud.errors import ObjectNotFoundError
+from scene_select.cloud.storage.local import LocalDirectoryStore
 
 KEY = "results/smart-mix/x/selection.json"
 WRITES = 40

@@ -17,8 +17,8 @@ from support.chaos import (
 )
 from support.stack import emulator_jobs
 
-from scene_select.local.emulator import Faults
-from scene_select.local.stack import LocalStack
+from scene_select.workstation.local.emulator import Faults
+from scene_select.workstation.local.stack import LocalStack
 
 BATCHES = 6
 

@@ -31,8 +31,8 @@ from support.chaos import (
 )
 from support.stack import emulator_jobs, oss_event
 
-from scene_select.local.emulator import Faults
-from scene_select.local.stack import LocalStack
+from scene_select.workstation.local.emulator import Faults
+from scene_select.workstation.local.stack import LocalStack
 
 PAST_TTL = 3600.0  # the stack's claim TTL is 120 s: an hour later every claim has expired
 

@@ -17,8 +17,8 @@ from support.chaos import (
 )
 from support.stack import oss_event
 
-from scene_select.local.stack import LocalStack
-from scene_select.storage.local import LocalDirectoryStore
+from scene_select.cloud.storage.local import LocalDirectoryStore
+from scene_select.workstation.local.stack import LocalStack
 
 SEQUENTIAL = 10
 THREADS, PER_THREAD = 8, 3

@@ -27,10 +27,10 @@ from support.chaos import (
 )
 from support.stack import emulator_jobs, start_stack
 
-from scene_select.fc.handlers import FunctionRuntime
-from scene_select.fc.shim import LocalContext
-from scene_select.local.stack import LocalStack
-from scene_select.models.job_config import SelectionJobRequest
+from scene_select.cloud.fc.handlers import FunctionRuntime
+from scene_select.cloud.models.job_config import SelectionJobRequest
+from scene_select.workstation.local.fc_runtime import LocalContext
+from scene_select.workstation.local.stack import LocalStack
 
 EXAMPLES = 100
 FORGED = {"count": 0}

@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 from support.chaos import ObservedStore, submit_directly, tally, verify_and_tally, wait_for_batches
 from support.stack import emulator_jobs, oss_event, start_stack
 
-from scene_select.engine.synth import Segment, make_video
-from scene_select.errors import EventError
-from scene_select.fc.shim import invoke
-from scene_select.local.stack import LocalStack
-from scene_select.models.job_config import MAX_ARRAY_ITEMS
-from scene_select.models.oss_event import parse_oss_event
+from scene_select.cloud.errors import EventError
+from scene_select.cloud.models.job_config import MAX_ARRAY_ITEMS
+from scene_select.cloud.models.oss_event import parse_oss_event
+from scene_select.workstation.engine.synth import Segment, make_video
+from scene_select.workstation.local.fc_runtime import invoke
+from scene_select.workstation.local.stack import LocalStack
 
 VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"h" * 64
 

@@ -23,9 +23,9 @@ from support.chaos import (
 )
 from support.stack import start_stack
 
-from scene_select.config import ENV_ICE_READ_TIMEOUT, ENV_SUBMIT_UNKNOWN_GRACE
-from scene_select.local.emulator import Faults
-from scene_select.local.stack import LocalStack
+from scene_select.cloud.config import ENV_ICE_READ_TIMEOUT, ENV_SUBMIT_UNKNOWN_GRACE
+from scene_select.workstation.local.emulator import Faults
+from scene_select.workstation.local.stack import LocalStack
 
 SUBMIT = "SubmitSceneMediaSelectionJob"
 READ_TIMEOUT = 1.0

@@ -8,10 +8,10 @@ import pytest
 from support.chaos import upload_batch, verify_and_tally, wait_for_batches, wait_until
 from support.stack import emulator_jobs
 
-from scene_select.config import ENV_INBOX_PREFIX, ENV_RESULTS_PREFIX, Settings
-from scene_select.errors import ConfigError
-from scene_select.local.stack import LocalStack
-from scene_select.local.watcher import BucketWatcher
+from scene_select.cloud.config import ENV_INBOX_PREFIX, ENV_RESULTS_PREFIX, Settings
+from scene_select.cloud.errors import ConfigError
+from scene_select.workstation.local.stack import LocalStack
+from scene_select.workstation.local.watcher import BucketWatcher
 
 
 def test_a_trigger_on_the_whole_bucket_never_turns_results_into_jobs(stack: LocalStack) -> None:

@@ -21,12 +21,12 @@ import pytest
 from support.chaos import audit, envelope, signed_headers, upload_batch, wait_for_batches, wait_until
 from support.stack import emulator_jobs, quick_runner, start_stack
 
-from scene_select.config import Settings
-from scene_select.errors import IceClientError, MediaError, SceneSelectError
-from scene_select.ice.client import IceClient
-from scene_select.ice.credentials import Credentials, static_credentials
-from scene_select.local.emulator import Faults
-from scene_select.models.job_config import SelectionJobRequest
+from scene_select.cloud.config import Settings
+from scene_select.cloud.credentials import Credentials, static_credentials
+from scene_select.cloud.errors import IceClientError, MediaError, SceneSelectError
+from scene_select.cloud.ice.client import IceClient
+from scene_select.cloud.models.job_config import SelectionJobRequest
+from scene_select.workstation.local.emulator import Faults
 
 
 def failing_runner(request: SelectionJobRequest) -> dict[str, Any]:

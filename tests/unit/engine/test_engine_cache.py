@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from scene_select.engine.analysis import ANALYSIS_VERSION, MediaAnalysis, MediaInfo, OcrLine
-from scene_select.engine.cache import AnalysisCache, file_sha256
+from scene_select.workstation.engine.analysis import ANALYSIS_VERSION, MediaAnalysis, MediaInfo, OcrLine
+from scene_select.workstation.engine.cache import AnalysisCache, file_sha256
 
 
 def sample() -> MediaAnalysis:

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from scene_select.engine.duration import espeak_available, espeak_duration, rate_model_duration, sentence_duration
-from scene_select.models.job_config import SpeechConfig
+from scene_select.cloud.models.job_config import SpeechConfig
+from scene_select.workstation.engine.duration import (
+    espeak_available,
+    espeak_duration,
+    rate_model_duration,
+    sentence_duration,
+)
 
 
 def test_chinese_rate_model() -> None:

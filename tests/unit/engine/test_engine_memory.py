@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scene_select.engine.memory import _malloc_trim, release_freed_memory
+from scene_select.workstation.engine.memory import _malloc_trim, release_freed_memory
 
 
 def _resident_mib() -> float:

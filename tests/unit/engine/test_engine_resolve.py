@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scene_select.engine.resolve import MediaResolver, read_srt
-from scene_select.errors import MediaError
+from scene_select.cloud.errors import MediaError
+from scene_select.workstation.engine.resolve import MediaResolver, read_srt
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from scene_select.engine.analysis import MediaAnalysis, MediaInfo
-from scene_select.engine.highlights import default_target, score_windows, select_highlights
-from scene_select.engine.matching import Occupancy, assign_primaries, visual_prior
-from scene_select.engine.resolve import MediaSource
-from scene_select.engine.windows import MediaItem, Window, allowed_ranges
+from scene_select.workstation.engine.analysis import MediaAnalysis, MediaInfo
+from scene_select.workstation.engine.highlights import default_target, score_windows, select_highlights
+from scene_select.workstation.engine.matching import Occupancy, assign_primaries, visual_prior
+from scene_select.workstation.engine.resolve import MediaSource
+from scene_select.workstation.engine.windows import MediaItem, Window, allowed_ranges
 
 
 def test_hungarian_assignment_is_one_to_one() -> None:
@@ -88,7 +88,8 @@ def test_highlight_selection_fills_target_without_overlap_and_puts_the_hook_firs
 
 def test_engine_import_stays_light() -> None:
     code = (
-        "import sys, scene_select.engine; heavy = {'av','numpy','scipy','cv2','rapidocr_onnxruntime','jieba'}; "
+        "import sys, scene_select.workstation.engine; "
+        "heavy = {'av','numpy','scipy','cv2','rapidocr_onnxruntime','jieba'}; "
         "print(sorted(heavy & set(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
@@ -96,7 +97,7 @@ def test_engine_import_stays_light() -> None:
 
 
 def test_scarce_material_still_covers_every_sentence_without_reuse() -> None:
-    from scene_select.engine.matching import RelevanceModel, Sentence, plan_outputs
+    from scene_select.workstation.engine.matching import RelevanceModel, Sentence, plan_outputs
 
     clips = []
     for index, length in enumerate((3.0, 3.0)):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from scene_select.engine.analysis import AUDIO_HOP, MediaAnalysis, MediaInfo
-from scene_select.engine.shots import CutDetector
-from scene_select.engine.signals import AudioFeatures
-from scene_select.engine.synth import speech_like
+from scene_select.workstation.engine.analysis import AUDIO_HOP, MediaAnalysis, MediaInfo
+from scene_select.workstation.engine.shots import CutDetector
+from scene_select.workstation.engine.signals import AudioFeatures
+from scene_select.workstation.engine.synth import speech_like
 
 
 def frames(color: tuple[int, int, int], count: int, noise: float = 0.0, seed: int = 0) -> list[np.ndarray]:

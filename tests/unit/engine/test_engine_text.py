@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scene_select.engine.text import Bm25Index, split_sentences, stem, tokenize
+from scene_select.workstation.engine.text import Bm25Index, split_sentences, stem, tokenize
 
 
 def test_split_on_chinese_and_english_punctuation() -> None:

@@ -4,9 +4,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from scene_select.errors import CredentialsError
-from scene_select.fc.context import FcContext, credentials_from_context
-from scene_select.fc.shim import LocalContext, LocalCredentials
+from scene_select.cloud.errors import CredentialsError
+from scene_select.cloud.fc.context import FcContext, credentials_from_context
+from scene_select.workstation.local.fc_runtime import LocalContext, LocalCredentials
 
 ENV = {
     "ALIBABA_CLOUD_ACCESS_KEY_ID": "STS.env",

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from scene_select.errors import EventError
-from scene_select.fc.http_trigger import http_response, parse_http_event
+from scene_select.cloud.errors import EventError
+from scene_select.cloud.fc.http_trigger import http_response, parse_http_event
 
 
 def _event(**overrides: Any) -> dict[str, Any]:

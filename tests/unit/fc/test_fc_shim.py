@@ -13,8 +13,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from scene_select.errors import ConfigError
-from scene_select.fc.shim import FunctionError, LocalContext, invoke, invoke_raw, load_handler, serve_http_trigger
+from scene_select.cloud.errors import ConfigError
+from scene_select.workstation.local.fc_runtime import (
+    FunctionError,
+    LocalContext,
+    invoke,
+    invoke_raw,
+    load_handler,
+    serve_http_trigger,
+)
 
 ENVIRON = {
     "ALIBABA_CLOUD_ACCESS_KEY_ID": "STS.local",
@@ -26,7 +33,7 @@ ENVIRON = {
 
 ECHO = """
 import base64, json, os
-from scene_select.fc.http_trigger import http_response, parse_http_event
+from scene_select.cloud.fc.http_trigger import http_response, parse_http_event
 
 CALLS = []
 
@@ -364,7 +371,7 @@ def test_invocations_are_serialised_like_one_fc_instance(tmp_path: Path) -> None
         "callback",
         """
         import os, threading, time
-        from scene_select.fc.http_trigger import http_response
+        from scene_select.cloud.fc.http_trigger import http_response
         ACTIVE = []
         def handler(event, context):
             ACTIVE.append(1)

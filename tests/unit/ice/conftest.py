@@ -9,8 +9,8 @@ import httpx
 import pytest
 from fake_ice import FakeIce, Sleeps
 
-from scene_select.ice.client import IceClient
-from scene_select.ice.credentials import Credentials, static_credentials
+from scene_select.cloud.credentials import Credentials, static_credentials
+from scene_select.cloud.ice.client import IceClient
 
 
 @pytest.fixture

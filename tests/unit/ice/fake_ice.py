@@ -1,11 +1,11 @@
 """A small ICE look-alike on 127.0.0.1 for client and CLI tests: real HTTP, real signature checks.
 
-It verifies every request with :func:`scene_select.ice.signing.verify_request` (and refuses reused nonces,
+It verifies every request with :func:`scene_select.cloud.ice.signing.verify_request` (and refuses reused nonces,
 as the gateway does), insists on ICE's query/body split for SubmitSceneMediaSelectionJob, keeps jobs in
 memory (Init → Processing → Finished as they are polled) and pages ListBatchMediaProducingJobs with
 NextToken. Tests can queue scripted answers per action (an error body, a delay, a dropped connection) to
 exercise the client's retry rules. It is a test double for the cloud, not the emulator (that is
-``scene_select.local``), so it stays deliberately small.
+``scene_select.workstation.local``), so it stays deliberately small.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from scene_select.ice.signing import SignatureCheckError, verify_request
+from scene_select.cloud.ice.signing import SignatureCheckError, verify_request
 
 SUBMIT = "SubmitSceneMediaSelectionJob"
 GET = "GetBatchMediaProducingJob"

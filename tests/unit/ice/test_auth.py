@@ -7,11 +7,11 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
-from scene_select.errors import CredentialsError
-from scene_select.ice.auth import AcsV3Auth
-from scene_select.ice.credentials import Credentials, env_credentials, static_credentials
-from scene_select.ice.rpc import build_rpc_request
-from scene_select.ice.signing import EMPTY_BODY_SHA256, REQUIRED_SIGNED_HEADERS, sha256_hex, verify_request
+from scene_select.cloud.credentials import Credentials, env_credentials, static_credentials
+from scene_select.cloud.errors import CredentialsError
+from scene_select.cloud.ice.auth import AcsV3Auth
+from scene_select.cloud.ice.rpc import build_rpc_request
+from scene_select.cloud.ice.signing import EMPTY_BODY_SHA256, REQUIRED_SIGNED_HEADERS, sha256_hex, verify_request
 
 VECTOR_DATE = datetime(2023, 10, 26, 10, 22, 32, tzinfo=timezone.utc)
 VECTOR_NONCE = "3156853299f313e23d1673dc12e1703d"

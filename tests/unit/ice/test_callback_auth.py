@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scene_select.errors import CallbackRejectedError, ConfigError
-from scene_select.ice.callback_auth import callback_signature, verify_callback
+from scene_select.cloud.errors import CallbackRejectedError, ConfigError
+from scene_select.cloud.ice.callback_auth import callback_signature, verify_callback
 
 URL = "https://www.example.com/your/callback"
 TS = 1519375990

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fake_ice import OUTPUT, SMART_MIX_INPUT, SUBMIT, FakeIce
 
-from scene_select.cli import EXIT_ERROR, EXIT_JOB_FAILED, EXIT_OK, EXIT_WAIT_TIMEOUT, main
+from scene_select.workstation.cli import EXIT_ERROR, EXIT_JOB_FAILED, EXIT_OK, EXIT_WAIT_TIMEOUT, main
 
 
 class _NoServer:

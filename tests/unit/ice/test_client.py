@@ -10,7 +10,8 @@ import httpx
 import pytest
 from fake_ice import GET, LIST, OUTPUT, SMART_MIX_INPUT, SUBMIT, Delay, Drop, FakeIce, Raw, Reply, Sleeps
 
-from scene_select.errors import (
+from scene_select.cloud.credentials import Credentials, env_credentials, static_credentials
+from scene_select.cloud.errors import (
     ConfigError,
     CredentialsError,
     IceClientError,
@@ -19,9 +20,8 @@ from scene_select.errors import (
     IceThrottledError,
     SubmitOutcomeUnknownError,
 )
-from scene_select.ice.client import DEFAULT_TIMEOUT, IceClient
-from scene_select.ice.credentials import Credentials, env_credentials, static_credentials
-from scene_select.models.job_config import SelectionJobRequest
+from scene_select.cloud.ice.client import DEFAULT_TIMEOUT, IceClient
+from scene_select.cloud.models.job_config import SelectionJobRequest
 
 MakeClient = Callable[..., IceClient]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scene_select.errors import CredentialsError
-from scene_select.ice.credentials import Credentials, env_credentials, static_credentials
+from scene_select.cloud.credentials import Credentials, env_credentials, static_credentials
+from scene_select.cloud.errors import CredentialsError
 
 
 def test_env_credentials_are_read_per_call_so_rotation_is_seen() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scene_select.ice.retry import RetryPolicy
+from scene_select.cloud.ice.retry import RetryPolicy
 
 
 def test_delays_grow_and_stay_within_half_to_full_ceiling() -> None:

@@ -20,12 +20,12 @@ import httpx
 import pytest
 from fake_ice import GET, LIST, SUBMIT, FakeIce, SeenRequest
 
-from scene_select.ice.auth import SDK_EXTRA_SIGNED_HEADERS, AcsV3Auth
-from scene_select.ice.client import IceClient, split_submit_params
-from scene_select.ice.credentials import Credentials, static_credentials
-from scene_select.ice.rpc import build_rpc_request
-from scene_select.ice.signing import authorization_header, canonical_request, sign
-from scene_select.models.job_config import SelectionJobRequest
+from scene_select.cloud.credentials import Credentials, static_credentials
+from scene_select.cloud.ice.auth import SDK_EXTRA_SIGNED_HEADERS, AcsV3Auth
+from scene_select.cloud.ice.client import IceClient, split_submit_params
+from scene_select.cloud.ice.rpc import build_rpc_request
+from scene_select.cloud.ice.signing import authorization_header, canonical_request, sign
+from scene_select.cloud.models.job_config import SelectionJobRequest
 
 sdk_client = pytest.importorskip("alibabacloud_ice20201109.client")
 sdk_models = pytest.importorskip("alibabacloud_ice20201109.models")

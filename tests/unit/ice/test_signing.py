@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from scene_select.ice.signing import (
+from scene_select.cloud.ice.signing import (
     EMPTY_BODY_SHA256,
     SignatureCheckError,
     authorization_header,

@@ -14,6 +14,7 @@ from types import ModuleType
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
+SRC_PACKAGE = REPO_ROOT / "src" / "scene_select"
 
 
 def _load_build_module() -> ModuleType:
@@ -34,7 +35,8 @@ artifact = sys.argv[1]
 sys.path.insert(0, artifact)
 import os, types
 import index, scene_select, pydantic, pydantic_core._pydantic_core, httpx, oss2
-import scene_select.storage.oss, scene_select.fc.http_trigger, scene_select.fc.context, scene_select.models.oss_event
+import scene_select.cloud.storage.oss, scene_select.cloud.fc.http_trigger
+import scene_select.cloud.fc.context, scene_select.cloud.models.oss_event
 # One real invocation, offline: an upload under results/ is ignored before any I/O, but the handler still
 # loads its settings, builds its OSS store and ICE client and decodes the event inside the artifact.
 os.environ.update({"FC_REGION": "cn-shanghai", "SCENE_SELECT_BUCKET": "media",
@@ -60,7 +62,7 @@ print(json.dumps({
 """
 
 
-def test_strip_removes_bytecode_tests_scripts_install_noise_and_the_local_only_library(tmp_path: Path) -> None:
+def test_strip_removes_bytecode_tests_scripts_and_install_noise(tmp_path: Path) -> None:
     target = tmp_path / "fn"
     for relative in (
         "pkg/__init__.py",
@@ -72,17 +74,29 @@ def test_strip_removes_bytecode_tests_scripts_install_noise_and_the_local_only_l
         "pkg-1.0.dist-info/RECORD",
         "pkg-1.0.dist-info/INSTALLER",
         "pkg-1.0.dist-info/direct_url.json",
-        "scene_select/engine/api.py",
-        "scene_select/local/stack.py",
-        "scene_select/storage/local.py",
-        "scene_select/storage/oss.py",
-        "scene_select/cli.py",
+        "scene_select/cloud/storage/oss.py",
     ):
         (target / relative).parent.mkdir(parents=True, exist_ok=True)
         (target / relative).write_text("x")
     build_artifacts._strip(target)
     left = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
-    assert left == ["pkg-1.0.dist-info/METADATA", "pkg/__init__.py", "scene_select/storage/oss.py"]
+    assert left == ["pkg-1.0.dist-info/METADATA", "pkg/__init__.py", "scene_select/cloud/storage/oss.py"]
+
+
+def test_the_library_wheel_carries_the_cloud_package_whole_and_nothing_of_the_workstation(tmp_path: Path) -> None:
+    wheel = build_artifacts._library_wheel(tmp_path, quiet=True)
+    names = zipfile.ZipFile(wheel).namelist()
+    modules = sorted(n for n in names if n.startswith("scene_select/"))
+    cloud = sorted(
+        "scene_select/" + p.relative_to(SRC_PACKAGE).as_posix()
+        for p in (SRC_PACKAGE / "cloud").rglob("*.py")
+        if "__pycache__" not in p.parts
+    )
+    assert set(cloud) <= set(modules)
+    assert [n for n in modules if not n.startswith("scene_select/cloud/")] == [
+        "scene_select/__init__.py",
+        "scene_select/py.typed",
+    ]
 
 
 def test_bytecode_is_compiled_by_the_runtime_version_and_used_unchecked(tmp_path: Path) -> None:
@@ -152,9 +166,9 @@ def test_built_artifact_imports_in_a_clean_interpreter(tmp_path: Path) -> None:
     assert list(fc_build.directory.glob("pydantic_core/_pydantic_core.cpython-310-x86_64-linux-gnu.so"))
     assert fc_build.zip_path is not None
     names = zipfile.ZipFile(fc_build.zip_path).namelist()
-    assert "index.py" in names and "scene_select/storage/oss.py" in names and "oss2/api.py" in names
+    assert "index.py" in names and "scene_select/cloud/storage/oss.py" in names and "oss2/api.py" in names
     assert not [n for n in names if n.endswith("/RECORD") or n.startswith("bin/")]
-    assert not [n for n in names if n.startswith(("scene_select/engine/", "scene_select/local/"))]
+    assert not [n for n in names if n.startswith("scene_select/workstation/")]
     if fc_build.bytecode:  # compiled by a CPython 3.10 of this machine: 3.10 bytecode only
         compiled = [n for n in names if n.endswith(".pyc")]
         assert compiled and all(n.endswith(".cpython-310.pyc") for n in compiled)

@@ -12,8 +12,8 @@ import jsonschema
 import pytest
 import yaml
 
-from scene_select import config
-from scene_select.fc.shim import load_handler
+from scene_select.cloud import config
+from scene_select.workstation.local.fc_runtime import load_handler
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 

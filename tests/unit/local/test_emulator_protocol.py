@@ -21,11 +21,11 @@ from support.ice_emulator import (
     wait_until,
 )
 
-from scene_select.ice.auth import AcsV3Auth
-from scene_select.ice.credentials import Credentials, static_credentials
-from scene_select.ice.rpc import build_rpc_request
-from scene_select.local.emulator import Faults, IceEmulator
-from scene_select.models.selection import parse_extend_output
+from scene_select.cloud.credentials import Credentials, static_credentials
+from scene_select.cloud.ice.auth import AcsV3Auth
+from scene_select.cloud.ice.rpc import build_rpc_request
+from scene_select.cloud.models.selection import parse_extend_output
+from scene_select.workstation.local.emulator import Faults, IceEmulator
 
 ERROR_KEYS = {"RequestId", "HostId", "Code", "Message", "Recommend"}
 ICE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")

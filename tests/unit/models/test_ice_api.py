@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from scene_select.models.ice_api import BatchJob, BatchJobPage, SubmitResult
+from scene_select.cloud.models.ice_api import IceJob, IceJobPage, SubmitResult
 
 FINISHED = {
     "JobId": "a" * 32,
@@ -46,7 +46,7 @@ FINISHED = {
 
 
 def test_finished_job_parses_its_selection_and_keeps_unknown_fields() -> None:
-    job = BatchJob.model_validate(FINISHED)
+    job = IceJob.model_validate(FINISHED)
     assert job.is_terminal and job.error_code is None
     assert job.user_data_dict() == {"NotifyAddress": "https://x", "Batch": "b"}
     selection = job.selection()
@@ -58,7 +58,7 @@ def test_finished_job_parses_its_selection_and_keeps_unknown_fields() -> None:
 
 
 def test_failed_job_reads_extend() -> None:
-    job = BatchJob.model_validate(
+    job = IceJob.model_validate(
         {"JobId": "x", "Status": "Failed", "Extend": '{"ErrorCode":"InvalidMaterial.NotFound","ErrorMessage":"gone"}'}
     )
     assert (job.is_terminal, job.error_code, job.error_message) == (True, "InvalidMaterial.NotFound", "gone")
@@ -66,14 +66,14 @@ def test_failed_job_reads_extend() -> None:
 
 
 def test_unreadable_extend_and_user_data_are_kept_not_fatal() -> None:
-    job = BatchJob.model_validate({"JobId": "x", "Status": "Processing", "Extend": "not json", "UserData": "[1]"})
+    job = IceJob.model_validate({"JobId": "x", "Status": "Processing", "Extend": "not json", "UserData": "[1]"})
     assert job.extend == {"raw": "not json"}
     assert job.user_data_dict() == {}
     assert not job.is_terminal
 
 
 def test_unrecognised_extend_output_is_kept_verbatim() -> None:
-    job = BatchJob.model_validate(
+    job = IceJob.model_validate(
         {
             "JobId": "x",
             "JobType": "Screen_Media_Highlights_Media_Select",
@@ -86,7 +86,7 @@ def test_unrecognised_extend_output_is_kept_verbatim() -> None:
 
 
 def test_page_and_submit_result() -> None:
-    page = BatchJobPage.model_validate(
+    page = IceJobPage.model_validate(
         {"RequestId": "r", "MaxResults": 2, "NextToken": "", "EditingBatchJobList": [{"JobId": "1", "Status": "Init"}]}
     )
     assert [j.job_id for j in page.jobs] == ["1"] and not page.next_token

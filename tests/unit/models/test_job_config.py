@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from scene_select.errors import JobConfigError
-from scene_select.models.job_config import (
+from scene_select.cloud.errors import JobConfigError
+from scene_select.cloud.models.job_config import (
     JobType,
     SelectionJobRequest,
     SpeechConfig,

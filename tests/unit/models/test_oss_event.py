@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from scene_select.errors import EventError
-from scene_select.models.oss_event import (
+from scene_select.cloud.errors import EventError
+from scene_select.cloud.models.oss_event import (
     UPLOAD_COMPLETE_EVENTS,
     OssEventRecord,
     decode_event_key,

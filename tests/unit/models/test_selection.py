@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from scene_select.models.selection import clip_id_for, media_id_for, parse_extend_output
+from scene_select.cloud.models.selection import clip_id_for, media_id_for, parse_extend_output
 
 DOC_EXAMPLE = {
     "textMatchMediaOutputList": [

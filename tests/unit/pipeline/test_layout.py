@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from scene_select.errors import PermanentError
-from scene_select.models.job_config import JobType
-from scene_select.pipeline.layout import BatchRef, BucketLayout, Role
+from scene_select.cloud.errors import PermanentError
+from scene_select.cloud.models.job_config import JobType
+from scene_select.cloud.pipeline.layout import BatchRef, BucketLayout, Role
 
 layout = BucketLayout()
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from scene_select.errors import BatchError
-from scene_select.pipeline.manifest import parse_batch_manifest, parse_highlight_sidecar, parse_script
+from scene_select.cloud.errors import BatchError
+from scene_select.cloud.pipeline.manifest import parse_batch_manifest, parse_highlight_sidecar, parse_script
 
 LIMIT = 4096
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scene_select.pipeline.report import render_report
+from scene_select.cloud.pipeline.report import render_report
 
 HOSTILE = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from scene_select.ice.credentials import Credentials, static_credentials
-from scene_select.pipeline.thumbnails import clip_frame, oss_snapshot_lookup
-from scene_select.storage.oss import OssStore
+from scene_select.cloud.credentials import Credentials, static_credentials
+from scene_select.cloud.pipeline.thumbnails import clip_frame, oss_snapshot_lookup
+from scene_select.cloud.storage.oss import OssStore
 
 
 def test_clip_frame_is_the_middle_of_the_clip() -> None:

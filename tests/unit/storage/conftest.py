@@ -10,10 +10,10 @@ import pytest
 from fakes.credentials import ACCESS_KEY
 from fakes.oss_server import FakeOssServer
 
-from scene_select.ice.credentials import static_credentials
-from scene_select.storage.base import ObjectStore
-from scene_select.storage.local import LocalDirectoryStore
-from scene_select.storage.oss import OssStore
+from scene_select.cloud.credentials import static_credentials
+from scene_select.cloud.storage.base import ObjectStore
+from scene_select.cloud.storage.local import LocalDirectoryStore
+from scene_select.cloud.storage.oss import OssStore
 
 
 @pytest.fixture

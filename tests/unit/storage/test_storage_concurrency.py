@@ -13,8 +13,8 @@ from fakes.credentials import ACCESS_KEY
 from fakes.oss_server import FakeOssServer
 from fakes.store_race import race
 
-from scene_select.storage.base import ObjectStore
-from scene_select.storage.local import LocalDirectoryStore
+from scene_select.cloud.storage.base import ObjectStore
+from scene_select.cloud.storage.local import LocalDirectoryStore
 
 KEYS = [f"results/smart-mix/batch-{n}/job.json" for n in range(5)]
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from scene_select.errors import ObjectKeyError, ObjectNotFoundError
-from scene_select.storage.base import ObjectStore, content_etag
+from scene_select.cloud.errors import ObjectKeyError, ObjectNotFoundError
+from scene_select.cloud.storage.base import ObjectStore, content_etag
 
 KEYS_WITH_SPECIAL_CHARACTERS = [
     "inbox/smart-mix/batch 1/clip one.mp4",

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from scene_select.errors import ObjectKeyError
-from scene_select.storage.keys import MAX_KEY_BYTES, object_url, validate_key, validate_prefix
+from scene_select.cloud.errors import ObjectKeyError
+from scene_select.cloud.storage.keys import MAX_KEY_BYTES, object_url, validate_key, validate_prefix
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from scene_select.errors import ObjectKeyError, StorageError
-from scene_select.storage.base import content_etag
-from scene_select.storage.local import INTERNAL_PREFIX, LocalDirectoryStore
+from scene_select.cloud.errors import ObjectKeyError, StorageError
+from scene_select.cloud.storage.base import content_etag
+from scene_select.cloud.storage.local import INTERNAL_PREFIX, LocalDirectoryStore
 
 
 def _internal_files(root: Path) -> list[Path]:
@@ -90,7 +90,7 @@ def test_a_file_saved_again_unchanged_keeps_its_tag_and_a_changed_byte_changes_i
 def test_each_version_of_a_file_is_hashed_once(
     local_store: LocalDirectoryStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import scene_select.storage.local as local_module
+    import scene_select.cloud.storage.local as local_module
 
     reads: list[str] = []
     hash_arrival = local_module.LocalDirectoryStore._hash_arrival
@@ -119,7 +119,7 @@ def test_each_version_of_a_file_is_hashed_once(
 def test_objects_written_through_the_store_are_never_hashed_again(
     local_store: LocalDirectoryStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import scene_select.storage.local as local_module
+    import scene_select.cloud.storage.local as local_module
 
     written = local_store.put("results/a.json", b"{}")
 

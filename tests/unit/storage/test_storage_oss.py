@@ -8,10 +8,10 @@ import pytest
 from fakes.credentials import ACCESS_KEY
 from fakes.oss_server import FakeOssServer, crc64ecma
 
-from scene_select.errors import CredentialsError, ObjectNotFoundError, StorageError
-from scene_select.ice.credentials import Credentials, env_credentials, static_credentials
-from scene_select.storage import oss as oss_module
-from scene_select.storage.oss import OssStore
+from scene_select.cloud.credentials import Credentials, env_credentials, static_credentials
+from scene_select.cloud.errors import CredentialsError, ObjectNotFoundError, StorageError
+from scene_select.cloud.storage import oss as oss_module
+from scene_select.cloud.storage.oss import OssStore
 
 
 def _static_bucket(server: FakeOssServer, credentials: Credentials = ACCESS_KEY) -> oss2.Bucket:

@@ -1,0 +1,532 @@
+"""Smart mix: give every voiceover sentence clips that are about it and cover its duration.
+
+Steps, per output:
+
+1. **Relevance** of each sentence to each candidate window (windows.py): BM25 of the sentence against
+   the window's own text (OCR, subtitles) plus, at a lower weight, against its media's name, folder and
+   tags; a small visual prior from words that name colours, light, people or movement; optionally an
+   image-text (CLIP-style) similarity. Black windows are penalised (dropped with EnableClipDetection).
+2. **Primary window per sentence**, one-to-one: the Hungarian algorithm (scipy's
+   ``linear_sum_assignment``) on the relevance matrix, or — when ProcessConfig.EnableTemporalOpt asks
+   for story order — a monotonic dynamic programme that keeps windows in source order.
+3. **Covering the duration**: a clip is cut from the primary window, starting at its start (a cut or a
+   pause) or just before the matched text appears. If the window is shorter than the sentence, the
+   clip continues into the following free footage when the shortfall is small, else the next most
+   relevant free window is added. No footage is used twice within an output; SingleShotDuration caps
+   each clip.
+4. **Distinct outputs**: windows used as primaries by earlier outputs are penalised, and an output
+   identical to an earlier one is changed at the sentence where switching costs least.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from scene_select.workstation.engine.text import Bm25Index, Match, Tokens, tokenize
+from scene_select.workstation.engine.windows import Window
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+NAME_WEIGHT = 0.6
+PRIOR_WEIGHT = 0.12
+IMAGE_TEXT_WEIGHT = 0.5
+BLACK_PENALTY = 0.3
+REUSE_PENALTY = 0.35
+SHORT_PENALTY = 0.1
+CONTINUITY_BONUS = 0.15  # preference for the footage right after the previous clip
+MIN_PIECE = 0.5  # seconds: the shortest filler clip
+CONTINUE_LIMIT = 1.5  # seconds of shortfall covered by simply running on past the window's end
+
+#: Words that hint at what a picture looks like → the window signal that should be high (or low).
+VISUAL_HINTS: dict[str, tuple[str, float]] = {
+    **{w: ("hue_red", 1.0) for w in ("red", "红", "火", "fire", "血")},
+    **{w: ("hue_yellow", 1.0) for w in ("yellow", "gold", "黄", "金", "沙漠", "desert")},
+    **{w: ("hue_green", 1.0) for w in ("green", "forest", "tree", "grass", "绿", "森林", "树", "草")},
+    **{w: ("hue_blue", 1.0) for w in ("blue", "sea", "ocean", "sky", "water", "蓝", "海", "天空", "水", "湖")},
+    **{w: ("dark", 1.0) for w in ("night", "dark", "夜", "夜晚", "黑", "黑暗", "晚上")},
+    **{w: ("bright", 1.0) for w in ("bright", "sunny", "sunshine", "阳光", "明亮", "白天")},
+    **{
+        w: ("faces", 1.0) for w in ("people", "person", "man", "woman", "face", "interview", "人", "人们", "采访", "脸")
+    },
+    **{
+        w: ("motion", 1.0)
+        for w in ("run", "race", "dance", "fast", "speed", "action", "跑", "赛", "舞", "运动", "速度")
+    },
+    **{w: ("calm", 1.0) for w in ("calm", "still", "quiet", "static", "安静", "平静", "宁静")},
+}
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    text_id: str
+    duration: float
+    duration_source: str
+
+
+@dataclass
+class Evidence:
+    """Why a window suits a sentence: its parts, for the score and the explanation."""
+
+    total: float
+    text: float
+    name: float
+    prior: float
+    image_text: float
+    terms: tuple[str, ...]
+
+
+@dataclass
+class ClipChoice:
+    window: Window
+    start: float
+    end: float
+    role: str  # "primary" (the sentence's best window) | "filler" (extra footage to cover its duration)
+    evidence: Evidence
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+@dataclass
+class SentencePlan:
+    sentence: Sentence
+    clips: list[ClipChoice] = field(default_factory=list)
+
+
+ImageTextSimilarity = Callable[[int, int], float]  # (sentence index, window index) -> cosine
+
+
+class RelevanceModel:
+    """Relevance of sentences to windows (step 1 of the module docstring)."""
+
+    def __init__(
+        self,
+        sentences: Sequence[Sentence],
+        windows: Sequence[Window],
+        *,
+        image_text: ImageTextSimilarity | None = None,
+        drop_black: bool = False,
+    ) -> None:
+        self.sentences = list(sentences)
+        self.windows = list(windows)
+        self.queries = [tokenize(s.text) for s in self.sentences]
+        vocabulary = {t for q in self.queries for t in q if t.startswith("e:") and len(t) >= 5}
+        self.window_index = Bm25Index([split_run_together(tokenize(w.text), vocabulary) for w in self.windows])
+        media = sorted({id(w.media): w.media for w in self.windows}.values(), key=lambda m: m.index)
+        self.media_slot = {id(m): k for k, m in enumerate(media)}
+        self.media_index = Bm25Index([split_run_together(tokenize(m.name_text()), vocabulary) for m in media])
+        self.image_text = image_text
+        self.drop_black = drop_black
+        # Per-sentence parts that do not depend on the window, computed once (n × m pairs add up).
+        self._top = [max(self.window_index.max_score(q), 1e-9) for q in self.queries]
+        self._name_top = [max(self.media_index.max_score(q), 1e-9) for q in self.queries]
+        self._names = [[self.media_index.score(q, k) for k in range(len(media))] for q in self.queries]
+        self._hints = [visual_hints(s.text) for s in self.sentences]
+        self.evidence: list[list[Evidence]] = [
+            [self._evidence(i, j) for j in range(len(self.windows))] for i in range(len(self.sentences))
+        ]
+
+    def matrix(self) -> npt.NDArray[np.float64]:
+        import numpy as np
+
+        return np.array([[e.total for e in row] for row in self.evidence], dtype=np.float64).reshape(
+            len(self.sentences), len(self.windows)
+        )
+
+    def _evidence(self, i: int, j: int) -> Evidence:
+        window = self.windows[j]
+        own: Match = self.window_index.score(self.queries[i], j)
+        name: Match = self._names[i][self.media_slot[id(window.media)]]
+        text_score = min(1.0, own.score / self._top[i])
+        name_score = min(1.0, name.score / self._name_top[i])
+        prior = hinted_prior(self._hints[i], window.signals)
+        image_text = self.image_text(i, j) if self.image_text is not None else 0.0
+        total = text_score + NAME_WEIGHT * name_score + PRIOR_WEIGHT * prior + IMAGE_TEXT_WEIGHT * image_text
+        if not window.flexible and window.signals.get("brightness", 1.0) < 0.06:
+            total -= 10.0 if self.drop_black else BLACK_PENALTY
+        terms = tuple(dict.fromkeys(own.terms + name.terms))
+        return Evidence(
+            total=total,
+            text=round(text_score, 4),
+            name=round(name_score, 4),
+            prior=round(prior, 4),
+            image_text=round(image_text, 4),
+            terms=terms,
+        )
+
+    def evidence_time(self, i: int, j: int) -> float | None:
+        """When the first OCR line carrying a matched term shows up inside window ``j`` (None: unknown)."""
+        terms = self.evidence[i][j].terms
+        window = self.windows[j]
+        if not terms or window.flexible:
+            return None
+        for line in window.media.ocr_between(window.start, window.end):
+            if any(term in line.text.lower() for term in terms):
+                return line.t
+        return None
+
+
+def split_run_together(document: Tokens, vocabulary: set[str]) -> Tokens:
+    """Recover script words from run-together OCR text ("aredfoxjumps" contains "fox" and "jump").
+
+    OCR often drops the spaces between English words; a long letter run that contains a word of the
+    script (3+ letters) counts as containing that word once.
+    """
+    runs = [token[2:] for token in document if token.startswith("e:") and len(token) > 12]
+    if not runs:
+        return document
+    for word in sorted(vocabulary):
+        if word not in document and any(word[2:] in run for run in runs):
+            document[word] = document.get(word, 0.0) + 1.0
+    return document
+
+
+def visual_hints(sentence: str) -> list[str]:
+    """The looks a sentence names ("hue_blue", "dark", "faces", "motion" …), sorted."""
+    lowered = sentence.lower()
+    return sorted({target for word, (target, _) in VISUAL_HINTS.items() if _mentions(lowered, word)})
+
+
+def visual_prior(sentence: str, signals: dict[str, float]) -> float:
+    """0..1: how well a window's look fits words in the sentence that describe looks (0 if none do)."""
+    return hinted_prior(visual_hints(sentence), signals)
+
+
+def hinted_prior(hints: list[str], signals: dict[str, float]) -> float:
+    """0..1: how well ``signals`` fit the looks in ``hints`` (0 when there are none)."""
+    if not hints:
+        return 0.0
+    values: list[float] = []
+    for hint in hints:
+        if hint.startswith("hue_"):
+            values.append(min(1.0, 2.0 * signals.get(hint, 0.0) * min(1.0, 3 * signals.get("saturation", 0.0))))
+        elif hint == "dark":
+            values.append(max(0.0, 1.0 - signals.get("brightness", 0.5) / 0.35))
+        elif hint == "bright":
+            values.append(max(0.0, (signals.get("brightness", 0.0) - 0.45) / 0.4))
+        elif hint == "faces":
+            values.append(min(1.0, signals.get("faces", 0.0)))
+        elif hint == "motion":
+            values.append(min(1.0, signals.get("motion", 0.0) / 20.0))
+        elif hint == "calm":
+            values.append(max(0.0, 1.0 - signals.get("motion", 0.0) / 5.0))
+    return sum(values) / len(values)
+
+
+def _mentions(text: str, word: str) -> bool:
+    if word.isascii():
+        return any(token.startswith(word) for token in text.replace(",", " ").replace(".", " ").split())
+    return word in text
+
+
+class Occupancy:
+    """Footage already used in one output, per media, as sorted disjoint intervals."""
+
+    def __init__(self) -> None:
+        self._used: dict[int, list[tuple[float, float]]] = {}
+
+    def take(self, media_index: int, start: float, end: float) -> None:
+        spans = self._used.setdefault(media_index, [])
+        spans.append((start, end))
+        spans.sort()
+
+    def free_spans(self, media_index: int, start: float, end: float) -> list[tuple[float, float]]:
+        spans = [(start, end)]
+        for a, b in self._used.get(media_index, []):
+            next_spans: list[tuple[float, float]] = []
+            for s, e in spans:
+                if b <= s or a >= e:
+                    next_spans.append((s, e))
+                    continue
+                if a > s:
+                    next_spans.append((s, a))
+                if b < e:
+                    next_spans.append((b, e))
+            spans = next_spans
+        return [(s, e) for s, e in spans if e - s > 0.05]
+
+    def is_free(self, media_index: int, start: float, end: float) -> bool:
+        return self.free_spans(media_index, start, end) == [(start, end)]
+
+
+def assign_primaries(score: npt.NDArray[np.float64], *, temporal: bool) -> list[int | None]:
+    """The primary window of each sentence (None when the material runs out), one window per sentence."""
+    import numpy as np
+
+    n, m = score.shape
+    if n == 0 or m == 0:
+        return [None] * n
+    if not temporal:
+        from scipy.optimize import linear_sum_assignment
+
+        rows, cols = linear_sum_assignment(-score)
+        chosen: list[int | None] = [None] * n
+        for r, c in zip(rows, cols, strict=True):
+            chosen[int(r)] = int(c)
+        return chosen
+    skip = -1.0  # leaving a sentence without a primary costs more than any poor match
+    dp = np.full((n + 1, m + 1), -np.inf)
+    dp[0, :] = 0.0
+    for i in range(1, n + 1):
+        assign = np.full(m + 1, -np.inf)
+        assign[1:] = dp[i - 1, :-1] + score[i - 1]
+        candidate = np.maximum(assign, dp[i - 1] + skip)
+        dp[i] = np.maximum.accumulate(candidate)
+    result: list[int | None] = [None] * n
+    i, j = n, m
+    while i > 0:
+        if j > 0 and dp[i, j] == dp[i, j - 1]:
+            j -= 1
+        elif j > 0 and dp[i, j] == dp[i - 1, j - 1] + score[i - 1, j - 1]:
+            result[i - 1] = j - 1
+            i, j = i - 1, j - 1
+        else:
+            i -= 1
+    return result
+
+
+def plan_output(
+    model: RelevanceModel,
+    score: npt.NDArray[np.float64],
+    *,
+    temporal: bool,
+    single_shot: float | None,
+) -> list[SentencePlan]:
+    """Steps 2 and 3 of the module docstring for one output (``score`` already carries penalties)."""
+    return _OutputBuilder(model, score, temporal=temporal, single_shot=single_shot).build()
+
+
+class _OutputBuilder:
+    """Builds one output: primaries first (reserved), then each sentence's clips in script order."""
+
+    def __init__(
+        self, model: RelevanceModel, score: npt.NDArray[np.float64], *, temporal: bool, single_shot: float | None
+    ) -> None:
+        self.model = model
+        self.windows = model.windows
+        self.order = sorted(range(len(self.windows)), key=lambda j: self.windows[j].order_key)
+        self.rank_of = {j: r for r, j in enumerate(self.order)}
+        self.temporal = temporal
+        self.cap = single_shot or math.inf
+        ordered = score[:, self.order] if temporal else score
+        local = assign_primaries(ordered, temporal=temporal)
+        self.primaries = [self.order[p] if (temporal and p is not None) else p for p in local]
+        # Primaries of sentences not processed yet: nobody else may take footage from them. Once a
+        # sentence's clip is cut, the rest of its window becomes free footage for later sentences.
+        self.pending = {j for j in self.primaries if j is not None}
+        self.occupancy = Occupancy()
+        self.used_stills: set[int] = set()  # images already shown in this output
+
+    def build(self) -> list[SentencePlan]:
+        plans = [SentencePlan(sentence) for sentence in self.model.sentences]
+        for i, j in enumerate(self.primaries):
+            plan = plans[i]
+            remaining = plan.sentence.duration
+            if j is not None:
+                self.pending.discard(j)
+                remaining = self._cut_primary(i, j, plan, remaining)
+            if remaining > 0.05:
+                remaining = self._continue_last(plan, remaining)
+            if remaining > 0.05:
+                self._add_fillers(i, plan, remaining)
+            for clip in plan.clips:
+                if clip.window.flexible:
+                    self.used_stills.add(clip.window.media.index)
+                else:
+                    self.occupancy.take(clip.window.media.index, clip.start, clip.end)
+        return plans
+
+    def _story_bounds(self, i: int) -> tuple[int, int]:
+        """Ranks (in source order) between which sentence ``i``'s extra footage must lie to keep story order."""
+        if not self.temporal:
+            return -1, len(self.order)
+        before = [self.rank_of[j] for j in self.primaries[:i] if j is not None]
+        after = [self.rank_of[j] for j in self.primaries[i + 1 :] if j is not None]
+        return (before[-1] if before else -1), (after[0] if after else len(self.order))
+
+    def _cut_primary(self, i: int, j: int, plan: SentencePlan, needed: float) -> float:
+        window = self.windows[j]
+        evidence = self.model.evidence[i][j]
+        if window.flexible:  # a still image lasts as long as needed (in pieces of at most SingleShotDuration)
+            length = min(needed, self.cap)
+            plan.clips.append(ClipChoice(window, 0.0, round(length, 3), "primary", evidence))
+            return needed - length
+        length = min(needed, window.length, self.cap)
+        start = window.start
+        seen_at = self.model.evidence_time(i, j) if window.length > length else None
+        if seen_at is not None:
+            # Start just before the matched text appears, but keep the clip inside the window.
+            start = min(max(window.start, seen_at - 0.5), window.end - length)
+            start = _snap_back(window, start)
+        end = start + length
+        if needed - length <= 0.05 and window.end - end > 0:
+            end = _snap_forward(window, end)
+        plan.clips.append(ClipChoice(window, round(start, 3), round(end, 3), "primary", evidence))
+        return needed - (end - start)
+
+    def _continue_last(self, plan: SentencePlan, remaining: float) -> float:
+        """Cover a small shortfall by letting the last clip run on into free footage right after it."""
+        if not plan.clips or remaining > CONTINUE_LIMIT or plan.clips[-1].window.flexible:
+            return remaining
+        last = plan.clips[-1]
+        media = last.window.media
+        limit = media.analysis.info.duration
+        for range_start, range_end in media.ranges:
+            if range_start <= last.end < range_end:
+                limit = min(limit, range_end)
+        extra = min(remaining, limit - last.end, max(0.0, self.cap - last.duration))
+        if extra <= 0.05 or not self._is_free(media.index, last.end, last.end + extra):
+            return remaining
+        last.end = round(last.end + extra, 3)
+        return remaining - extra
+
+    def _is_free(self, media_index: int, start: float, end: float) -> bool:
+        """Unused in this output and not inside the window of a sentence still waiting for its clip."""
+        for j in self.pending:
+            window = self.windows[j]
+            if window.media.index == media_index and not window.flexible and window.start < end and window.end > start:
+                return False
+        return self.occupancy.is_free(media_index, start, end)
+
+    def _add_fillers(self, i: int, plan: SentencePlan, remaining: float) -> float:
+        """Add the most relevant free footage until the sentence is covered (within story bounds if asked)."""
+        used_in_plan = {id(c.window) for c in plan.clips}
+        lower, upper = self._story_bounds(i)
+        candidates = [j for rank, j in enumerate(self.order) if lower < rank < upper] or list(self.order)
+        last = plan.clips[-1] if plan.clips else None
+        for _ in range(64):
+            if remaining <= 0.05:
+                break
+            best = self._best_filler(i, candidates, used_in_plan, last)
+            if best is None:
+                break
+            j, span_start, span_end = best
+            window = self.windows[j]
+            # A sliver of a clip is worse than slightly more footage than the voiceover needs.
+            length = min(max(remaining, MIN_PIECE), span_end - span_start, self.cap)
+            start = 0.0 if window.flexible else span_start
+            clip = ClipChoice(window, round(start, 3), round(start + length, 3), "filler", self.model.evidence[i][j])
+            plan.clips.append(clip)
+            used_in_plan.add(id(window))
+            if window.flexible:
+                self.used_stills.add(window.media.index)
+            else:
+                self.occupancy.take(window.media.index, clip.start, clip.end)
+            remaining -= length
+            last = clip
+        return remaining
+
+    def _best_filler(
+        self, i: int, candidates: list[int], used_in_plan: set[int], last: ClipChoice | None
+    ) -> tuple[int, float, float] | None:
+        """The most relevant usable free span; footage right after the last clip gets a continuity bonus.
+
+        Candidates are visited best first and the search stops as soon as no later one can win, so a
+        2-hour source with thousands of windows costs a few span look-ups per filler, not thousands.
+        """
+        evidence = self.model.evidence[i]
+        best: tuple[float, int, float, float] | None = None
+        for j in sorted(candidates, key=lambda k: (-evidence[k].total, k)):
+            value = evidence[j].total
+            if best is not None and value + CONTINUITY_BONUS < best[0]:
+                break
+            window = self.windows[j]
+            if j in self.pending or id(window) in used_in_plan:
+                continue
+            if window.flexible and window.media.index in self.used_stills:
+                continue
+            if window.flexible:
+                spans = [(0.0, math.inf)]
+            else:
+                free = self.occupancy.free_spans(window.media.index, window.start, window.end)
+                spans = [s for s in free if s[1] - s[0] >= 0.4]
+            if not spans:
+                continue
+            span = max(spans, key=lambda s: (s[1] - s[0], -s[0]))
+            if last is not None and window.media is last.window.media and abs(span[0] - last.end) < 0.05:
+                value += CONTINUITY_BONUS
+            key = (value, -j, span[0], span[1])
+            if best is None or key > best:
+                best = key
+        return None if best is None else (-best[1], best[2], best[3])
+
+
+def _snap_back(window: Window, start: float) -> float:
+    """Move an in-point back to a pause or the window start when one is within a second."""
+    if start - window.start <= 1.0:
+        return window.start
+    pauses = [p for p in window.media.analysis.pauses if window.start < p <= start and start - p <= 1.0]
+    return max(pauses) if pauses else start
+
+
+def _snap_forward(window: Window, end: float) -> float:
+    """Move an out-point forward to a pause (≤ 0.6 s later) or the window end (≤ 0.6 s later)."""
+    if window.end - end <= 0.6:
+        return window.end
+    pauses = [p for p in window.media.analysis.pauses if end <= p <= min(window.end, end + 0.6)]
+    return min(pauses) if pauses else end
+
+
+def primary_signature(plans: list[SentencePlan]) -> tuple[tuple[int, float, float], ...]:
+    return tuple((c.window.media.index, c.start, c.end) for plan in plans for c in plan.clips)
+
+
+def plan_outputs(
+    model: RelevanceModel,
+    count: int,
+    *,
+    temporal: bool,
+    single_shot: float | None,
+) -> list[list[SentencePlan]]:
+    """``count`` outputs for the same sentences, each different from the ones before when possible."""
+    import numpy as np
+
+    base = model.matrix()
+    usage = np.zeros(len(model.windows))
+    outputs: list[list[SentencePlan]] = []
+    seen: set[tuple[tuple[int, float, float], ...]] = set()
+    for _ in range(count):
+        score = base - REUSE_PENALTY * usage[np.newaxis, :]
+        plans = plan_output(model, score, temporal=temporal, single_shot=single_shot)
+        signature = primary_signature(plans)
+        if signature in seen:
+            plans = _force_difference(model, score, plans, temporal=temporal, single_shot=single_shot, seen=seen)
+            signature = primary_signature(plans)
+        seen.add(signature)
+        for plan in plans:
+            for clip in plan.clips:
+                usage[model.windows.index(clip.window)] += 1.0
+        outputs.append(plans)
+    return outputs
+
+
+def _force_difference(
+    model: RelevanceModel,
+    score: npt.NDArray[np.float64],
+    plans: list[SentencePlan],
+    *,
+    temporal: bool,
+    single_shot: float | None,
+    seen: set[tuple[tuple[int, float, float], ...]],
+) -> list[SentencePlan]:
+    """Forbid, one at a time, the primary window whose loss hurts least, until the output is new."""
+    import numpy as np
+
+    primaries = [(i, model.windows.index(plan.clips[0].window)) for i, plan in enumerate(plans) if plan.clips]
+    costs = sorted(
+        primaries, key=lambda p: (float(score[p[0], p[1]] - np.delete(score[p[0]], p[1]).max(initial=-9)), p)
+    )
+    for i, j in costs:
+        trial = score.copy()
+        trial[i, j] -= 100.0
+        candidate = plan_output(model, trial, temporal=temporal, single_shot=single_shot)
+        if primary_signature(candidate) not in seen:
+            return candidate
+    return plans

@@ -1,0 +1,181 @@
+"""The three ICE actions the emulator implements, answering as ICE answers (docs/ice-api.md §1.8, §2.1, §2.2).
+
+- ``SubmitSceneMediaSelectionJob``: validates the configs with ``SelectionJobRequest.from_wire`` (a broken
+  rule → ``InvalidParameter`` whose message names the field), stores the job in Init, queues it, answers
+  ``{JobId}``. The configs are echoed later exactly as submitted.
+- ``GetBatchMediaProducingJob``: the job as ``EditingBatchJob`` — ExtendOutput once Finished, Extend with
+  ErrorCode/ErrorMessage once Failed, an empty SubJobList (selection jobs have no sub-jobs).
+- ``ListBatchMediaProducingJobs``: filters Status, JobType, JobId, StartTime/EndTime (on CreateTime),
+  SortBy desc|asc, pages with MaxResults (1–100, default 10) and an opaque NextToken (absent on the last
+  page); items carry no ExtendOutput, ExtendInput or SubJobList.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable
+from typing import Any
+
+from scene_select.cloud.errors import JobConfigError
+from scene_select.cloud.models.job_config import SelectionJobRequest
+from scene_select.workstation.local.emulator.api_errors import ApiError, invalid_parameter
+from scene_select.workstation.local.emulator.callbacks import initial_callback_state
+from scene_select.workstation.local.emulator.job_store import JobFilter, JobRow, JobStore, format_time, parse_time
+from scene_select.workstation.local.emulator.requests import ApiRequest
+
+__all__ = ["ACTIONS", "IceActions"]
+
+SUBMIT = "SubmitSceneMediaSelectionJob"
+GET = "GetBatchMediaProducingJob"
+LIST = "ListBatchMediaProducingJobs"
+ACTIONS = frozenset({SUBMIT, GET, LIST})
+
+_JOB_ID = re.compile(r"^[0-9a-fA-F]{32}$")
+_STATUSES = ("Init", "Processing", "Finished", "Failed")
+_TOKEN_PREFIX = "v1:"
+
+
+class IceActions:
+    """Turns a decoded request into the response body (without RequestId) or an ApiError."""
+
+    def __init__(self, store: JobStore, enqueue: Callable[[str], None]) -> None:
+        self._store = store
+        self._enqueue = enqueue
+
+    def handle(self, action: str, request: ApiRequest) -> dict[str, Any]:
+        if action == SUBMIT:
+            return self.submit(request)
+        if action == GET:
+            return self.get(request)
+        if action == LIST:
+            return self.list(request)
+        raise ApiError("InvalidApi.NotFound", "Specified api is not found, please check your url and method.", 404)
+
+    def submit(self, request: ApiRequest) -> dict[str, Any]:
+        job_type = request.required("JobType")
+        input_config = request.required("InputConfig")
+        output_config = request.required("OutputConfig")
+        editing_config = request.param("EditingConfig") or None
+        user_data = request.param("UserData") or None
+        try:
+            SelectionJobRequest.from_wire(job_type, input_config, output_config, editing_config, user_data)
+        except JobConfigError as exc:
+            raise invalid_parameter(str(exc)) from exc
+        row = self._store.create(
+            job_type=job_type,
+            input_config=input_config,
+            output_config=output_config,
+            editing_config=editing_config,
+            user_data=user_data,
+            callback_state=initial_callback_state(user_data),
+        )
+        self._enqueue(row.job_id)
+        return {"JobId": row.job_id}
+
+    def get(self, request: ApiRequest) -> dict[str, Any]:
+        job_id = request.required("JobId")
+        if not _JOB_ID.match(job_id):
+            raise invalid_parameter(f"The specified parameter JobId is not valid: {job_id!r} is not 32 hex characters.")
+        row = self._store.get(job_id.lower())
+        if row is None:
+            raise invalid_parameter(f"The specified job does not exist: {job_id}.", code="InvalidParameter.JobNotExist")
+        job = _job_fields(row)
+        if row.extend_output is not None:
+            job["ExtendOutput"] = row.extend_output
+        job["SubJobList"] = []
+        return {"EditingBatchJob": job}
+
+    def list(self, request: ApiRequest) -> dict[str, Any]:
+        max_results = _max_results(request.param("MaxResults"))
+        filters = JobFilter(
+            status=_status(request.param("Status")),
+            job_type=request.param("JobType") or None,
+            job_id=request.param("JobId") or None,
+            start_time=_time_param(request, "StartTime"),
+            end_time=_time_param(request, "EndTime"),
+            descending=_descending(request.param("SortBy")),
+        )
+        after = _decode_token(request.param("NextToken"), filters.descending)
+        rows = self._store.query(filters, after_seq=after, limit=max_results + 1)
+        page, more = rows[:max_results], len(rows) > max_results
+        body: dict[str, Any] = {"MaxResults": max_results, "EditingBatchJobList": [_job_fields(r) for r in page]}
+        if more:
+            body["NextToken"] = _encode_token(page[-1].seq, filters.descending)
+        return body
+
+
+def _job_fields(row: JobRow) -> dict[str, Any]:
+    """The fields Get and List share; absent values are left out, as ICE leaves them out."""
+    fields: dict[str, Any] = {
+        "JobId": row.job_id,
+        "JobType": row.job_type,
+        "Status": row.status,
+        "InputConfig": row.input_config,
+        "EditingConfig": row.editing_config,
+        "OutputConfig": row.output_config,
+        "UserData": row.user_data,
+        "Extend": row.extend,
+        "CreateTime": row.create_time,
+        "ModifiedTime": row.modified_time,
+        "CompleteTime": row.complete_time,
+    }
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _max_results(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return 10
+    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+        raise invalid_parameter(f"The specified parameter MaxResults is not valid: {raw!r}; use 1 to 100.")
+    return int(raw)
+
+
+def _status(raw: str | None) -> str | None:
+    if raw is None or raw == "":
+        return None
+    if raw not in _STATUSES:
+        raise invalid_parameter(f"The specified parameter Status is not valid: {raw!r}; use one of {_STATUSES}.")
+    return raw
+
+
+def _descending(raw: str | None) -> bool:
+    if raw is None or raw == "" or raw.lower() == "desc":
+        return True
+    if raw.lower() == "asc":
+        return False
+    raise invalid_parameter(f"The specified parameter SortBy is not valid: {raw!r}; use 'desc' or 'asc'.")
+
+
+def _time_param(request: ApiRequest, name: str) -> str | None:
+    raw = request.param(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return format_time(parse_time(raw))
+    except ValueError as exc:
+        raise invalid_parameter(
+            f"The specified parameter {name} is not valid: {raw!r}; use UTC ISO 8601 like 2024-01-09T08:37:24Z."
+        ) from exc
+
+
+def _encode_token(seq: int, descending: bool) -> str:
+    text = f"{_TOKEN_PREFIX}{'desc' if descending else 'asc'}:{seq}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _decode_token(raw: str | None, descending: bool) -> int | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
+        prefix, direction, seq = text.split(":")
+        if f"{prefix}:" != _TOKEN_PREFIX or direction != ("desc" if descending else "asc"):
+            raise ValueError(text)
+        return int(seq)
+    except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
+        raise invalid_parameter(
+            f"The specified parameter NextToken is not valid: {raw!r}; pass the NextToken of the previous page "
+            "with the same SortBy."
+        ) from exc
