@@ -19,6 +19,7 @@ import secrets
 import socket
 import string
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,6 +173,25 @@ class LocalStack:
     def _etag_for(self, key: str, _path: Path) -> str:
         info = self.store.head(key)
         return info.etag if info else ""
+
+    def settled(self) -> bool:
+        """Nothing in flight: no upload waiting to be delivered, no ICE job or callback, no follow-up."""
+        return (
+            (self.watcher is None or self.watcher.idle())
+            and (self.emulator is None or self.emulator.settled())
+            and (self.callback_server is None or self.callback_server.async_invocations.idle())
+        )
+
+    def wait_settled(self, timeout: float = 60.0) -> None:
+        """Wait until :meth:`settled` holds twice in a row (a callback may start a follow-up)."""
+        deadline = time.monotonic() + timeout
+        calm = 0
+        while time.monotonic() < deadline:
+            calm = calm + 1 if self.settled() else 0
+            if calm >= 2:
+                return
+            time.sleep(0.05)
+        raise TimeoutError(f"the local stack in {self.state_dir} is still busy after {timeout:g} s")
 
     def deliver_upload_event(self, event: bytes) -> None:
         """What FC does with an OSS event: invoke the submit function (raising makes the watcher retry)."""

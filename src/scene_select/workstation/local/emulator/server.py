@@ -194,6 +194,10 @@ class IceEmulator:
         """True when no job is queued or running (callbacks may still be in flight)."""
         return self._workers is None or self._workers.idle()
 
+    def settled(self) -> bool:
+        """True when no job is queued or running and no callback is due or being posted."""
+        return self.idle() and (self._callbacks is None or self._callbacks.idle())
+
     def _runner_or_engine(self) -> Runner:
         if self._runner is not None:
             return self._runner
