@@ -247,7 +247,7 @@ class OssStore:
         """A pre-signed GET URL on the public endpoint, optionally through OSS's media processing.
 
         Signing is local (no request is sent). With STS credentials the URL also stops working when
-        the token expires, whatever ``expires_seconds`` says: see the README's troubleshooting.
+        the token expires, whatever ``expires_seconds`` says (docs/troubleshooting.md#results).
         """
         validate_key(key)
         params = {"x-oss-process": process} if process else None

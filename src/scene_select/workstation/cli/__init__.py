@@ -1,6 +1,6 @@
 """The ``scene-select`` command: parse and validate arguments, call the library, print a summary.
 
-No business logic lives here (see ARCHITECTURE.md, "The CLI contract"): each command turns its
+No business logic lives here: each command turns its
 arguments into library calls and turns the outcome, or a :class:`~scene_select.cloud.errors.SceneSelectError`,
 into readable output and an exit code. ``--json`` output is for programs; everything else is for people.
 """
