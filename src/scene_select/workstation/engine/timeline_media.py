@@ -8,12 +8,17 @@ Media references are ``file://`` URLs of the files, so a local editor opens them
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from scene_select.cloud.errors import MediaError
+from scene_select.cloud.models.ice_api import IceJob
+from scene_select.cloud.models.job_config import SelectionJobRequest
+from scene_select.cloud.models.selection import parse_extend_output
+from scene_select.cloud.pipeline.normalise import normalise_selection
 from scene_select.cloud.timelines.media import (
     MediaInfo,
     MediaInfoFn,
@@ -24,7 +29,7 @@ from scene_select.cloud.timelines.media import (
 from scene_select.workstation.engine.probe import IMAGE_CODECS, IMAGE_FORMATS
 from scene_select.workstation.engine.resolve import MediaResolver
 
-__all__ = ["probe_media_info", "probe_timeline_media"]
+__all__ = ["local_selection", "probe_media_info", "probe_timeline_media"]
 
 
 def probe_timeline_media(path: Path) -> MediaInfo:
@@ -90,3 +95,15 @@ def probe_media_info(resolver: MediaResolver | None = None) -> MediaInfoFn:
         return cache[entry]
 
     return media_info
+
+
+def local_selection(request: SelectionJobRequest, extend_output: Mapping[str, Any], *, name: str) -> dict[str, Any]:
+    """The normalised ``selection.json`` of a selection run on this machine (``scene-select select``), as the
+    callback writes it in the cloud; ``name`` stands for the batch (it names the timelines)."""
+    parsed = parse_extend_output(request.job_type.value, json.dumps(extend_output, ensure_ascii=False))
+    job = IceJob(
+        job_id="local",
+        job_type=request.job_type.value,
+        input_config=json.dumps({"MediaArray": list(request.input_config.media_array)}, ensure_ascii=False),
+    )
+    return normalise_selection(job, parsed, batch=name, run_key="local")
