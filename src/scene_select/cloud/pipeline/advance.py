@@ -6,7 +6,7 @@ the callback has answered ICE: the callback function asks Function Compute for a
 invocation of itself (ports.FollowUps), and the reconcile pass runs it for any run that still needs it.
 Every part is idempotent, so running it twice, or two at once, changes nothing:
 
-1. the editor timelines of a finished selection (timelines.py: OpenTimelineIO and its adapters), once;
+1. the editor timelines of a finished selection (exports.py: OpenTimelineIO and its adapters), once;
 2. the ICE timelines of a finished timeline step (GetEditingProject for each project), once;
 3. the next step when the batch asked for it — timeline after selection (``video`` at once, ``review``
    once a person approved), render after timeline — claimed and submitted as the selection is;
