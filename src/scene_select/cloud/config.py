@@ -22,6 +22,7 @@ from scene_select.cloud.models.wire import decode_json_object
 __all__ = [
     "ENV_ACCESS_KEY_ID",
     "ENV_ACCESS_KEY_SECRET",
+    "ENV_INVOCATION_LOG",
     "ENV_LOCAL_BUCKET_DIR",
     "ENV_LOCAL_THUMBNAILS",
     "ENV_SECURITY_TOKEN",
@@ -61,6 +62,8 @@ ENV_PRODUCE = "SCENE_SELECT_PRODUCE"
 ENV_LOCAL_BUCKET_DIR = "SCENE_SELECT_LOCAL_BUCKET_DIR"
 """Set only by the embedded local stack: the bucket is this directory instead of OSS."""
 ENV_LOCAL_THUMBNAILS = "SCENE_SELECT_LOCAL_THUMBNAILS"
+ENV_INVOCATION_LOG = "SCENE_SELECT_INVOCATION_LOG"
+"""Local stack only: append each invocation's JSON line (fc/invocation_log.py) to this file, not stdout."""
 """Local stack only: ``0`` leaves the report without embedded previews (the callback then answers sooner)."""
 
 log = logging.getLogger(__name__)

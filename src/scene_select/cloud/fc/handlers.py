@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from scene_select.cloud.config import Settings
     from scene_select.cloud.credentials import Credentials, CredentialsProvider
     from scene_select.cloud.ice.client import IceClient
+    from scene_select.cloud.pipeline.callback import CallbackAnswer
     from scene_select.cloud.pipeline.complete import ReportMedia
     from scene_select.cloud.pipeline.ports import FollowUps, PipelineDeps
     from scene_select.cloud.storage.base import ObjectStore
@@ -105,27 +106,56 @@ class FunctionRuntime:
 
     def submit(self, event: bytes, context: Any) -> dict[str, Any]:
         """OSS trigger → one job per complete batch (pipeline.ingest)."""
+        from scene_select.cloud.fc.invocation_log import invocation_line
         from scene_select.cloud.pipeline.ingest import handle_upload_event
 
-        settings, deps = self._prepare(context)
-        try:
-            report = handle_upload_event(event, deps, settings=settings, holder=_request_id(context))
-        except EventError as exc:
-            log.error("malformed OSS event, not retried: %s", exc)
-            return {"ok": False, "error": str(exc)}
-        return {"ok": True, "records": [o.__dict__ for o in report.outcomes]}
+        with invocation_line("submit", _request_id(context), self._env()) as line:
+            settings, deps = self._prepare(context)
+            try:
+                report = handle_upload_event(event, deps, settings=settings, holder=_request_id(context))
+            except EventError as exc:
+                log.error("malformed OSS event, not retried: %s", exc)
+                line.update(outcome="malformed-event", error=str(exc))
+                return {"ok": False, "error": str(exc)}
+            line.records(report.outcomes)
+            return {"ok": True, "records": [_record_answer(o) for o in report.outcomes]}
 
     def callback(self, event: bytes, context: Any) -> dict[str, Any]:
         """HTTP trigger → verified ICE callback → the step's results (pipeline.callback), or a signed
         follow-up this function asked for itself (pipeline.advance). Always an HTTP answer."""
-        from scene_select.cloud.fc.http_trigger import http_response, parse_http_event
-        from scene_select.cloud.pipeline.callback import CallbackSettings, handle_callback, handle_follow_up
+        from scene_select.cloud.fc.invocation_log import invocation_line
+
+        with invocation_line("callback", _request_id(context), self._env()) as line:
+            answer = self._callback(event, context)
+            facts = answer.facts
+            status = answer.status
+            line.update(
+                outcome=facts.get("state") if status == 200 else _REFUSALS.get(status, f"http-{status}"),
+                status=status,
+                batch=facts.get("batch"),
+                run=facts.get("run"),
+                step=facts.get("step"),
+                jobId=facts.get("jobId"),
+                detail=answer.body.get("message"),
+            )
+            from scene_select.cloud.fc.http_trigger import http_response
+
+            return http_response(answer.status, answer.body)
+
+    def _callback(self, event: bytes, context: Any) -> CallbackAnswer:
+        from scene_select.cloud.fc.http_trigger import parse_http_event
+        from scene_select.cloud.pipeline.callback import (
+            CallbackAnswer,
+            CallbackSettings,
+            handle_callback,
+            handle_follow_up,
+        )
         from scene_select.cloud.pipeline.follow_up_request import is_follow_up
 
         try:
             request = parse_http_event(event)
         except EventError as exc:
-            return http_response(400, {"ok": False, "message": str(exc)})
+            return CallbackAnswer(400, {"ok": False, "message": str(exc)})
         if is_follow_up(request.headers):
             from scene_select.cloud.pipeline.ports import ClaimPolicy
 
@@ -138,7 +168,7 @@ class FunctionRuntime:
                 media=self._media,
             )
             log.info("follow-up answered %d: %s", answer.status, answer.body.get("message"))
-            return http_response(answer.status, answer.body)
+            return answer
         settings, deps = self._prepare(context, within_callback_window=True)
         answer = handle_callback(
             request,
@@ -148,25 +178,38 @@ class FunctionRuntime:
         )
         laps = ", ".join(f"{stage} {ms:.1f} ms" for stage, ms in answer.timings.items())
         log.info("callback answered %d: %s (%s)", answer.status, answer.body.get("message"), laps)
-        return http_response(answer.status, answer.body)
+        return answer
 
     def reconcile(self, event: bytes, context: Any) -> dict[str, Any]:
         """Timer → one bounded pass over the pending index (pipeline.reconcile)."""
+        from scene_select.cloud.fc.invocation_log import invocation_line
         from scene_select.cloud.pipeline.ports import ClaimPolicy
         from scene_select.cloud.pipeline.reconcile import reconcile_pending
 
-        settings, deps = self._prepare(context)
-        try:
-            report = reconcile_pending(
-                deps,
-                ClaimPolicy.from_settings(settings, _request_id(context)),
-                max_runs=settings.reconcile_max_runs,
-                media=self._media,
+        with invocation_line("reconcile", _request_id(context), self._env()) as line:
+            settings, deps = self._prepare(context)
+            try:
+                report = reconcile_pending(
+                    deps,
+                    ClaimPolicy.from_settings(settings, _request_id(context)),
+                    max_runs=settings.reconcile_max_runs,
+                    media=self._media,
+                )
+            except PermanentError as exc:
+                log.error("reconcile pass failed: %s", exc)
+                line.update(outcome="error", error=str(exc))
+                return {"ok": False, "error": str(exc)}
+            first = report.failed[0] if report.failed else {}
+            line.update(
+                outcome="failed" if report.failed else "errors" if report.errors else "ok",
+                examined=report.examined,
+                outcomes=dict(report.outcomes),
+                failedRuns=report.failed or None,
+                batch=first.get("batch"),
+                run=first.get("run"),
+                detail="; ".join(report.errors) or None,
             )
-        except PermanentError as exc:
-            log.error("reconcile pass failed: %s", exc)
-            return {"ok": False, "error": str(exc)}
-        return {"ok": not report.errors, "summary": report.summary(), "errors": report.errors}
+            return {"ok": not report.errors, "summary": report.summary(), "errors": report.errors}
 
 
 def ice_timeout(settings: Settings, *, within_callback_window: bool = False) -> httpx.Timeout:
@@ -194,6 +237,14 @@ def _settings_fingerprint(environ: Mapping[str, str]) -> tuple[tuple[str, str], 
             (k, v) for k, v in environ.items() if k.startswith(("SCENE_SELECT_", "FC_REGION", "ALIBABA_CLOUD_REGION"))
         )
     )
+
+
+_REFUSALS = {400: "refused", 401: "refused", 405: "refused", 413: "refused", 404: "not-ours", 503: "not-ready"}
+
+
+def _record_answer(outcome: Any) -> dict[str, Any]:
+    """A record's outcome as the function answers it (the fields it always had, and the batch and run)."""
+    return {k: v for k, v in outcome.__dict__.items() if v is not None or k in ("detail", "job_id")}
 
 
 def _request_id(context: Any) -> str:

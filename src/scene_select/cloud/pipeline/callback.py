@@ -55,6 +55,8 @@ class CallbackAnswer:
     status: int
     body: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
+    facts: dict[str, str] = field(default_factory=dict)
+    """What the answer is about, for the invocation's log line (never sent): batch, run, step, jobId, state."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,10 @@ def handle_follow_up(
     except CallbackRejectedError as exc:
         return _answer(exc.status, str(exc))
     done = follow_up(run_key, deps, claim, media=media)
-    return _answer(200, f"run {run_key}: {done}")
+    facts = {"run": run_key, "state": "failed" if "failed" in done else "followed-up"}
+    if "failed" in done and (entry := load_run_index(deps, run_key)) is not None:
+        facts["batch"] = entry.batch.label
+    return replace(_answer(200, f"run {run_key}: {done}"), facts=facts)
 
 
 class _Stopwatch:
@@ -170,7 +175,9 @@ def _handle(
     try:
         job = deps.ice.get_batch_media_producing_job(job_id)
     except IceClientError as exc:
-        return _answer(404, f"ICE does not know job {job_id} for this account ({exc.code})")
+        return replace(
+            _answer(404, f"ICE does not know job {job_id} for this account ({exc.code})"), facts={"jobId": job_id}
+        )
     except RetryableError as exc:
         log.warning("callback for %s: ICE not reachable now: %s", job_id, exc)
         return _answer(503, "ICE is not reachable right now; retry")
@@ -178,14 +185,17 @@ def _handle(
     run_key = marker.get("run") if isinstance(marker, dict) and marker.get("bucket") == store.bucket else None
     entry = load_run_index(deps, run_key) if isinstance(run_key, str) else None
     if entry is None:
-        return _answer(404, f"job {job_id} was not submitted by this deployment")
+        return replace(_answer(404, f"job {job_id} was not submitted by this deployment"), facts={"jobId": job_id})
     stopwatch.lap("fetch")
     outcome = complete_run(job, entry, deps, media=media)
+    facts = {"batch": entry.batch.label, "run": entry.run_key, "step": outcome.step.value, "jobId": job_id}
     if outcome.kind == "not-terminal":
-        return _answer(503, f"job {job_id} is {outcome.state} at ICE; not complete yet")
+        return replace(_answer(503, f"job {job_id} is {outcome.state} at ICE; not complete yet"), facts=facts)
     store.put_if_absent(seen_key, json.dumps({"jobId": job_id}).encode("utf-8"), content_type="application/json")
     stopwatch.lap("write")
-    return _answer(200, f"run {entry.run_key} {outcome.state}", jobId=job_id, outcome=outcome.kind)
+    answer = _answer(200, f"run {entry.run_key} {outcome.state}", jobId=job_id, outcome=outcome.kind)
+    state = outcome.state if outcome.kind == "written" else "duplicate"
+    return replace(answer, facts={**facts, "state": state})
 
 
 def _job_id(body: bytes) -> str | None:

@@ -219,6 +219,15 @@ class BucketLayout:
         """A finished selection whose editor timelines are not written yet (the follow-up's work list)."""
         return f"{self.exports_prefix()}{run_key}.json"
 
+    def batch_index_prefix(self) -> str:
+        """``results/_index/batches/``: a few small files per batch, what ``scene-select status`` lists."""
+        return f"{self.results_prefix}_index/batches/"
+
+    def batch_index_key(self, batch: BatchRef, kind: str) -> str:
+        """``results/_index/batches/<smart-mix|highlights>/<name>/<kind>``, kind ``run.json``,
+        ``waiting.json`` or ``error.json`` (batch_index.py)."""
+        return f"{self.batch_index_prefix()}{batch.folder}/{batch.name}/{kind}"
+
     def callback_seen_key(self, signature: str, job_id: str) -> str:
         """Marks one signed callback of one job as used (the replay guard)."""
         return f"{self.results_prefix}_index/callbacks/{_short_hash(signature + chr(10) + job_id)}.json"

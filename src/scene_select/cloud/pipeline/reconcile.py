@@ -52,6 +52,7 @@ class ReconcileReport:
     examined: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    failed: list[dict[str, str]] = field(default_factory=list)  # runs this pass finished as failed: run, batch
 
     def summary(self) -> str:
         parts = ", ".join(f"{n} {k}" for k, n in sorted(self.outcomes.items())) or "nothing to do"
@@ -80,6 +81,13 @@ def reconcile_pending(
     for info in list(deps.store.list(exports, limit=max_runs)):
         run_key = info.key[len(exports) :].removesuffix(".json")
         _record(report, run_key, lambda run_key=run_key: _export_one(run_key, deps, claim, media))
+    if report.failed:
+        from scene_select.cloud.pipeline.complete import load_run_index
+
+        for failed in report.failed:
+            entry = load_run_index(deps, failed["run"])
+            if entry is not None:
+                failed["batch"] = entry.batch.label
     log.info(report.summary())
     return report
 
@@ -95,6 +103,8 @@ def _record(report: ReconcileReport, run_key: str, work: Any) -> None:
         report.errors.append(f"{run_key}: {exc}")
         log.error("reconcile %s: %s", run_key, exc)
     report.outcomes[outcome] += 1
+    if "failed" in outcome:  # completed-failed, failed (ICE refused), followed-up: …-failed, run-failed
+        report.failed.append({"run": run_key})
 
 
 def _export_one(run_key: str, deps: PipelineDeps, claim: ClaimPolicy, media: ReportMedia) -> str:

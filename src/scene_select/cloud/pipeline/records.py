@@ -35,6 +35,7 @@ from pydantic import BaseModel
 from scene_select.cloud.errors import ObjectNotFoundError
 from scene_select.cloud.models.job_type import JobType
 from scene_select.cloud.models.step_requests import Produce, Step
+from scene_select.cloud.pipeline.batch_index import write_run_entry
 from scene_select.cloud.pipeline.layout import BatchRef, BucketLayout
 from scene_select.cloud.pipeline.ports import Clock, PipelineDeps
 from scene_select.cloud.storage.base import ObjectStore
@@ -132,6 +133,8 @@ class RunRecord(BaseModel):
     steps: dict[str, dict[str, Any]] = {}
     approval: dict[str, Any] | None = None
     note: str | None = None
+    retry: dict[str, Any] | None = None
+    """A run started by ``scene-select retry`` (retry.py): ``{"generation", "of", "root", "at", "reason"}``."""
 
 
 @dataclass
@@ -405,7 +408,10 @@ class RunStore:
         except (ObjectNotFoundError, ValueError):
             existing = None
         if existing is None or existing.run_key == record.run_key or existing.claimed_at <= record.claimed_at:
-            self.store.put(key, _dumps(record.model_dump(mode="json")), content_type=_JSON)
+            document = record.model_dump(mode="json")
+            self.store.put(key, _dumps(document), content_type=_JSON)
+            # The batch index mirrors this view, written right after it (batch_index.py says why that holds).
+            write_run_entry(self.store, self.layout, self.batch, document, at=iso_time(self.clock()))
 
     def is_latest_run(self, record: RunRecord) -> bool:
         key = self.layout.results_dir(self.batch) + "job.json"
@@ -423,7 +429,7 @@ def _merge(current: RunRecord | None, incoming: RunRecord, snap: RunSnapshot) ->
         base = current
     data = base.model_dump()
     other = incoming if base is current else current
-    for name in ("job_id", "submitted_at", "completed_at", "error", "results", "note", "approval"):
+    for name in ("job_id", "submitted_at", "completed_at", "error", "results", "note", "approval", "retry"):
         if data.get(name) is None and other is not None and getattr(other, name) is not None:
             data[name] = getattr(other, name)
     if other is not None:

@@ -96,6 +96,7 @@ def plan_document(plan: PlannedRun) -> dict[str, Any]:
         ],
         "warnings": plan.warnings,
         "produce": plan.produce.value,
+        **({"retry": plan.retry} if plan.retry else {}),
     }
 
 
@@ -112,7 +113,9 @@ def plan_from_document(document: dict[str, Any]) -> PlannedRun:
     sources = [ObjectInfo(s["key"], int(s["size"]), s["etag"], float(s["lastModified"])) for s in document["sources"]]
     batch = BatchRef(JobType.parse(document["jobType"]), document["batch"])
     produce = Produce(document.get("produce", Produce.SELECTION.value))
-    return PlannedRun(batch, document["runKey"], request, sources, list(document.get("warnings", [])), produce)
+    retry = document.get("retry") if isinstance(document.get("retry"), dict) else None
+    warnings = list(document.get("warnings", []))
+    return PlannedRun(batch, document["runKey"], request, sources, warnings, produce, retry)
 
 
 def _record(plan: PlannedRun, state: RunState, lease: int, claimed_at: float, **extra: Any) -> RunRecord:
@@ -136,6 +139,7 @@ def _record(plan: PlannedRun, state: RunState, lease: int, claimed_at: float, **
             "request": {k: json.loads(v) if k != "JobType" else v for k, v in params.items()},
             "warnings": plan.warnings,
             "steps": {Step.SELECTION.value: step_fields} if step_fields else {},
+            **({"retry": plan.retry} if plan.retry else {}),
             **extra,
         }
     )

@@ -8,6 +8,7 @@ into readable output and an exit code. ``--json`` output is for programs; everyt
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
@@ -285,7 +286,8 @@ def _cmd_invoke(args: argparse.Namespace) -> int:
     environ = dict(os.environ)
     if args.stack:
         environ.update(_stack_environment(Path(args.stack)))
-    payload, failed = invoke_raw(function_dir, event, environ=environ)
+    with contextlib.redirect_stdout(sys.stderr):  # the function's log lines; stdout is its answer
+        payload, failed = invoke_raw(function_dir, event, environ=environ)
     print(payload.decode("utf-8", errors="replace"))  # what the runtime answers, as `s local invoke` shows it
     if failed:
         raise FunctionFailedError(f"the {args.function} function raised (its error is printed above)")

@@ -34,6 +34,7 @@ from scene_select.cloud.config import (
     ENV_CLAIM_TTL,
     ENV_FC_REGION,
     ENV_ICE_ENDPOINT,
+    ENV_INVOCATION_LOG,
     ENV_LOCAL_BUCKET_DIR,
     ENV_SECURITY_TOKEN,
 )
@@ -119,11 +120,17 @@ class LocalStack:
         self._reconciler: threading.Thread | None = None
 
     @property
+    def invocation_log(self) -> Path:
+        """Every function invocation's JSON line (what SLS indexes in the cloud: fc/invocation_log.py)."""
+        return self.state_dir / "logs" / "invocations.jsonl"
+
+    @property
     def callback_url(self) -> str:
         return self.environ[ENV_CALLBACK_URL]
 
     def start(self) -> LocalStack:
         self.bucket_dir.mkdir(parents=True, exist_ok=True)
+        (self.state_dir / "logs").mkdir(exist_ok=True)
         callback_port = _free_port()
         callback_url = f"http://127.0.0.1:{callback_port}{CALLBACK_PATH}"
         options = EmulatorOptions(
@@ -145,6 +152,7 @@ class LocalStack:
             ENV_CALLBACK_URL: callback_url,
             ENV_CALLBACK_AUTH_KEY: self.auth_key,
             ENV_CLAIM_TTL: str(self.options.claim_ttl_seconds),
+            ENV_INVOCATION_LOG: str(self.invocation_log),
             ENV_ACCESS_KEY_ID: self.access_key_id,
             ENV_ACCESS_KEY_SECRET: self.access_key_secret,
             **({ENV_SECURITY_TOKEN: self.security_token} if self.security_token else {}),
