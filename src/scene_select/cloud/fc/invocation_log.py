@@ -108,8 +108,11 @@ class InvocationLine:
     def text(self, duration_ms: float) -> str:
         line = dict(self.fields, durationMs=round(duration_ms, 1))
         for name in ("detail", "error"):
-            if isinstance(line.get(name), str) and len(line[name]) > _MAX_TEXT:
-                line[name] = line[name][:_MAX_TEXT] + "…"
+            if isinstance(line.get(name), str):
+                text = line[name].strip()
+                line[name] = text[:_MAX_TEXT] + "…" if len(text) > _MAX_TEXT else text
+                if not line[name]:
+                    del line[name]
         return json.dumps({k: line[k] for k in _FIELDS if k in line}, ensure_ascii=False, separators=(",", ":"))
 
 

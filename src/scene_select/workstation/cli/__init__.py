@@ -24,6 +24,7 @@ from scene_select.cloud.errors import ConfigError, SceneSelectError
 from scene_select.cloud.ice.client import IceClient
 from scene_select.cloud.models.ice_api import IceJob
 from scene_select.cloud.models.job_config import JobType, SelectionJobRequest
+from scene_select.workstation.cli.ops_commands import add_ops_commands
 from scene_select.workstation.cli.text_output import job_lines, jobs_table_lines
 
 if TYPE_CHECKING:
@@ -246,6 +247,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print("\n".join("  " + line for line in selection_lines(parse_extend_output(record.job_type, raw))))
         print(f"  selection.json  {batch.results_dir / 'selection.json'}")
         print(f"  report.html     {batch.results_dir / 'report.html'}\n")
+    if result.doctor is not None:
+        print("\n".join(result.doctor.lines()) + "\n")
     print(f"Everything the demo wrote is under {result.bucket_dir}; nothing is left running.")
     return EXIT_ERROR if failed else EXIT_OK
 
@@ -253,9 +256,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_local_up(args: argparse.Namespace) -> int:
     from scene_select.workstation.local.stack import LocalStack, StackOptions
 
-    options = StackOptions(state_dir=Path(args.state_dir), ice_port=args.port)
+    options = StackOptions(state_dir=Path(args.state_dir), ice_port=args.port, dashboard_port=args.dashboard_port)
     with LocalStack(options) as stack:
         assert stack.emulator is not None
+        _say(f"dashboard      {stack.dashboard_url}  (every batch, live; results; an upload form)")
         _say(f"ICE emulator   {stack.emulator.endpoint}")
         _say(f"callback       {stack.callback_url}")
         _say(f"bucket dir     {stack.bucket_dir}  (drop files under inbox/smart-mix/<batch>/ or inbox/highlights/)")
@@ -285,7 +289,9 @@ def _cmd_invoke(args: argparse.Namespace) -> int:
             raise ConfigError(f"cannot read the event file {args.event}: {exc.strerror}") from None
     environ = dict(os.environ)
     if args.stack:
-        environ.update(_stack_environment(Path(args.stack)))
+        from scene_select.workstation.ops.deployment import stack_environment
+
+        environ.update(stack_environment(Path(args.stack)))
     with contextlib.redirect_stdout(sys.stderr):  # the function's log lines; stdout is its answer
         payload, failed = invoke_raw(function_dir, event, environ=environ)
     print(payload.decode("utf-8", errors="replace"))  # what the runtime answers, as `s local invoke` shows it
@@ -313,27 +319,6 @@ def _refusal(payload: bytes) -> str | None:
     return None
 
 
-def _stack_environment(state_dir: Path) -> dict[str, str]:
-    """The environment a running `scene-select local up` gives its handlers, from its stack.json."""
-    from scene_select.cloud import config
-
-    try:
-        stack = json.loads((state_dir / "stack.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"no running local stack in {state_dir} (start one with: scene-select local up)") from exc
-    return {
-        config.ENV_FC_REGION: stack["region"],
-        config.ENV_BUCKET: stack["bucket"],
-        config.ENV_ICE_ENDPOINT: stack["iceEndpoint"],
-        config.ENV_LOCAL_BUCKET_DIR: stack["bucketDir"],
-        config.ENV_CALLBACK_URL: stack["callbackUrl"],
-        config.ENV_CALLBACK_AUTH_KEY: stack["authKey"],
-        config.ENV_ACCESS_KEY_ID: stack["accessKeyId"],
-        config.ENV_ACCESS_KEY_SECRET: stack["accessKeySecret"],
-        **({config.ENV_SECURITY_TOKEN: stack["securityToken"]} if stack.get("securityToken") else {}),
-    }
-
-
 def _add_local_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo = sub.add_parser("demo", help="run the whole chain offline on generated sample media")
     demo.add_argument("--state-dir", default=".state/demo", help="where the demo keeps its bucket and state")
@@ -346,6 +331,9 @@ def _add_local_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     up = local_sub.add_parser("up", help="run the ICE emulator, bucket watcher and FC shim until Ctrl-C")
     up.add_argument("--state-dir", default=".state/local", help="bucket, jobs and stack.json live here")
     up.add_argument("--port", type=int, default=0, help="ICE emulator port on 127.0.0.1 (default: any free port)")
+    up.add_argument(
+        "--dashboard-port", type=int, default=0, help="the dashboard's port on 127.0.0.1 (default: any free port)"
+    )
     up.set_defaults(func=_cmd_local_up)
 
     run = sub.add_parser("invoke", help="run functions/FUNCTION/index.py through the FC shim, like `s local invoke`")
@@ -505,6 +493,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     _add_local_commands(sub)
+    add_ops_commands(sub)
     _add_ice_commands(sub)
     _add_select_command(sub)
     return parser

@@ -19,6 +19,7 @@ from pathlib import Path
 from scene_select.cloud.errors import SceneSelectError
 from scene_select.cloud.pipeline.records import RunRecord
 from scene_select.workstation.local.stack import LocalStack, StackOptions
+from scene_select.workstation.ops.doctor import DoctorReport, run_doctor
 
 __all__ = ["DemoBatch", "DemoResult", "generate_sample_media", "run_demo"]
 
@@ -56,6 +57,7 @@ class DemoResult:
     batches: list[DemoBatch] = field(default_factory=list)
     seconds: float = 0.0
     bucket_dir: Path | None = None
+    doctor: DoctorReport | None = None
 
 
 def generate_sample_media(directory: Path) -> dict[str, Path]:
@@ -129,6 +131,8 @@ def run_demo(state_dir: Path, *, progress: Progress, timeout_seconds: float = 90
     progress("starting the local stack (ICE emulator, bucket watcher, FC shim)…")
     with LocalStack(StackOptions(state_dir=state_dir, reconcile_interval_seconds=20)) as stack:
         result.bucket_dir = stack.bucket_dir
+        progress("checking the stack as `scene-select doctor` checks a deployment…")
+        result.doctor = run_doctor({}, stack_dir=state_dir)
         batch_name = time.strftime("weekend-%Y%m%d-%H%M%S")
         progress(f"uploading into {stack.bucket_dir}/inbox/ …")
         result.batches = _upload(stack, batch_name, files)

@@ -23,7 +23,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scene_select.cloud.config import (
     ENV_ACCESS_KEY_ID,
@@ -42,7 +42,11 @@ from scene_select.cloud.errors import ConfigError
 from scene_select.cloud.storage.local import LocalDirectoryStore
 from scene_select.workstation.local.emulator import CallbackDelivery, EmulatorOptions, IceEmulator, Runner
 from scene_select.workstation.local.fc_runtime import HttpTriggerServer, invoke, serve_http_trigger
+from scene_select.workstation.local.uploads import DEFAULT_MAX_UPLOAD_BYTES
 from scene_select.workstation.local.watcher import BucketWatcher
+
+if TYPE_CHECKING:
+    from scene_select.workstation.local.dashboard import Dashboard
 
 __all__ = ["LocalStack", "StackOptions", "find_functions_dir"]
 
@@ -65,6 +69,10 @@ class StackOptions:
     extra_environment: Mapping[str, str] | None = None
     sts_credentials: bool = False
     """Temporary credentials, as FC gives a function role: a random security token the emulator requires."""
+    dashboard: bool = True
+    """Serve the dashboard (dashboard.py) on 127.0.0.1; its URL is ``dashboardUrl`` in stack.json."""
+    dashboard_port: int = 0
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
 
 
 def find_functions_dir() -> Path:
@@ -115,6 +123,7 @@ class LocalStack:
         self.emulator: IceEmulator | None = None
         self.callback_server: HttpTriggerServer | None = None
         self.watcher: BucketWatcher | None = None
+        self.dashboard: Dashboard | None = None
         self.environ: dict[str, str] = {}
         self._stop = threading.Event()
         self._reconciler: threading.Thread | None = None
@@ -172,11 +181,31 @@ class LocalStack:
         self.watcher.start()
         self._reconciler = threading.Thread(target=self._reconcile_loop, name="reconcile-timer", daemon=True)
         self._reconciler.start()
+        if self.options.dashboard:
+            self.dashboard = self._start_dashboard()
         self._write_stack_file()
         log.info(
             "local stack up: ICE %s, callback %s, bucket %s", self.emulator.endpoint, callback_url, self.bucket_dir
         )
         return self
+
+    @property
+    def dashboard_url(self) -> str | None:
+        return self.dashboard.url if self.dashboard is not None else None
+
+    def _start_dashboard(self) -> Dashboard:
+        from scene_select.cloud.config import Settings
+        from scene_select.cloud.pipeline.layout import BucketLayout
+        from scene_select.workstation.local.dashboard import Dashboard
+
+        settings = Settings.from_env(self.environ)
+        return Dashboard(
+            self.store,
+            BucketLayout.from_settings(settings),
+            port=self.options.dashboard_port,
+            max_manifest_bytes=settings.max_manifest_bytes,
+            max_upload_bytes=self.options.max_upload_bytes,
+        ).start()
 
     def _etag_for(self, key: str, _path: Path) -> str:
         info = self.store.head(key)
@@ -228,6 +257,7 @@ class LocalStack:
             "accessKeyId": self.access_key_id,
             "accessKeySecret": self.access_key_secret,
             **({"securityToken": self.security_token} if self.security_token else {}),
+            **({"dashboardUrl": self.dashboard.url} if self.dashboard is not None else {}),
         }
         path = self.state_dir / "stack.json"
         path.write_text(json.dumps(document, indent=2), encoding="utf-8")
@@ -235,6 +265,8 @@ class LocalStack:
 
     def stop(self) -> None:
         self._stop.set()
+        if self.dashboard is not None:
+            self.dashboard.close()
         if self.watcher is not None:
             self.watcher.stop()
         if self._reconciler is not None:
