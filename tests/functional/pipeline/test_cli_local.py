@@ -42,6 +42,7 @@ def test_local_up_writes_stack_json_and_stops_cleanly_on_ctrl_c(tmp_path: Path) 
             "authKey",
             "accessKeyId",
             "accessKeySecret",
+            "dashboardUrl",
         }
         assert (
             stack["iceEndpoint"].startswith("http://127.0.0.1:") and (state / "stack.json").stat().st_mode & 0o077 == 0
@@ -51,6 +52,7 @@ def test_local_up_writes_stack_json_and_stops_cleanly_on_ctrl_c(tmp_path: Path) 
         _, errors = process.communicate(timeout=60)
     assert process.returncode == 0, errors
     assert "press Ctrl-C" in errors and not (state / "stack.json").exists()
+    assert f"dashboard      {stack['dashboardUrl']}" in errors and stack["dashboardUrl"].startswith("http://127.0.0.1:")
 
 
 def test_invoke_runs_a_handler_with_a_running_stacks_environment(
