@@ -30,6 +30,7 @@ BENCHMARKS = {
     "artifact-size": "bench.artifact_size",
     "engine": "bench.engine_bench",
     "scale": "bench.scale",
+    "status": "bench.status_cost",
 }
 RESULTS = ROOT / "bench" / "RESULTS.md"
 

@@ -6,10 +6,13 @@ by exactly one kind of writer with a plain PUT of what that writer knows — no 
 concurrent writers never lose each other's news:
 
 * ``run.json`` — the batch's newest run as its ``job.json`` shows it (state, step, run key, JobId, times,
-  source keys, retry). Written by ``RunStore.publish`` right after the batch's ``job.json`` and under the
-  same condition (the run is the batch's newest), so it is never ahead of that view; every rewrite of
-  the view rewrites it. A writer that dies between the two leaves its run in the pending index (the
-  pending entry goes last), so the reconcile pass publishes the view again and with it this file.
+  source keys, retry). Written by ``RunStore.publish`` under the same condition as the batch's ``job.json``
+  (the run is the batch's newest) and *before* it, so it is never behind that view: whenever the view
+  says X, this file was written with X or later. That is why a publish that finds the view already saying
+  what it would write saves this PUT too (only changes cost one). A writer that dies between the two
+  leaves the entry ahead and the view behind; its run is still in the pending index (its entry goes
+  last), so the reconcile pass publishes again, which rewrites the view (and, had anything changed, the
+  entry) — both converge on the run's markers as job.json always did.
 * ``waiting.json`` — the latest upload that did not complete the batch, and what the batch waits for.
 * ``error.json`` — the latest refused upload of the batch: the error record's key, message, what to do.
 
@@ -36,6 +39,7 @@ __all__ = [
     "WAITING_ENTRY",
     "parse_entry_key",
     "run_entry",
+    "same_run_entry",
     "write_error_entry",
     "write_run_entry",
     "write_waiting_entry",
@@ -79,6 +83,11 @@ def run_entry(record: dict[str, Any], *, at: str) -> dict[str, Any]:
             if isinstance(fields, dict)
         }
     return entry
+
+
+def same_run_entry(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Whether two run records give the same index entry (its time aside)."""
+    return run_entry(before, at="") == run_entry(after, at="")
 
 
 def write_run_entry(

@@ -35,7 +35,7 @@ from pydantic import BaseModel
 from scene_select.cloud.errors import ObjectNotFoundError
 from scene_select.cloud.models.job_type import JobType
 from scene_select.cloud.models.step_requests import Produce, Step
-from scene_select.cloud.pipeline.batch_index import write_run_entry
+from scene_select.cloud.pipeline.batch_index import same_run_entry, write_run_entry
 from scene_select.cloud.pipeline.layout import BatchRef, BucketLayout
 from scene_select.cloud.pipeline.ports import Clock, PipelineDeps
 from scene_select.cloud.storage.base import ObjectStore
@@ -409,9 +409,12 @@ class RunStore:
             existing = None
         if existing is None or existing.run_key == record.run_key or existing.claimed_at <= record.claimed_at:
             document = record.model_dump(mode="json")
+            # The batch index's copy goes first, so it is never behind this view: when the view already
+            # says the same, so does the index, and its PUT is saved (batch_index.py).
+            before = existing.model_dump(mode="json") if existing is not None else None
+            if before is None or not same_run_entry(before, document):
+                write_run_entry(self.store, self.layout, self.batch, document, at=iso_time(self.clock()))
             self.store.put(key, _dumps(document), content_type=_JSON)
-            # The batch index mirrors this view, written right after it (batch_index.py says why that holds).
-            write_run_entry(self.store, self.layout, self.batch, document, at=iso_time(self.clock()))
 
     def is_latest_run(self, record: RunRecord) -> bool:
         key = self.layout.results_dir(self.batch) + "job.json"
