@@ -10,7 +10,7 @@ runs it (``list_batches``, ``batch_history``) on two stores:
   the objects are placed in the fake's memory directly (how they got there is not what is measured);
 * the **local bucket** (``LocalDirectoryStore`` on a directory), written through the store itself.
 
-Operations are counted at the ObjectStore port (bench/submit_cost.CountingStore) and, for OSS, as HTTP
+Operations are counted at the ObjectStore port (the CountingStore of bench/submit_cost.py) and, for OSS, as HTTP
 requests the fake received (which shows the LIST pagination). The comparison is what an index spares:
 listing every batch from the results folders themselves (``results/smart-mix/`` and
 ``results/highlights/`` in full: about 15 objects per finished batch).
