@@ -129,8 +129,9 @@ def test_a_broken_batch_gets_a_clear_error_record_and_no_job(quiet_stack: LocalS
     observed = ObservedStore(stack.store)
     report = submit_directly(stack, oss_event(stack, last), store=observed)
     assert [o.outcome for o in report.outcomes] == ["rejected"], report.summary()
-    [error_key] = observed.writes
+    [error_key, index_key] = observed.writes  # the error record, then the batch index's news of it
     assert error_key.startswith(f"results/smart-mix/{name}/errors/")
+    assert index_key == f"results/_index/batches/smart-mix/{name}/error.json"
     record = json.loads(stack.store.get(error_key))
     assert record["message"] and len(record["message"]) < 2000 and record["whatToDo"]
     check_contained(observed, (prefix,))
