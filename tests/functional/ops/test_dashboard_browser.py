@@ -102,9 +102,29 @@ def test_a_person_sees_every_batch_and_uploads_a_batch_that_finishes(
     row.locator("td").first.click()
     page.wait_for_selector('[data-history="smart-mix/from-browser"]', timeout=10_000)
     assert record["job_id"] in page.inner_text('[data-history="smart-mix/from-browser"]')
-    page.screenshot(
-        path=str(Path(os.environ.get("DASHBOARD_SCREENSHOTS", tmp_path)) / "dashboard.png"), full_page=True
-    )
+    page.screenshot(path=str(Path(os.environ.get("DASHBOARD_SCREENSHOTS", tmp_path)) / "dashboard.png"), full_page=True)
     row.locator("a", has_text="report").click()
     page.wait_for_url("**/bucket/results/smart-mix/from-browser/report.html", timeout=10_000)
     assert "海边的日落" in page.content()
+
+
+def test_the_static_status_page_in_the_bucket_shows_the_same_and_links_by_relative_paths(
+    stack: LocalStack, page: Any
+) -> None:
+    from scene_select.workstation.cli import main
+
+    upload(stack, "good")
+    upload(stack, "bad-media")
+    wait_for_state(stack, "results/smart-mix/good/", {"finished"})
+    wait_for_state(stack, "results/smart-mix/bad-media/", {"failed"})
+    stack.wait_settled()
+    assert main(["status", "--html", "--stack", str(stack.state_dir)]) == 0
+    static = stack.bucket_dir / "results/_status/index.html"
+    page.goto(static.as_uri())  # as a person opens it after downloading the folder
+    page.wait_for_selector('tr[data-batch="smart-mix/good"][data-state="finished"]', timeout=10_000)
+    page.wait_for_selector('tr[data-batch="smart-mix/bad-media"][data-state="failed"]', timeout=10_000)
+    assert page.locator("#upload").is_hidden()  # no form: the static page only shows
+    report = page.locator('tr[data-batch="smart-mix/good"] a', has_text="report")
+    assert report.get_attribute("href") == "../../results/smart-mix/good/report.html"
+    report.click()
+    page.wait_for_url((stack.bucket_dir / "results/smart-mix/good/report.html").as_uri(), timeout=10_000)
