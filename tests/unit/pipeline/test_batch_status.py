@@ -126,7 +126,8 @@ def test_pages_newest_first_and_a_next_token_that_continues(store: LocalDirector
         batch = BatchRef(JobType.SMART_MIX, f"b{number}")
         write_waiting_entry(store, LAYOUT, batch, key=f"inbox/smart-mix/b{number}/a.mp4", reason="r", at="t")
         path = store.path_for(LAYOUT.batch_index_key(batch, "waiting.json"))
-        os.utime(path, (NOW - 100 + number, NOW - 100 + number))  # b6 is the newest
+        stamp = NOW - 100 + number + 0.123456789  # b6 is the newest; a cursor must not round it
+        os.utime(path, (stamp, stamp))
     first = list_batches(store, LAYOUT, now=NOW, limit=3)
     assert [r.batch for r in first.rows] == ["smart-mix/b6", "smart-mix/b5", "smart-mix/b4"] and first.next
     second = list_batches(store, LAYOUT, now=NOW, limit=3, after=first.next)

@@ -241,7 +241,8 @@ class BatchPage:
 
 
 def _token(updated: float, label: str) -> str:
-    return base64.urlsafe_b64encode(f"{updated:.6f}\n{label}".encode()).decode().rstrip("=")
+    # repr: the exact float, so the cursor compares equal to the batch it was made from (which it excludes)
+    return base64.urlsafe_b64encode(f"{updated!r}\n{label}".encode()).decode().rstrip("=")
 
 
 def _untoken(token: str) -> tuple[float, str]:
