@@ -67,9 +67,7 @@ def selection_lines(result: SelectionResult) -> list[str]:
     if result.kind == "unrecognised":
         return [f"Selection: kept verbatim, shape not recognised ({result.parse_problem}); use --json to see it"]
     if result.kind == "text_match":
-        lines.append(
-            f"Selection: smart mix, {len(result.text_match_outputs)} output(s), {result.clip_count()} clip(s)"
-        )
+        lines.append(f"Selection: smart mix, {len(result.text_match_outputs)} output(s), {result.clip_count()} clip(s)")
         for number, output in enumerate(result.text_match_outputs, start=1):
             rows = []
             for sentence_no, sentence in enumerate(output.text_match_media_sentence_output_list, start=1):
