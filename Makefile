@@ -44,7 +44,7 @@ test: lint typecheck
 	$(BIN)/pytest -q
 
 # The FC functions run on CPython 3.10: run everything they import under 3.10 too, when it is installed.
-FC_TESTS := tests/unit/models tests/unit/ice tests/unit/pipeline tests/unit/fc tests/unit/storage \
+FC_TESTS := tests/unit/models tests/unit/ice tests/unit/pipeline tests/unit/fc tests/unit/storage tests/unit/timelines \
             tests/unit/test_config.py tests/unit/test_errors.py
 # One shell: when python3.10 does not run (absent, or a pyenv shim without that version selected),
 # say so and stop here instead of failing on the next line.

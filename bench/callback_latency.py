@@ -172,7 +172,7 @@ def _report(
         f"{instances} fresh callback instances per variant; the first request of each is *cold*, the others "
         "*warm*. Milliseconds, median [p25–p75]. *total* is measured by the caller (request sent → response "
         "read); the stages come from the handler's log. Each callback writes raw.json, selection.json and "
-        f"report.html for 8 clips, the job record and its views. One preview alone: {thumbnail.show(' ms')}.",
+        f"report.html for 8 clips, the run record and its views. One preview alone: {thumbnail.show(' ms')}.",
         "",
     )
     rows = []

@@ -4,7 +4,8 @@ The local stack swaps OSS for a directory; the cold-start and submit-cost benchm
 what they measure (importing oss2, building an ``oss2.Bucket``, the OSS requests a submit makes) only
 exists on the cloud path. So the handlers here run with the environment a deployment gives them:
 
-    OSS  = scene_select_testkit.fakes.oss_server.FakeOssServer (real HTTP, V4 signatures checked, OSS's answers)
+    OSS  = FakeOssServer (src/scene_select_testkit/fakes/oss_server.py): real HTTP, V4 signatures checked,
+           OSS's answers
     ICE  = the ICE emulator (signed OpenAPI over HTTP) with a deterministic runner, not the engine
     callbacks from the emulator are received and kept, so they can be replayed to the callback handler
 """

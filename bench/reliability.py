@@ -3,7 +3,7 @@
 The figures are not estimated: every scenario of tests/functional/reliability adds what it really
 delivered, injected and observed to a ledger (src/scene_select_testkit/chaos.py), and this script runs those
 tests with ``--reliability-ledger`` (an option of the kit's pytest plugin) and prints the ledger as the
-README's reliability table.
+table in docs/reliability.md.
 
     python -m bench.reliability            # all scenarios, the 300-batch soak included
     python -m bench.reliability --quick    # the in-suite scenarios only (what `make test` runs)

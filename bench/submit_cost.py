@@ -46,6 +46,10 @@ class CountingStore:
         self.ops["get"] += 1
         return self.inner.get(key)
 
+    def get_range(self, key: str, start: int, length: int) -> bytes:
+        self.ops["get_range"] += 1
+        return self.inner.get_range(key, start, length)
+
     def put(self, key: str, data: bytes, *, content_type: str | None = None) -> ObjectInfo:
         self.ops["put"] += 1
         return self.inner.put(key, data, content_type=content_type)

@@ -360,7 +360,7 @@ def _audit_batch(store: ObjectStore, results_dir: str, problems: list[str]) -> N
 
 @dataclass
 class Tally:
-    """One scenario's figures (the columns of the README's reliability table)."""
+    """One scenario's figures (the columns of the table in docs/reliability.md)."""
 
     events: int = 0
     duplicates: int = 0

@@ -10,6 +10,7 @@ something a kit module defines, and cleans it up.
   ``local_store`` and ``oss_store``, and ``store``, parametrised over both so a contract suite runs on each;
 * engine media: ``media`` (generated once per session), ``engine_cache`` (one analysis cache per session)
   and ``select`` (run a selection job from wire-shaped configs against that cache);
+* timeline media: ``timeline_bucket`` (media at every editor frame rate, as a local bucket, made once);
 * the reliability ledger: ``--reliability-ledger=FILE`` writes every reliability scenario's figures to FILE
   as JSON when the session ends (``bench/reliability.py`` runs exactly that and prints the table).
 """
@@ -156,6 +157,16 @@ def select(engine_cache: Path) -> SelectionRun:
         return run_selection(request, **options)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def timeline_bucket(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The timeline tests' media at every editor frame rate, laid out as a local bucket (see
+    scene_select_testkit.timelines), made once per session."""
+    pytest.importorskip("imageio_ffmpeg", reason="FFmpeg (the local extra) makes the test media")
+    from scene_select_testkit.timelines import make_timeline_bucket  # loads OpenTimelineIO: only when asked
+
+    return make_timeline_bucket(tmp_path_factory.mktemp("timeline-bucket"))
 
 
 # --------------------------------------------------------------------------------------------- reliability ledger

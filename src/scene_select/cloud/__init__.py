@@ -1,7 +1,8 @@
 """Cloud code: everything a Function Compute artifact carries, and nothing else.
 
 The three handlers in ``functions/`` import from here only. Dependencies point one way, and
-import-linter holds them there (``.importlinter``):
+import-linter holds them there (the contracts at the end of pyproject.toml, explained in
+docs/architecture.md#the-layers):
 
     fc (the handlers' glue) → pipeline (use cases) → ice | storage (adapters) → credentials → config
     → models → errors

@@ -95,7 +95,7 @@ def validate_region(region: str) -> str:
 
 
 def resolve_region(explicit: str | None, environ: Mapping[str, str]) -> str:
-    """``--region``, then FC_REGION, then ALIBABA_CLOUD_REGION (ARCHITECTURE.md, the CLI contract)."""
+    """``--region``, then FC_REGION, then ALIBABA_CLOUD_REGION (docs/cli.md#the-ice-commands)."""
     region = explicit or environ.get(ENV_FC_REGION) or environ.get(ENV_REGION)
     if not region:
         raise ConfigError(f"no region: pass --region or set {ENV_FC_REGION} or {ENV_REGION} (e.g. cn-shanghai)")
@@ -103,7 +103,7 @@ def resolve_region(explicit: str | None, environ: Mapping[str, str]) -> str:
 
 
 def default_ice_endpoint(region: str) -> str:
-    """ICE's public endpoint for a region (ice-api.md §5.1)."""
+    """ICE's public endpoint for a region (docs/ice-api.md#endpoints-and-regions)."""
     return f"https://ice.{region}.aliyuncs.com"
 
 

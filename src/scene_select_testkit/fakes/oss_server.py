@@ -11,6 +11,10 @@ path-style (``/<bucket>/<key>``, what oss2 uses for an IP endpoint), and answers
   and ``x-oss-ec`` headers; ``409 FileAlreadyExists`` for a forbidden overwrite, ``404 NoSuchKey``,
   ``404 NoSuchBucket``. A HEAD error has an empty body and, as current OSS does, the XML base64'd in
   ``x-oss-err`` (switch off with ``head_error_header=False`` to behave like older OSS).
+- GetObject honours ``Range: bytes=a-b`` (also ``a-`` and ``-n``) as OSS does: 206 with Content-Range
+  for a range inside the object; a range past the end is ignored (200, the whole object) unless the
+  request says ``x-oss-range-behavior: standard``, which gives HTTP's rule: what there is (206) for a
+  range that runs past the end, ``416 InvalidRange`` for one that starts past it.
 - Successful writes answer with the quoted ETag (upper-case MD5), ``x-oss-hash-crc64ecma`` (which oss2
   checks) and ``Content-MD5``; listings honour ``prefix``, ``delimiter``, ``max-keys`` (≤ 1000),
   ``marker``/``continuation-token``/``start-after`` and ``encoding-type=url``.
@@ -61,6 +65,7 @@ _ERRORS: dict[str, tuple[int, str, str]] = {
     "InvalidArgument": (400, "Invalid argument.", "0017-00000279"),
     "InvalidDigest": (400, "The Content-MD5 you specified is not valid.", "0016-00000001"),
     "MissingContentLength": (411, "You must provide the Content-Length HTTP header.", "0016-00000004"),
+    "InvalidRange": (416, "The requested range cannot be satisfied.", "0003-00001412"),
     "MethodNotAllowed": (405, "The specified method is not allowed against this resource.", "0016-00000107"),
     "ServiceUnavailable": (503, "Please reduce your request rate.", "0001-00000503"),
 }
@@ -319,6 +324,35 @@ class FakeOssServer:
             **obj.meta,
         }
 
+    def _ranged(self, key: str, obj: StoredObject, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        """A GetObject with a Range header, answered as OSS answers it (see the module docstring)."""
+        size = len(obj.data)
+        standard = headers.get("x-oss-range-behavior", "").lower() == "standard"
+        spec = headers["range"].strip()
+        first = last = None
+        if spec.startswith("bytes=") and "," not in spec:
+            start_text, dash, end_text = spec[len("bytes=") :].partition("-")
+            if dash and (start_text.isdigit() or end_text.isdigit()):
+                if not start_text:  # bytes=-n: the last n bytes
+                    first, last = max(0, size - int(end_text)), size - 1
+                else:
+                    first = int(start_text)
+                    last = int(end_text) if end_text else size - 1
+        if first is None or last is None or last < first:  # not a range OSS understands: ignored
+            return 200, self._object_headers(obj), obj.data
+        if first >= size:
+            if standard:
+                return _error("InvalidRange", self, key=key)
+            return 200, self._object_headers(obj), obj.data
+        if last >= size:
+            if not standard:
+                return 200, self._object_headers(obj), obj.data
+            last = size - 1
+        out = self._object_headers(obj)
+        out["Content-Range"] = f"bytes {first}-{last}/{size}"
+        out["Accept-Ranges"] = "bytes"
+        return 206, out, obj.data[first : last + 1]
+
     def handle(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
@@ -344,6 +378,8 @@ class FakeOssServer:
                 obj = self.objects.get(key)
             if obj is None:
                 return _error("NoSuchKey", self, key=key)
+            if method == "GET" and "range" in headers:
+                return self._ranged(key, obj, headers)
             return 200, self._object_headers(obj), obj.data
         if method == "DELETE":
             with self._lock:

@@ -12,7 +12,7 @@ TS = 1519375990
 
 
 def test_documented_vector() -> None:
-    # docs/ice-api.md §4.4: the printed result matches the lowercase key.
+    # docs/ice-api.md#callbacks: the printed result matches the lowercase key.
     assert callback_signature(URL, TS, "test123") == "c72b60894140fa98920f1279219b7ed4"
     assert callback_signature(URL, str(TS), "Test123") == "c587b80d2d0ede300e8967937da7219b"
 

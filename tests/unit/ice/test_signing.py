@@ -20,7 +20,7 @@ from scene_select.cloud.ice.signing import (
     verify_request,
 )
 
-# docs/ice-api.md §5.3, the official example of the V3 signature doc.
+# docs/ice-api.md#signing: the official example of the V3 signature doc.
 VECTOR_QUERY = {"ImageId": "win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd", "RegionId": "cn-shanghai"}
 VECTOR_HEADERS = {
     "host": "ecs.cn-shanghai.aliyuncs.com",

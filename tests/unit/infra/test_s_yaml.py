@@ -38,8 +38,8 @@ ENV_CALL = re.compile(r"""^env\('([A-Za-z_][A-Za-z0-9_]*)'(?:\s*,\s*'([^']*)')?\
 
 
 def _schema_path() -> Path | None:
-    """<repo>/../shared/schemas/… (CI clones the repo with shared/ beside it); a worktree nested
-    deeper finds it further up."""
+    """The fc3 props schema in a ``shared/schemas/`` folder beside the checkout (CI puts it there), or
+    further up for a worktree nested deeper; None when there is none (the schema test is then skipped)."""
     for ancestor in REPO_ROOT.parents:
         if (ancestor / SCHEMA_NAME).is_file():
             return ancestor / SCHEMA_NAME

@@ -136,6 +136,7 @@ def test_list_reports_size_and_etag(store: ObjectStore) -> None:
 def test_every_operation_refuses_unsafe_keys_before_any_io(store: ObjectStore, key: str) -> None:
     for operation in (
         lambda: store.get(key),
+        lambda: store.get_range(key, 0, 10),
         lambda: store.put(key, b"x"),
         lambda: store.put_if_absent(key, b"x"),
         lambda: store.head(key),
@@ -159,3 +160,49 @@ def test_binary_content_is_kept_exactly(store: ObjectStore) -> None:
     data = bytes(range(256)) * 64
     store.put("results/bin", data, content_type="application/octet-stream")
     assert store.get("results/bin") == data
+
+
+# -- byte ranges (a media file's header without downloading the file) --------------------------------
+
+
+def test_get_range_returns_the_bytes_asked_for(store: ObjectStore) -> None:
+    data = bytes(range(256)) * 4
+    store.put("inbox/b/clip.mp4", data)
+    assert store.get_range("inbox/b/clip.mp4", 0, 16) == data[:16]
+    assert store.get_range("inbox/b/clip.mp4", 100, 300) == data[100:400]
+    assert store.get_range("inbox/b/clip.mp4", 1023, 1) == data[1023:]
+
+
+def test_get_range_past_the_end_returns_what_there_is(store: ObjectStore) -> None:
+    data = b"0123456789"
+    store.put("inbox/b/short.mp4", data)
+    assert store.get_range("inbox/b/short.mp4", 4, 65536) == b"456789"
+    assert store.get_range("inbox/b/short.mp4", 0, 65536) == data
+    assert store.get_range("inbox/b/short.mp4", 10, 8) == b""
+    assert store.get_range("inbox/b/short.mp4", 500, 8) == b""
+    assert store.get_range("inbox/b/short.mp4", 3, 0) == b""
+
+
+def test_get_range_of_an_empty_object_is_empty(store: ObjectStore) -> None:
+    store.put("inbox/b/empty.mp4", b"")
+    assert store.get_range("inbox/b/empty.mp4", 0, 16) == b""
+
+
+def test_get_range_of_an_absent_key_raises_object_not_found(store: ObjectStore) -> None:
+    for start, length in ((0, 16), (5, 0)):
+        with pytest.raises(ObjectNotFoundError) as caught:
+            store.get_range("inbox/b/missing.mp4", start, length)
+        assert caught.value.key == "inbox/b/missing.mp4"
+
+
+@pytest.mark.parametrize(("start", "length"), [(-1, 4), (0, -1)])
+def test_get_range_refuses_negative_ranges(store: ObjectStore, start: int, length: int) -> None:
+    store.put("inbox/b/x.mp4", b"abc")
+    with pytest.raises(ValueError, match="start >= 0 and length >= 0"):
+        store.get_range("inbox/b/x.mp4", start, length)
+
+
+@pytest.mark.parametrize("key", KEYS_WITH_SPECIAL_CHARACTERS)
+def test_get_range_with_special_keys(store: ObjectStore, key: str) -> None:
+    store.put(key, b"header-and-more")
+    assert store.get_range(key, 0, 6) == b"header"

@@ -227,3 +227,69 @@ def test_the_fake_speaks_list_objects_v1_with_url_encoding_and_checks_crc(fake_o
         f"inbox/批次 {n}/" for n in range(5)
     ]
     assert crc64ecma(b"123456789") == 0x995DC9BBDF1939FA  # the CRC-64/XZ check value
+
+
+# -- ranged reads: what travels, and OSS's range rules --------------------------------------------
+
+
+def test_get_range_sends_one_ranged_request_with_standard_behaviour(
+    oss_store: OssStore, fake_oss: FakeOssServer
+) -> None:
+    data = bytes(range(200))
+    oss_store.put("inbox/b/v.mp4", data)
+    fake_oss.requests.clear()
+    assert oss_store.get_range("inbox/b/v.mp4", 10, 20) == data[10:30]
+    assert fake_oss.requests == [("GET", "inbox/b/v.mp4")]
+
+
+def test_the_fake_answers_ranges_as_oss_does(fake_oss: FakeOssServer) -> None:
+    """206 inside the object; without x-oss-range-behavior a range past the end is ignored (200, all of
+    it); with it, the tail (206), or 416 InvalidRange for a start past the end."""
+    bucket = _static_bucket(fake_oss)
+    bucket.put_object("inbox/b/r.bin", b"0123456789")
+    inside = bucket.get_object("inbox/b/r.bin", byte_range=(2, 4))
+    assert (inside.status, inside.read(), inside.content_range) == (206, b"234", "bytes 2-4/10")
+    legacy = bucket.get_object("inbox/b/r.bin", byte_range=(5, 50))
+    assert (legacy.status, legacy.read()) == (200, b"0123456789")
+    standard = {"x-oss-range-behavior": "standard"}
+    tail = bucket.get_object("inbox/b/r.bin", byte_range=(5, 50), headers=standard)
+    assert (tail.status, tail.read(), tail.content_range) == (206, b"56789", "bytes 5-9/10")
+    suffix = bucket.get_object("inbox/b/r.bin", byte_range=(None, 3), headers=standard)
+    assert (suffix.status, suffix.read()) == (206, b"789")
+    with pytest.raises(oss2.exceptions.ServerError) as caught:
+        bucket.get_object("inbox/b/r.bin", byte_range=(10, 20), headers=standard)
+    assert (caught.value.status, caught.value.code) == (416, "InvalidRange")
+
+
+def test_get_range_cuts_an_answer_that_ignored_the_range(fake_oss: FakeOssServer) -> None:
+    """A proxy or endpoint that drops the range header answers 200 with everything: the store cuts it."""
+
+    class RangeIgnoringBucket:
+        def __init__(self, inner: oss2.Bucket) -> None:
+            self.inner = inner
+            self.bucket_name = inner.bucket_name
+
+        def get_object(self, key: str, byte_range: object = None, headers: object = None) -> object:
+            return self.inner.get_object(key)
+
+    bucket = _static_bucket(fake_oss)
+    bucket.put_object("inbox/b/r.bin", b"0123456789")
+    store = OssStore(RangeIgnoringBucket(bucket), region=fake_oss.region)
+    assert store.get_range("inbox/b/r.bin", 3, 4) == b"3456"
+
+
+def test_get_range_retries_transient_failures(
+    oss_store: OssStore, fake_oss: FakeOssServer, sleeps: list[float]
+) -> None:
+    oss_store.put("inbox/b/v.mp4", b"abcdef")
+    fake_oss.inject("503")
+    assert oss_store.get_range("inbox/b/v.mp4", 1, 2) == b"bc"
+    assert sleeps == [0.2]
+
+
+def test_get_range_maps_final_errors_to_storage_error(oss_store: OssStore, fake_oss: FakeOssServer) -> None:
+    oss_store.put("inbox/b/v.mp4", b"abcdef")
+    fake_oss.inject("503", times=4)
+    with pytest.raises(StorageError) as caught:
+        oss_store.get_range("inbox/b/v.mp4", 0, 2)
+    assert (caught.value.code, caught.value.status) == ("ServiceUnavailable", 503)

@@ -1,6 +1,6 @@
 """The FC invocation context, and where a handler gets its credentials from.
 
-The context differs by runtime (docs/fc-oss.md §1): python3.10 has ``context.credentials`` (the
+The context differs by runtime (docs/fc-oss.md#the-python-runtime): python3.10 has ``context.credentials`` (the
 function role's STS triple) and ``context.service``; python3.12 dropped both and injects the
 credentials as ``ALIBABA_CLOUD_*`` environment variables instead. Handlers written against
 :class:`FcContext` and :func:`credentials_from_context` run on either.

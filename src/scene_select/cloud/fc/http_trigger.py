@@ -1,4 +1,4 @@
-"""FC 3.0 HTTP-trigger events in, FC response structs out (docs/fc-oss.md §3).
+"""FC 3.0 HTTP-trigger events in, FC response structs out (docs/fc-oss.md#http-trigger-events).
 
 Request event (bytes of JSON)::
 

@@ -5,7 +5,7 @@ Signing lives in the auth hook rather than in the client so that each attempt of
 fresh date, nonce and — for rotating STS keys — fresh credentials, and so that the exact bytes httpx
 sends are the bytes that were hashed (``requires_request_body``).
 
-The headers follow docs/ice-api.md §5.2 and what the official SDK sends: ``x-acs-date``,
+The headers follow docs/ice-api.md#signing and what the official SDK sends: ``x-acs-date``,
 ``x-acs-signature-nonce``, ``x-acs-content-sha256``, and with an STS key ``x-acs-security-token`` plus
 ``x-acs-accesskey-id``. We sign what the V3 spec names — ``host``, ``content-type`` and every ``x-acs-*``
 header — so any verifier accepts the request, whether it follows the request's SignedHeaders list or the

@@ -1,7 +1,7 @@
 """ICE's HTTP callback authentication: ``X-ICE-SIGNATURE = md5("<url>|<X-ICE-TIMESTAMP>|<AuthKey>")``.
 
 The callback endpoint is public, so anyone could post a fake "job finished" to it. ICE signs each
-callback with the AuthKey configured in the console (docs/ice-api.md §4.4); we recompute that MD5 in
+callback with the AuthKey configured in the console (docs/ice-api.md#callbacks); we recompute that MD5 in
 constant time, refuse stale timestamps (replays), and accept the previous key too so that the key can
 be rotated without dropping callbacks: add the new key here, switch it in the console, drop the old.
 """

@@ -68,7 +68,7 @@ GET_ACTION = "GetBatchMediaProducingJob"
 LIST_ACTION = "ListBatchMediaProducingJobs"
 
 # SubmitSceneMediaSelectionJob sends these in the form body and every other parameter in the query
-# (docs/ice-api.md §1.1, from the generated SDK).
+# (docs/ice-api.md#submitscenemediaselectionjob, from the generated SDK).
 SUBMIT_FORM_PARAMS = frozenset({"InputConfig", "EditingConfig"})
 
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)

@@ -3,9 +3,10 @@
 RPC-style ICE actions are ``POST /`` with the action and version in ``x-acs-*`` headers; each action
 puts some parameters in the query and others in an ``application/x-www-form-urlencoded`` body
 (SubmitSceneMediaSelectionJob: JobType, OutputConfig, UserData in the query; InputConfig and
-EditingConfig in the body — docs/ice-api.md §1.1). The query is written RFC 3986-encoded and sorted, so
-what is sent is exactly what is signed; the body is encoded the way the official SDK encodes it
-(``urlencode`` of the sorted parameters), so the two produce byte-identical bodies.
+EditingConfig in the body — docs/ice-api.md#submitscenemediaselectionjob). The query is written RFC
+3986-encoded and sorted, so what is sent is exactly what is signed; the body is encoded the way the
+official SDK encodes it (``urlencode`` of the sorted parameters), so the two produce byte-identical
+bodies.
 """
 
 from __future__ import annotations

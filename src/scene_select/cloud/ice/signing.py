@@ -3,7 +3,7 @@
 Both sides of the wire use this module: the client signer (:mod:`scene_select.cloud.ice.auth`) and every
 server that must check a signature (the local ICE emulator, test servers). Keeping one implementation
 means a mistake cannot hide by being made the same way twice in two places — which is why the
-official SDK parity test and the documented vector (docs/ice-api.md §5.3) both pin it.
+official SDK parity test and the documented vector (docs/ice-api.md#signing) both pin it.
 
 The algorithm, in short::
 
@@ -176,7 +176,7 @@ def _parse_date(value: str | None) -> datetime:
         ) from None
 
 
-def verify_request(  # noqa: PLR0917 - positional order fixed by CONTRACTS.md §3
+def verify_request(  # noqa: PLR0917 - the parts of a request in canonical_request's order
     method: str,
     path: str,
     query: Mapping[str, str],

@@ -1,6 +1,6 @@
 """What ICE answers to Submit/Get/List, as typed objects that never drop what ICE sent.
 
-GetBatchMediaProducingJob returns ``EditingBatchJob`` (docs/ice-api.md §2.1): the submitted configs echoed
+GetBatchMediaProducingJob returns ``EditingBatchJob`` (docs/ice-api.md#reading-jobs): the submitted configs echoed
 back as JSON *strings*, ``Extend`` (a JSON string holding ErrorCode/ErrorMessage of a failed job) and, for
 a finished selection job, ``ExtendOutput`` — the selection result, parsed on demand by :meth:`IceJob.selection`.
 The raw strings are kept verbatim so that results can be stored exactly as ICE returned them.

@@ -1,6 +1,6 @@
 """SubmitSceneMediaSelectionJob's parameters as types, with every limit ICE documents.
 
-Sources are in ../shared/docs/ice-api.md (§1.2–1.7, §4.1, §6). Each model refuses what ICE would
+Each rule and its source is in docs/ice-api.md#the-configs-and-their-limits. Each model refuses what ICE would
 refuse, before anything is sent, with a message that names the field, the rule and the value. Where
 ICE's rule is UNCONFIRMED we chose the documented general rule and say so here:
 
@@ -176,7 +176,7 @@ class SubHeading(PascalModel):
 
 
 class _CommonInput(PascalModel):
-    """Fields both JobTypes' InputConfig share, with the list limits of ice-api.md §1.4/§1.5."""
+    """Fields both JobTypes' InputConfig share, with their documented list limits."""
 
     media_array: list[str]
     title_array: list[str] | None = None
@@ -217,7 +217,7 @@ class _CommonInput(PascalModel):
 
 
 class SmartMixInputConfig(_CommonInput):
-    """InputConfig of Smart_Mix_Media_Select (image-text matching), ice-api.md §1.4."""
+    """InputConfig of Smart_Mix_Media_Select (smart mix; ICE calls it image-text matching)."""
 
     media_array: list[str] = Field(default_factory=list)
     media_search_input: dict[str, Any] | None = None
@@ -267,7 +267,7 @@ class HighlightStrategy(PascalModel):
 
 
 class HighlightsInputConfig(_CommonInput):
-    """InputConfig of Screen_Media_Highlights_Media_Select (highlight mashup), ice-api.md §1.5."""
+    """InputConfig of Screen_Media_Highlights_Media_Select (highlights; ICE calls it highlight mashup)."""
 
     highlight_strategy: HighlightStrategy | None = None
     opening_array: list[dict[str, Any] | str] | None = None
@@ -307,7 +307,7 @@ InputConfig = SmartMixInputConfig | HighlightsInputConfig
 
 
 class OutputConfig(PascalModel):
-    """OutputConfig (ice-api.md §1.7). For a selection job Count is the number of distinct selections."""
+    """OutputConfig. For a selection job Count is the number of outputs (distinct selections)."""
 
     media_url: str | None = Field(default=None, alias="MediaURL")
     count: int = Field(default=1, ge=1, le=MAX_OUTPUT_COUNT)

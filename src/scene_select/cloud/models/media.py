@@ -1,4 +1,4 @@
-"""What kind of media a reference names, from ICE's documented input formats (ice-api.md §6).
+"""What kind of media a reference names, from ICE's documented input formats (docs/ice-api.md).
 
 The job models need it to refuse images in highlight jobs; the pipeline needs it to tell media
 from stray files in a batch folder. A 32-hex ICE media id says nothing about its kind.

@@ -1,6 +1,6 @@
 """The native OSS trigger's event, as Function Compute hands it to a handler (bytes of JSON).
 
-Shape (docs/fc-oss.md §2): ``{"events": [{eventName, eventSource: "acs:oss", eventTime, region,
+Shape (docs/fc-oss.md#oss-trigger-events): ``{"events": [{eventName, eventSource: "acs:oss", eventTime, region,
 oss: {bucket: {name, arn, ...}, object: {key, size, eTag, deltaSize}}, responseElements: {requestId},
 ...}]}``. ``eventName`` has no ``oss:`` prefix in the payload (the trigger *config* uses the prefixed
 form). The docs say one API call fires one invocation and every sample reads ``events[0]``; we parse

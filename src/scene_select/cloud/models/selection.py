@@ -1,7 +1,7 @@
 """The selection result a finished job carries in ExtendOutput, typed but never lossy.
 
-Image-text matching has a documented shape (ice-api.md §2.3). ICE's highlight shape is UNCONFIRMED,
-so we defined ours next to it (README, "Result shapes"): ``highlightMediaOutputList`` →
+Smart mix has a documented shape. ICE's highlight shape is UNCONFIRMED, so we defined ours next to it
+(both in docs/ice-api.md#results-extendoutput): ``highlightMediaOutputList`` →
 ``highlightClipList``. Our engine adds ``mediaURL`` and ``explain`` to every clip and a
 ``mediaErrorList``; ICE adds fields too. Parsing keeps every unknown key, and a shape it does not
 recognise is kept verbatim in ``raw`` — a result is never lost because we failed to understand it.

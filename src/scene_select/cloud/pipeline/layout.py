@@ -1,6 +1,6 @@
 """Where things live in the bucket: what an inbox key means, and where a batch's results go.
 
-The bucket conventions of ARCHITECTURE.md in one place. Classifying a key is the first thing the
+The bucket conventions (docs/bucket.md) in one place. Classifying a key is the first thing the
 submit function does with an event, so hostile keys (``..`` segments, control characters, absolute
 paths, over-long names) are refused here, before any read, and keys outside the inbox are ignored
 without writing anything — a result can never start a job.
@@ -137,7 +137,7 @@ class BucketLayout:
             return InboxObject(key, batch, Role.MEDIA, file_name)
         problem = (
             f"{file_name!r} in batch {batch.label} is not a supported video or image, {MANIFEST_FILE} or "
-            f"{SCRIPT_FILE}; it is ignored (see the README for the accepted formats)"
+            f"{SCRIPT_FILE}; it is ignored (docs/bucket.md lists the accepted formats)"
         )
         return InboxObject(key, batch, Role.UNSUPPORTED, file_name, problem)
 

@@ -225,7 +225,7 @@ _DEPLOYMENT_PROBLEMS = (
 
 
 def _is_deployment_problem(exc: IceClientError) -> bool:
-    """ICE refused the caller, not the job: credentials, permissions or clock (docs/ice-api.md §5.4)."""
+    """ICE refused the caller, not the job: credentials, permissions or clock (docs/ice-api.md#errors-and-retries)."""
     return exc.code.startswith(_DEPLOYMENT_PROBLEMS) or exc.http_status in (401, 403)
 
 

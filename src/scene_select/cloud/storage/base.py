@@ -1,4 +1,4 @@
-"""The object-store port: the six operations the pipeline needs from a bucket, and nothing more.
+"""The object-store port: the seven operations the pipeline needs from a bucket, and nothing more.
 
 Two adapters implement it — :class:`~scene_select.cloud.storage.oss.OssStore` (Alibaba Cloud OSS through
 ``oss2``) and :class:`~scene_select.cloud.storage.local.LocalDirectoryStore` (a directory on disk, used by
@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-__all__ = ["ObjectInfo", "ObjectStore", "content_etag"]
+__all__ = ["ObjectInfo", "ObjectStore", "check_range", "content_etag"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,12 @@ class ObjectStore(Protocol):
         """The object's bytes; :class:`~scene_select.cloud.errors.ObjectNotFoundError` if absent."""
         ...
 
+    def get_range(self, key: str, start: int, length: int) -> bytes:
+        """``length`` bytes of the object from byte ``start`` (0-based), or fewer where the object ends
+        (``b""`` from a ``start`` at or past its end); :class:`~scene_select.cloud.errors.ObjectNotFoundError`
+        if absent. For reading a file's header without downloading it (OSS: a ranged GetObject)."""
+        ...
+
     def put(self, key: str, data: bytes, *, content_type: str | None = None) -> ObjectInfo:
         """Write (or atomically replace) an object; readers see the old or the new bytes, never a mix."""
         ...
@@ -66,6 +72,12 @@ class ObjectStore(Protocol):
     def url_for(self, key: str) -> str:
         """The public OSS URL ICE accepts: ``https://<bucket>.oss-<region>.aliyuncs.com/<key>``."""
         ...
+
+
+def check_range(start: int, length: int) -> None:
+    """Both adapters refuse the same ranges: a negative start or length is a caller's mistake."""
+    if start < 0 or length < 0:
+        raise ValueError(f"a byte range needs start >= 0 and length >= 0, got start={start}, length={length}")
 
 
 def content_etag(data: bytes) -> str:

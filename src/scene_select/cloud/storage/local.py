@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scene_select.cloud.errors import ObjectKeyError, ObjectNotFoundError, StorageError
-from scene_select.cloud.storage.base import ObjectInfo, content_etag
+from scene_select.cloud.storage.base import ObjectInfo, check_range, content_etag
 from scene_select.cloud.storage.keys import object_url, validate_key, validate_prefix
 
 __all__ = ["INTERNAL_PREFIX", "LocalDirectoryStore"]
@@ -97,6 +97,18 @@ class LocalDirectoryStore:
         path = self.path_for(key)
         try:
             return path.read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise ObjectNotFoundError(key) from None
+        except OSError as exc:
+            raise StorageError(f"cannot read {key!r} from {self.root}: {exc.strerror}") from exc
+
+    def get_range(self, key: str, start: int, length: int) -> bytes:
+        path = self.path_for(key)
+        check_range(start, length)
+        try:
+            with path.open("rb") as handle:
+                handle.seek(start)
+                return handle.read(length)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise ObjectNotFoundError(key) from None
         except OSError as exc:

@@ -34,7 +34,7 @@ import oss2.exceptions
 
 from scene_select.cloud.credentials import CredentialsProvider
 from scene_select.cloud.errors import ObjectKeyError, ObjectNotFoundError, StorageError
-from scene_select.cloud.storage.base import ObjectInfo, content_etag
+from scene_select.cloud.storage.base import ObjectInfo, check_range, content_etag
 from scene_select.cloud.storage.keys import object_url, validate_key, validate_prefix
 
 __all__ = ["BucketFactory", "OssStore"]
@@ -47,6 +47,9 @@ BucketFactory = Callable[[], Any]
 T = TypeVar("T")
 
 _FORBID_OVERWRITE = {"x-oss-forbid-overwrite": "true"}
+# HTTP's range semantics: a range that runs past the end gives what there is (206), one that starts past
+# it 416 InvalidRange. Without it OSS ignores such a range and answers 200 with the whole object.
+_STANDARD_RANGE = {"x-oss-range-behavior": "standard"}
 _LIST_PAGE_SIZE = 1000  # OSS's maximum max-keys
 SIGNED_URL_SECONDS = 7 * 24 * 3600  # the longest a V4 signature may live
 
@@ -156,6 +159,30 @@ class OssStore:
                 raise ObjectNotFoundError(key) from None
             raise _storage_error("GetObject", key, exc) from exc
 
+    def get_range(self, key: str, start: int, length: int) -> bytes:
+        validate_key(key)
+        check_range(start, length)
+        if length == 0:
+            if self.head(key) is None:
+                raise ObjectNotFoundError(key)
+            return b""
+
+        def read(bucket: Any) -> bytes:
+            result = bucket.get_object(key, byte_range=(start, start + length - 1), headers=_STANDARD_RANGE)
+            data = bytes(result.read())
+            if result.status == 200:  # the range was ignored (a proxy, an old endpoint): cut it here
+                return data[start : start + length]
+            return data
+
+        try:
+            return self._call("GetObject", key, read)
+        except oss2.exceptions.OssError as exc:
+            if _is_missing_object(exc):
+                raise ObjectNotFoundError(key) from None
+            if exc.status == 416:  # InvalidRange: the range starts at or past the end
+                return b""
+            raise _storage_error("GetObject", key, exc) from exc
+
     def put(self, key: str, data: bytes, *, content_type: str | None = None) -> ObjectInfo:
         validate_key(key)
         headers = _content_headers(content_type)
@@ -247,7 +274,7 @@ class OssStore:
         """A pre-signed GET URL on the public endpoint, optionally through OSS's media processing.
 
         Signing is local (no request is sent). With STS credentials the URL also stops working when
-        the token expires, whatever ``expires_seconds`` says: see the README's troubleshooting.
+        the token expires, whatever ``expires_seconds`` says (docs/troubleshooting.md#results).
         """
         validate_key(key)
         params = {"x-oss-process": process} if process else None

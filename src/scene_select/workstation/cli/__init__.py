@@ -1,6 +1,6 @@
 """The ``scene-select`` command: parse and validate arguments, call the library, print a summary.
 
-No business logic lives here (see ARCHITECTURE.md, "The CLI contract"): each command turns its
+No business logic lives here: each command turns its
 arguments into library calls and turns the outcome, or a :class:`~scene_select.cloud.errors.SceneSelectError`,
 into readable output and an exit code. ``--json`` output is for programs; everything else is for people.
 """
@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scene_select.cloud.config import ENV_FC_REGION, ENV_ICE_ENDPOINT, ENV_REGION, resolve_region
 from scene_select.cloud.credentials import env_credentials
@@ -24,6 +24,9 @@ from scene_select.cloud.ice.client import IceClient
 from scene_select.cloud.models.ice_api import IceJob
 from scene_select.cloud.models.job_config import JobType, SelectionJobRequest
 from scene_select.workstation.cli.text_output import job_lines, jobs_table_lines
+
+if TYPE_CHECKING:
+    from scene_select.workstation.engine.resolve import MediaResolver
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -38,6 +41,10 @@ Command = Callable[[argparse.Namespace], int]
 
 class SelectionFailedError(SceneSelectError):
     """``select`` could not make the selection asked for (no usable media, or sentences left without clips)."""
+
+
+class TimelineFailedError(SceneSelectError):
+    """``select --timeline``: no timeline file could be written (each format's reason is printed)."""
 
 
 class FunctionFailedError(SceneSelectError):
@@ -364,6 +371,7 @@ def _cmd_select(args: argparse.Namespace) -> int:
     from scene_select.workstation.engine.summary import selection_problem, summary_lines, terminal_progress
 
     request = _request_from_args(args, default_output="{}")
+    timeline = _timeline_target(args.timeline)  # a wrong suffix is said before minutes of analysis
     resolver = MediaResolver(bucket_dirs=_bucket_dirs(args.bucket_dir or []), base_dir=Path.cwd())
     scorer = None
     if args.clip_image_model or args.clip_text_model or args.clip_vocab:
@@ -389,9 +397,64 @@ def _cmd_select(args: argparse.Namespace) -> int:
     if args.out:
         Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(f"Result written to {args.out}")
+    if timeline is not None:
+        _write_timelines(timeline, request, result, resolver)
     if problem is not None:
         raise SelectionFailedError(problem[0])
     return EXIT_OK
+
+
+def _timeline_target(value: str | None) -> Path | None:
+    if value is None:
+        return None
+    from scene_select.cloud.timelines import format_for_path
+
+    try:
+        format_for_path(value)
+    except ValueError as exc:
+        raise ConfigError(f"--timeline {exc}") from None
+    return Path(value)
+
+
+def _write_timelines(
+    target: Path, request: SelectionJobRequest, result: dict[str, Any], resolver: MediaResolver
+) -> None:
+    """The selection's editor timeline(s) in the format the suffix picks: ``target`` for one output,
+    ``<stem>-<n><suffix>`` for output n of several. Prints what was written and what failed, and why."""
+    from scene_select.cloud.timelines import export_selection, format_for_path
+    from scene_select.workstation.engine.timeline_media import local_selection, probe_media_info
+
+    selection = local_selection(request, result, name=target.stem)
+    export = export_selection(selection, probe_media_info(resolver), formats=[format_for_path(target)])
+    several = len(export.written) + len(export.failed) > 1
+
+    def path_of(entry: Mapping[str, Any]) -> Path:
+        return target.with_name(f"{target.stem}-{entry['output']}{target.suffix}") if several else target
+
+    for entry in export.written:
+        path = path_of(entry)
+        _write_file(path, export.files[entry["file"]])
+        print(f"Timeline written to {path}")
+    for entry in export.failed:
+        print(f"Timeline not written: {path_of(entry)}: {entry['reason']}")
+    for warning in export.warnings:
+        print(f"  timeline warning: {warning}")
+    if not export.written:
+        why = "; ".join(f"{path_of(e)}: {e['reason']}" for e in export.failed) or "; ".join(export.warnings)
+        raise TimelineFailedError(f"no timeline could be written ({why})")
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Replace ``path`` atomically, readable by everyone (editors may run under another account)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temp.write_bytes(data)
+        temp.chmod(0o644)
+        os.replace(temp, path)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def _add_select_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -406,6 +469,13 @@ def _add_select_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     select.add_argument("--output-config", metavar="JSON|@FILE", help='default {"Count":1}')
     select.add_argument("--editing-config", metavar="JSON|@FILE")
     select.add_argument("--out", metavar="FILE", help="write the result JSON here")
+    select.add_argument(
+        "--timeline",
+        metavar="FILE",
+        help="also write the selection as an editor timeline; the suffix picks the format: .otio (OpenTimelineIO), "
+        ".xml (FCP7 XML: Premiere Pro, DaVinci Resolve), .fcpxml (Final Cut Pro X), .edl (CMX 3600); several outputs "
+        "give FILE-1, FILE-2, … (docs/editor-timelines.md)",
+    )
     select.add_argument("--explain", action="store_true", help="print why each clip was chosen")
     select.add_argument("--cache-dir", metavar="DIR", help="analysis cache (default ~/.cache/scene-select/analysis)")
     select.add_argument(

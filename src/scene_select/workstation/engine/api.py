@@ -54,7 +54,9 @@ def run_selection(
     image_text_scorer: ImageTextScorer | None = None,
     duration_measure: str = "model",
 ) -> dict[str, Any]:
-    """Select clips for ``request`` on this machine; returns the ExtendOutput object (CONTRACTS.md §2).
+    """Select clips for ``request`` on this machine; returns the ExtendOutput object.
+
+    Its shape is in docs/ice-api.md#results-extendoutput.
 
     ``cache_dir`` defaults to :func:`~scene_select.workstation.engine.cache.default_cache_dir`. ``duration_measure``
     is "model" (the documented rate model) or "espeak" (measure espeak-ng's rendering when installed).

@@ -1,8 +1,9 @@
 """Optional image-text (CLIP-style) scorer over user-supplied local ONNX weights. Off by default.
 
-No installable package ships CLIP weights (docs/engine.md §1), so the engine never downloads any: a
-user who has an exported pair — an image tower and a text tower, e.g. Chinese-CLIP exported to ONNX —
-points the engine at the two files and the text tower's WordPiece ``vocab.txt``. The scorer then
+No installable package ships CLIP weights (docs/engine.md#the-optional-clip-style-scorer), so the
+engine never downloads any: a user who has an exported pair — an image tower and a text tower, e.g.
+Chinese-CLIP exported to ONNX — points the engine at the two files and the text tower's WordPiece
+``vocab.txt``. The scorer then
 embeds one sample picture per second during the decoding pass (cached with the analysis, keyed by the
 models' hashes) and each sentence once, and adds the cosine similarity to the relevance of a window.
 

@@ -1,6 +1,6 @@
 """One decoding pass per media file, feeding every analyser at once.
 
-Decoding is the floor of the engine's cost (docs/engine.md §2), so each file is decoded exactly once:
+Decoding is the floor of the engine's cost (docs/engine.md#speed-and-memory), so each file is decoded exactly once:
 every decoded picture becomes a tiny RGB thumbnail (cut detection, motion, colour), a sparse subset
 becomes a larger RGB sample (OCR, faces, optional image embeddings), and the audio stream, demuxed in the
 same loop, is resampled to 16 kHz mono for loudness and speech. B-frames are skipped by the decoder
@@ -30,7 +30,7 @@ AUDIO_RATE = 16_000
 
 @dataclass(frozen=True)
 class DecodeOptions:
-    """Knobs of the decoding pass (defaults are the tuned ones from docs/engine.md §2)."""
+    """Knobs of the decoding pass (the defaults are the tuned ones; docs/engine.md#signals)."""
 
     sample_width: int = 640  # samples for OCR/faces are scaled down to at most this width
     skip_bidir: bool = True  # let the decoder drop B-frames (they are rarely the first frame of a shot)

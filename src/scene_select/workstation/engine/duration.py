@@ -1,7 +1,7 @@
 """How long the voiceover of one sentence will last.
 
 ICE synthesises the voiceover itself; the engine has to know each sentence's length to pick clips that
-cover it. The default is a documented rate model (docs/engine.md §4, from Chinese news/narration and
+cover it. The default is a documented rate model (docs/engine.md#smart-mix, from Chinese news/narration and
 English narration rates):
 
     seconds = (hanzi / 4.5 + latin_words / 2.6 + 0.25 × commas + 0.45 × stops) / speed
@@ -33,7 +33,7 @@ STOP_PAUSE = 0.45
 MIN_SENTENCE_SECONDS = 1.0
 
 #: espeak-ng ``-s`` (words per minute) that reproduces the rate model: 175 wpm default reads Mandarin
-#: at 2.6 hanzi/s and 350 at 4.8/s (measured, docs/engine.md §4), so 330 ≈ 4.5/s; English 156 wpm = 2.6 words/s.
+#: at 2.6 hanzi/s and 350 at 4.8/s (measured), so 330 ≈ 4.5/s; English 156 wpm = 2.6 words/s.
 ESPEAK_WPM = {"cmn": 330, "en-us": 156}
 
 

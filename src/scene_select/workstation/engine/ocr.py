@@ -1,7 +1,7 @@
 """On-screen text (burned-in captions, titles) with rapidocr-onnxruntime 1.4.x.
 
 The 1.4.x line ships its PP-OCRv4 Chinese+English models inside the wheel (3.x downloads them), so it
-works offline. Tuned as measured in docs/engine.md §1.2: ``det_limit_type="max"`` with a 640 px limit
+works offline. Tuned by measurement: ``det_limit_type="max"`` with a 640 px limit
 (the default "min" rule upscales small crops and costs ~7× more), no angle classifier (captions are
 upright), and the bottom third first — subtitles live there, and the crop is a third of the pixels.
 

@@ -1,4 +1,4 @@
-"""Turn selection plans into ICE's ExtendOutput shape (CONTRACTS.md §2), with explanations.
+"""Turn selection plans into ICE's ExtendOutput shape (docs/ice-api.md#results-extendoutput), with explanations.
 
 Times are seconds (floats, millisecond precision), ids follow ``scene_select.cloud.models.selection``:
 ``mediaId`` = md5 of the MediaArray entry, ``clipId`` = ``<mediaId[:8]>-<startMs>-<endMs>``. Every clip

@@ -1,7 +1,7 @@
 """Hard-cut detection on 64×36 RGB thumbnails, online, with a few frames of look-ahead.
 
 Two cues, each judged against its own neighbourhood (like PySceneDetect's AdaptiveDetector, which has
-the best published F1, docs/engine.md §2.1), so steady motion is not mistaken for a cut:
+the best F1 in PySceneDetect's published benchmark), so steady motion is not mistaken for a cut:
 
 * content: mean absolute pixel difference to the previous picture, compared with the mean of the same
   quantity over the ``window`` pictures on each side;

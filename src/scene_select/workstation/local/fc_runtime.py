@@ -532,7 +532,7 @@ def _make_request_handler(
 def _http_event(
     request: BaseHTTPRequestHandler, method: str, body: bytes, request_id: str, function_name: str
 ) -> bytes:
-    """The FC 3.0 HTTP-trigger event bytes for one real request (docs/fc-oss.md §3)."""
+    """The FC 3.0 HTTP-trigger event bytes for one real request (docs/fc-oss.md#http-trigger-events)."""
     split = urlsplit(request.path)
     headers: dict[str, str] = {}
     for name, value in request.headers.items():

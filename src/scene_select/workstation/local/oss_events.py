@@ -1,4 +1,4 @@
-"""OSS-trigger event bytes, shaped exactly like the native OSS trigger's (docs/fc-oss.md §2).
+"""OSS-trigger event bytes, shaped exactly like the native OSS trigger's (docs/fc-oss.md#oss-trigger-events).
 
 The submit function must not be able to tell the local stack from the cloud, so the local bucket watcher
 hands it the same JSON the FC runtime would: one record under ``events``, the key as-is (no URL encoding),

@@ -1,4 +1,4 @@
-"""The three ICE actions the emulator implements, answering as ICE answers (docs/ice-api.md §1.8, §2.1, §2.2).
+"""The three ICE actions the emulator implements, answering as ICE answers (docs/ice-api.md#actions-used).
 
 - ``SubmitSceneMediaSelectionJob``: validates the configs with ``SelectionJobRequest.from_wire`` (a broken
   rule → ``InvalidParameter`` whose message names the field), stores the job in Init, queues it, answers

@@ -4,7 +4,7 @@ Clients (ours and the official SDK) decide what to do from ``Code`` and the HTTP
 what ICE sends: ``Throttling.*`` → back off, other 4xx → fix the request, 5xx → retry. The body carries the
 gateway's usual keys ``RequestId``, ``HostId``, ``Code``, ``Message`` and ``Recommend``.
 
-Codes chosen where ICE's own documentation is silent (docs/ice-api.md §5.4 marks them UNCONFIRMED):
+Codes chosen where ICE's own documentation is silent (docs/ice-api.md#assumptions lists them):
 - unknown JobId in GetBatchMediaProducingJob → ``InvalidParameter.JobNotExist`` (HTTP 400); a JobId that is
   not 32 hex characters → ``InvalidParameter``;
 - wrong or missing STS token for an access key that needs one → ``InvalidSecurityToken.MismatchWithAccessKey``;

@@ -1,4 +1,4 @@
-"""Job-completion callbacks, posted the way ICE posts them (docs/ice-api.md §4).
+"""Job-completion callbacks, posted the way ICE posts them (docs/ice-api.md#callbacks).
 
 When a job ends and its UserData has an http(s) ``NotifyAddress``, the emulator POSTs ICE's envelope
 ``{"EventType": "BatchProduceMediaComplete", "UserId", "EventTime", "MessageBody": {"Status", "JobId",

@@ -30,7 +30,7 @@ __all__ = ["JobCancelledError", "JobWorkers", "Runner", "engine_runner", "failur
 log = logging.getLogger(__name__)
 
 Runner = Callable[[SelectionJobRequest], dict[str, Any]]
-"""Turns a validated request into the ExtendOutput object (CONTRACTS §2)."""
+"""Turns a validated request into the ExtendOutput object (docs/ice-api.md#results-extendoutput)."""
 
 _MAX_ERROR_MESSAGE = 1000
 

@@ -1,6 +1,6 @@
 """The ICE emulator: an HTTP server on loopback that speaks ICE's OpenAPI RPC protocol.
 
-``IceEmulator`` wires the parts together — wire parsing (wire.py), ACS3 authentication (auth.py), the three
+``IceEmulator`` wires the parts together — request parsing (requests.py), ACS3 authentication (auth.py), the three
 actions (actions.py), the sqlite job store, the job workers running the engine, the callback dispatcher and
 fault injection — and owns their lifecycle: ``start()`` binds the port (0 → an ephemeral one), re-queues
 jobs a previous run left unfinished and re-sends callbacks it left pending; ``stop()`` stops everything and
