@@ -18,17 +18,14 @@ from __future__ import annotations
 import json
 import random
 import subprocess
-import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
-from bench.cloud import CloudRig, http_trigger_event
+from bench.cloud import CloudRig, callback_event
 from bench.cold_start import IN_USE, prepare_callbacks
-from bench.common import OUT_DIR, ROOT, Section, Stat, log
-
-sys.path.insert(0, str(ROOT / "infra"))
-import build_artifacts
+from bench.common import OUT_DIR, Section, Stat, log
+from infra import build_artifacts
 
 FUNCTIONS = ("submit", "callback", "reconcile")
 RUNTIME = build_artifacts.FC_PYTHON_VERSION
@@ -161,7 +158,7 @@ def _events(rig: CloudRig, name: str, index: int, mode: str, callbacks: list) ->
     if name == "submit":
         return [rig.upload(f"inbox/highlights/artifact-{index}-{mode}.mp4", b"\0" * 2048)]
     if name == "callback":
-        return [http_trigger_event(callbacks[1 + 2 * index + (mode == "source")])]
+        return [callback_event(callbacks[1 + 2 * index + (mode == "source")])]
     return [b'{"triggerName":"timer"}']
 
 

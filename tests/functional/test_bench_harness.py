@@ -3,19 +3,15 @@
 No timing is asserted (the machine is shared); the submit cost is counted, not timed, so its numbers
 are facts of the pipeline's storage protocol and are asserted. If a change to the pipeline moves them,
 update these numbers and bench/RESULTS.md together (`python -m bench.run --only submit-cost`).
+
+``bench`` is imported from the repository root, as ``python -m bench.run`` imports it (pytest's ``pythonpath``
+setting in pyproject.toml puts the root on the path, as running from it does).
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench import cold_start, submit_cost  # noqa: E402
-from bench.run import with_summary  # noqa: E402
+from bench import cold_start, submit_cost
+from bench.run import with_summary
 
 
 def test_quick_benchmarks_run_and_the_submit_cost_is_what_the_protocol_says() -> None:

@@ -121,7 +121,7 @@ class FakeOssServer:
     def endpoint(self) -> str:
         assert self._server is not None, "server not started"
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> FakeOssServer:
         server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
@@ -448,7 +448,7 @@ def _make_handler(server: FakeOssServer) -> type[BaseHTTPRequestHandler]:
             self._send(method, status, out_headers, out_body)
 
         def _read_chunked(self) -> bytes:
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";", 1)[0].strip(), 16)
                 if size == 0:

@@ -1,4 +1,12 @@
-"""Selections and helpers for the timeline tests; the media are made by FFmpeg at test time (conftest.py)."""
+"""Timeline test media and selections: real media at every frame rate editors use, and selections of them.
+
+The timeline export (``scene_select.cloud.timelines``) must place every clip within one frame of where the
+selection says, whatever the media's rate (25, 29.97 drop-frame with a timecode, 24, 23.976, 12.5), its
+container (MP4, MOV, MKV), or its name. :func:`make_timeline_bucket` renders :data:`MEDIA` and a still with
+FFmpeg into a local-bucket folder (nothing is downloaded or committed; the plugin's ``timeline_bucket``
+fixture does it once per session); :data:`MIXED`, :data:`INTEGER` and :data:`HIGHLIGHTS` are normalised
+selections of them, and :func:`assert_same_clips` reads a written timeline back and compares.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,26 @@ from typing import Any
 
 from scene_select.cloud.timelines.formats import FormatName
 from scene_select.cloud.timelines.readback import ClipFacts, read_timelines, timeline_clips
+from scene_select.workstation.engine.synth import run_ffmpeg
+
+__all__ = [
+    "BATCH",
+    "HIGHLIGHTS",
+    "HOST",
+    "INTEGER",
+    "MEDIA",
+    "MIXED",
+    "NTSC_TC_FRAMES",
+    "NTSC_TC_SECONDS",
+    "ODD_NAME",
+    "STILL",
+    "assert_same_clips",
+    "clip",
+    "expected_clips",
+    "make_timeline_bucket",
+    "read_one",
+    "text_selection",
+]
 
 BATCH = "inbox/smart-mix/seaside"
 HOST = "https://scene-bucket.oss-cn-shanghai.aliyuncs.com/"
@@ -144,3 +172,18 @@ def assert_same_clips(
 def read_one(data: bytes, fmt: FormatName, *, edl_rate: float | None = None) -> Any:
     (timeline,) = read_timelines(data, fmt, edl_rate=edl_rate)
     return timeline
+
+
+def make_timeline_bucket(root: Path) -> Path:
+    """Render :data:`MEDIA` (with a 440 Hz tone where asked) and :data:`STILL` into ``root/BATCH``, laid out as
+    a local bucket; returns ``root``. Small (160x90) and single-threaded: a few seconds in all."""
+    folder = root / BATCH
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, (rate, seconds, extra, audio) in MEDIA.items():
+        arguments = ["-f", "lavfi", "-i", f"testsrc2=size=160x90:rate={rate}"]
+        if audio:
+            arguments += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-c:a", "aac", "-shortest"]
+        arguments += ["-t", str(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+        run_ffmpeg([*arguments, "-threads", "1", *extra, str(folder / name)])
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=160x90", "-frames:v", "1", str(folder / STILL)])
+    return root

@@ -1,4 +1,6 @@
-"""A worker for the cross-process put_if_absent race (importable by spawned processes)."""
+"""A worker for the cross-process ``put_if_absent`` race: several processes claim the same keys at once, on
+the bucket directory or on the fake OSS, and exactly one may win each (the worker lives in an importable
+module because spawned processes import their target by name)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from scene_select.cloud.credentials import Credentials, static_credentials
 from scene_select.cloud.storage.base import ObjectStore
 from scene_select.cloud.storage.local import LocalDirectoryStore
 from scene_select.cloud.storage.oss import OssStore
+from scene_select_testkit.waiting import scaled_timeout
 
 
 def build_store(spec: dict[str, Any]) -> ObjectStore:
@@ -25,6 +28,6 @@ def race(spec: dict[str, Any], keys: list[str], owner: int, barrier: Any, result
     """Wait for every racer, then try to claim each key; report (key, owner, won)."""
     store = build_store(spec)
     for key in keys:
-        barrier.wait(timeout=30)
+        barrier.wait(timeout=scaled_timeout())
         won = store.put_if_absent(key, f"owner-{owner}".encode())
         results.put((key, owner, won))

@@ -1,16 +1,20 @@
-"""Reliability tests' tools: crash doubles, direct handler calls, an auditor of end states, a ledger.
+"""The reliability scenarios' tools: crash doubles, direct handler calls, an auditor of end states, a ledger.
+
+The scenarios of tests/functional/reliability try to break the pipeline's promise — every batch gets exactly
+one ICE job and complete results, whatever is duplicated, delayed, crashed or forged — against a running
+local stack. What they share:
 
 * :class:`ObservedStore` wraps a real store: it records every key read and written and, when told to,
   raises :class:`Crash` right *after* the Nth write — the write happened, nothing after it does, as if
   the function instance died there. :class:`CrashingIce` does the same after an ICE call returned.
   ``Crash`` is a BaseException so that no ``except Exception`` in the code under test can swallow it.
-* ``submit_directly`` / ``reconcile_directly`` call the pipeline's use cases on a running stack's
-  bucket and emulator with a store, an ICE client and a clock of the test's choosing (the FC shim
-  serialises invocations in one process, so these are also how threads race for real).
+* ``submit_directly`` / ``reconcile_directly`` / ``callback_directly`` call the pipeline's use cases on a
+  running stack's bucket and emulator with a store, an ICE client and a clock of the test's choosing (the FC
+  shim serialises invocations in one process, so these are also how threads race for real).
 * :func:`audit` checks the promise on a stack's final state: every run has exactly one ICE job and
   complete results, every batch's latest copies match its run, nothing pending, no half-written file.
-* :data:`LEDGER` adds up what each scenario injected and what came out; ``bench/reliability.py``
-  prints it (see tests/functional/reliability/conftest.py).
+* :data:`LEDGER` adds up what each scenario injected and what came out; the kit's pytest plugin writes it
+  out (``--reliability-ledger``) and ``bench/reliability.py`` prints it.
 """
 
 from __future__ import annotations
@@ -28,7 +32,6 @@ from typing import Any
 from scene_select.cloud.config import Settings
 from scene_select.cloud.credentials import Credentials, static_credentials
 from scene_select.cloud.fc.handlers import ice_timeout
-from scene_select.cloud.ice.callback_auth import callback_signature
 from scene_select.cloud.ice.client import IceClient
 from scene_select.cloud.models.http_request import HttpRequest
 from scene_select.cloud.models.ice_api import IceJob, SubmitResult
@@ -42,9 +45,10 @@ from scene_select.cloud.pipeline.records import RunIndexEntry
 from scene_select.cloud.storage.base import ObjectInfo, ObjectStore
 from scene_select.cloud.storage.local import INTERNAL_PREFIX
 from scene_select.workstation.local.stack import LocalStack
-from support.stack import emulator_jobs
+from scene_select_testkit.ice import emulator_jobs
+from scene_select_testkit.stack import placeholder_video
+from scene_select_testkit.waiting import scaled_timeout, wait_until
 
-VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"v" * 64  # the quick runner never decodes; the planner checks size > 0
 LAYOUT = BucketLayout()
 
 
@@ -208,21 +212,13 @@ def upload_batch(stack: LocalStack, name: str, *, media: int = 2, script: str = 
     """A smart-mix batch (media first, script.txt last, as people upload); returns the script's key."""
     prefix = f"inbox/smart-mix/{name}/"
     for index in range(media):
-        stack.store.put(f"{prefix}clip{index}.mp4", VIDEO + name.encode() + bytes([index]))
+        stack.store.put(f"{prefix}clip{index}.mp4", placeholder_video() + name.encode() + bytes([index]))
     stack.store.put(prefix + "script.txt", script.encode("utf-8"))
     return prefix + "script.txt"
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
-        time.sleep(0.05)
-
-
 def jobs_terminal(stack: LocalStack) -> bool:
-    return all(job["Status"] in ("Finished", "Failed") for job in emulator_jobs(stack))
+    return all(job["Status"] in ("Finished", "Failed") for job in emulator_jobs(stack.emulator))
 
 
 def pending(stack: LocalStack) -> list[str]:
@@ -232,15 +228,24 @@ def pending(stack: LocalStack) -> list[str]:
 def settle(stack: LocalStack, *, clock: Callable[[], float] = time.time, timeout: float = 60.0) -> int:
     """Run reconcile passes until ICE has no running job and nothing is pending; returns the passes run."""
     passes = 0
-    deadline = time.monotonic() + timeout
-    while True:
-        wait_until(lambda: jobs_terminal(stack), timeout=max(1.0, deadline - time.monotonic()), what="ICE jobs")
+
+    def settled() -> bool:
+        nonlocal passes
+        if not jobs_terminal(stack):
+            return False
         if not pending(stack):
-            return passes
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still pending after {passes} reconcile passes: {pending(stack)}")
+            return True
         reconcile_directly(stack, clock=clock)
         passes += 1
+        return False
+
+    wait_until(
+        settled,
+        timeout=timeout,
+        interval=0.05,
+        what=lambda: f"ICE jobs to end and nothing pending ({passes} reconcile passes; pending: {pending(stack)})",
+    )
+    return passes
 
 
 # --------------------------------------------------------------------------------------------- the end state
@@ -269,7 +274,7 @@ def audit(stack: LocalStack) -> Audit:
     store = stack.store
     result = Audit()
     jobs_by_run: dict[str, list[dict[str, Any]]] = {}
-    for job in emulator_jobs(stack):
+    for job in emulator_jobs(stack.emulator):
         marker = json.loads(job["UserData"] or "{}").get(USER_DATA_KEY, {})
         jobs_by_run.setdefault(str(marker.get("run")), []).append(job)
     result.jobs = sum(len(jobs) for jobs in jobs_by_run.values())
@@ -384,7 +389,7 @@ def tally(scenario: str, **counts: float) -> None:
 
 def callbacks_sent(stack: LocalStack) -> int:
     """Callback requests the emulator made (every attempt, duplicate and stale replay; not the dropped)."""
-    return sum(1 for job in emulator_jobs(stack) for entry in job["Callback"]["Log"] if entry["Attempt"] >= 1)
+    return sum(1 for job in emulator_jobs(stack.emulator) for entry in job["Callback"]["Log"] if entry["Attempt"] >= 1)
 
 
 def events_delivered(stack: LocalStack) -> int:
@@ -399,7 +404,7 @@ def write_ledger(path: Path) -> None:
 # --------------------------------------------------------------------------------------------- other processes
 
 
-def deliver_in_process(
+def deliver_in_process(  # noqa: PLR0917 - a multiprocessing target: its arguments arrive positionally
     functions_dir: str, environ: dict[str, str], event: bytes, times: int, start: Any, out: Any
 ) -> None:
     """A separate process (spawned) invoking the submit function through the FC shim ``times`` times.
@@ -409,7 +414,7 @@ def deliver_in_process(
     """
     from scene_select.workstation.local.fc_runtime import invoke
 
-    start.wait(timeout=120)
+    start.wait(timeout=scaled_timeout(120))
     for _ in range(times):
         try:
             answer = invoke(Path(functions_dir) / "submit", event, environ=environ)
@@ -487,23 +492,16 @@ def batch_state(stack: LocalStack, name: str) -> str | None:
 
 
 def wait_for_batches(stack: LocalStack, names: list[str], states: set[str], timeout: float = 60.0) -> None:
+    """Wait until every named smart-mix batch's job.json is in one of ``states``."""
     wait_until(
         lambda: all(batch_state(stack, name) in states for name in names),
         timeout=timeout,
+        interval=0.05,
         what=f"batches {names[:3]}… to reach {states}",
     )
 
 
 # --------------------------------------------------------------------------------------------- callbacks by hand
-
-
-def signed_headers(stack: LocalStack, *, offset: int = 0) -> dict[str, str]:
-    """X-ICE-TIMESTAMP and X-ICE-SIGNATURE as ICE would send them ``offset`` seconds from now."""
-    timestamp = str(int(time.time()) + offset)
-    return {
-        "x-ice-timestamp": timestamp,
-        "x-ice-signature": callback_signature(stack.callback_url, timestamp, stack.auth_key),
-    }
 
 
 def callback_directly(
@@ -522,12 +520,6 @@ def callback_directly(
     )
     deps = stack_deps(stack, store=store, ice=ice)
     return handle_callback(request, deps, settings=CallbackSettings.from_settings(settings))
-
-
-def envelope(job_id: str, status: str = "Finished") -> bytes:
-    """The body ICE posts when a job ends."""
-    message = {"Status": status, "JobId": job_id}
-    return json.dumps({"EventType": "BatchProduceMediaComplete", "MessageBody": message}).encode()
 
 
 def verify_and_tally(

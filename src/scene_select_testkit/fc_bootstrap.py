@@ -16,6 +16,10 @@ step by step, in a process of its own (as an FC instance is):
    result that does not serialise, answers ``{"errorMessage", "errorType", "stackTrace"}`` with the
    runtime's own frame removed and each frame split into ``[file, line, function, source]``.
 
+Run it as ``python -m scene_select_testkit.fc_bootstrap`` (tests/functional/pipeline/test_runtime_parity.py
+does, in a fresh process whose working directory is the function's code directory). It imports nothing of
+scene-select or of the kit: it stands for the platform, not for our code.
+
 Input on stdin: ``{"runtime", "codePath", "headers": {...}, "event": <base64>}``; output on stdout:
 ``{"failed": bool, "payload": <base64>}``.
 """
