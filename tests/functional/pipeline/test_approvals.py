@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from support.stack import emulator_jobs, wait_for_state
 
 from scene_select.workstation.local.stack import LocalStack
+from scene_select_testkit.ice import emulator_jobs
+from scene_select_testkit.stack import wait_for_state
 
 VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"a" * 64  # the quick runner never decodes
 
@@ -32,11 +33,11 @@ def _error_for(stack: LocalStack, name: str, what: str) -> dict[str, object]:
 
 def test_an_approval_for_a_batch_that_does_not_wait_for_review_is_refused(stack: LocalStack) -> None:
     prefix = _batch(stack, "plain", None)
-    jobs = len(emulator_jobs(stack))
+    jobs = len(emulator_jobs(stack.emulator))
     stack.store.put(prefix + "approval.json", b'{"Approve": true}')
     record = _error_for(stack, "plain", "does not wait for review")
     assert record["key"] == prefix + "approval.json" and record["whatToDo"]
-    assert len(emulator_jobs(stack)) == jobs  # no job
+    assert len(emulator_jobs(stack.emulator)) == jobs  # no job
     assert json.loads(stack.store.get("results/smart-mix/plain/job.json"))["state"] == "finished"
 
 
@@ -54,7 +55,7 @@ def test_an_approval_for_a_batch_that_does_not_wait_for_review_is_refused(stack:
 def test_malformed_approvals_are_refused_clearly(stack: LocalStack, approval: bytes, says: str) -> None:
     stack.store.put("inbox/smart-mix/malformed/approval.json", approval)
     assert _error_for(stack, "malformed", says)
-    assert emulator_jobs(stack) == []
+    assert emulator_jobs(stack.emulator) == []
 
 
 def test_an_approval_before_any_run_exists_is_refused(stack: LocalStack) -> None:
@@ -66,4 +67,4 @@ def test_a_manifest_asking_for_something_unknown_is_refused(stack: LocalStack) -
     stack.store.put("inbox/smart-mix/what/beach.mp4", VIDEO)
     stack.store.put("inbox/smart-mix/what/job.json", b'{"SpeechTextArray": ["x"], "Produce": "movie"}')
     assert _error_for(stack, "what", "Produce must be selection, video or review")
-    assert emulator_jobs(stack) == []
+    assert emulator_jobs(stack.emulator) == []

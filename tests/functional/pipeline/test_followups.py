@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from support.stack import wait_for_state
-
 from scene_select.workstation.local.stack import LocalStack
+from scene_select_testkit.stack import wait_for_state
 
 BATCH = "inbox/smart-mix/editors/"
 RESULTS = "results/smart-mix/editors/"
