@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -34,7 +36,7 @@ from scene_select.workstation.local.emulator import CallbackDelivery, EmulatorOp
 from scene_select.workstation.local.emulator.job_store import JobStore
 from scene_select.workstation.render.media import probe_facts
 from scene_select.workstation.render.placeholder import placeholder_renderer
-from scene_select.workstation.render.spec import OutputSpec, ProgressCallback, RenderError, RenderResult
+from scene_select.workstation.render.spec import OutputSpec, Progress, ProgressCallback, RenderError, RenderResult
 
 TIMELINE = "SubmitSceneTimelineOrganizationJob"
 BATCH = "SubmitSceneBatchEditingJob"
@@ -437,3 +439,41 @@ def test_a_state_directory_from_before_the_scene_jobs_is_brought_up_to_date(tmp_
         assert row is not None and row.sub_job_list == [] and row.extend_input is None
     finally:
         store.close()
+
+
+class Stalling:
+    """A renderer that never finishes on its own: it reports progress until the emulator cancels it."""
+
+    def __init__(self) -> None:
+        self.started = threading.Event()
+
+    def __call__(
+        self, timeline: Mapping[str, Any], output: Path, spec: OutputSpec, *, progress: ProgressCallback | None = None
+    ) -> RenderResult:
+        self.started.set()
+        assert progress is not None
+        while True:
+            progress(Progress(0.1, 0.1, "1x"))
+            time.sleep(0.02)
+
+
+def test_stopping_cancels_a_render_and_the_next_start_renders_it(tmp_path: Path) -> None:
+    stalling = Stalling()
+    ice = start(tmp_path / "state", tmp_path / "bucket", renderer=stalling)
+    call = IceCaller(ice.endpoint)
+    ids = [s["ProjectId"] for s in organised(call)["SubJobList"]]
+    response = submit_batch(call, ",".join(ids), '{"MediaURL":"' + BUCKET_URL + 'out/{index}.mp4"}')
+    job_id = response.json()["JobId"]
+    assert stalling.started.wait(20)
+    call.close()
+    ice.stop()  # cancels the render at its next progress report
+    assert not (tmp_path / "bucket" / "out").exists() or not list((tmp_path / "bucket" / "out").iterdir())
+
+    ice = start(tmp_path / "state", tmp_path / "bucket")  # the placeholder renderer this time
+    call = IceCaller(ice.endpoint)
+    try:
+        job = call.wait_terminal(job_id, timeout=60)
+        assert job["Status"] == "Finished" and [s["Status"] for s in job["SubJobList"]] == ["Success", "Success"]
+    finally:
+        call.close()
+        ice.stop()

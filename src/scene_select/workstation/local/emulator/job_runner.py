@@ -7,7 +7,8 @@ job does, it ends in a state: a result becomes ``Finished`` with ExtendOutput or
 with both Extend and SubJobList when every video of a batch-editing job failed); an exception becomes
 ``Failed`` with Extend ``{"ErrorCode", "ErrorMessage"}`` — a ``MediaError`` as ``InvalidMaterial.NotFound``
 (missing file) or ``InvalidMaterial.ResourceContentBad`` (unreadable), a ``JobConfigError`` as
-``InvalidParameter``, anything else as ``InternalError``. A worker thread never dies of a job.
+``InvalidParameter``, a ``RenderError`` as ``RenderFailed``, anything else as ``InternalError``. A worker
+thread never dies of a job.
 
 Stopping the emulator cancels the running job (the default engine runner checks a flag at every progress
 report); a result that arrives after stop is discarded, so the job stays ``Processing`` in the store and the
@@ -28,6 +29,7 @@ from scene_select.cloud.models.wire import compact_json
 from scene_select.workstation.local.emulator.job_store import JobRow, JobStore
 from scene_select.workstation.local.emulator.scene_jobs import JobCancelledError, JobOutcome, SceneJob
 from scene_select.workstation.local.scheduling import DelayedTaskRunner
+from scene_select.workstation.render.spec import RenderError
 
 __all__ = ["JobCancelledError", "JobWorkers", "Runner", "engine_runner", "failure_code"]
 
@@ -66,6 +68,8 @@ def failure_code(error: BaseException) -> str:
         return "InvalidMaterial.NotFound" if _caused_by_missing_file(error) else "InvalidMaterial.ResourceContentBad"
     if isinstance(error, JobConfigError):
         return "InvalidParameter"
+    if isinstance(error, RenderError):
+        return "RenderFailed"
     return "InternalError"
 
 

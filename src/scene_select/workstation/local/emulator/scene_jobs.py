@@ -171,11 +171,16 @@ def batch_editor(store: JobStore, renderer: Renderer, bucket_dirs: Mapping[str, 
                     "job %s video %d: %3.0f%% (%s)", row.job_id, position + INDEX_BASE, step.fraction * 100, step.speed
                 )
 
+        try:
+            target = output_location(url, buckets)
+        except MediaError as exc:
+            message = f"OutputConfig.MediaURL {url} cannot be written here: {exc}"[:_MAX_ERROR_MESSAGE]
+            log.warning("job %s: %s", row.job_id, message)
+            return {**sub, "Status": "Failed", "ErrorCode": "InvalidParameter", "ErrorMessage": message}
         project = store.get_project(project_id)
         try:
             if project is None:
                 raise RenderError(f"the editing project {project_id} no longer exists")
-            target = output_location(url, buckets)
             store.set_project_status(project_id, "Producing")
             result = renderer(json.loads(project.timeline), target, spec, progress=progress)
         except JobCancelledError:
