@@ -42,6 +42,7 @@ from scene_select.cloud.storage.local import LocalDirectoryStore
 from scene_select.workstation.local.emulator import CallbackDelivery, EmulatorOptions, IceEmulator, Runner
 from scene_select.workstation.local.fc_runtime import HttpTriggerServer, invoke, serve_http_trigger
 from scene_select.workstation.local.watcher import BucketWatcher
+from scene_select.workstation.render.spec import Renderer
 
 __all__ = ["LocalStack", "StackOptions", "find_functions_dir"]
 
@@ -64,6 +65,9 @@ class StackOptions:
     extra_environment: Mapping[str, str] | None = None
     sts_credentials: bool = False
     """Temporary credentials, as FC gives a function role: a random security token the emulator requires."""
+    renderer: Renderer | None = None
+    """What renders the emulator's batch-editing jobs: None is the real renderer; tests pass the fast
+    placeholder (:func:`scene_select.workstation.render.placeholder.placeholder_renderer`)."""
 
 
 def find_functions_dir() -> Path:
@@ -135,7 +139,11 @@ class LocalStack:
             security_tokens={self.access_key_id: self.security_token} if self.security_token else {},
         )
         self.emulator = IceEmulator(
-            self.state_dir / "ice", {self.access_key_id: self.access_key_secret}, runner=self._runner, options=options
+            self.state_dir / "ice",
+            {self.access_key_id: self.access_key_secret},
+            runner=self._runner,
+            renderer=self.options.renderer,
+            options=options,
         ).start()
         self.environ = {
             ENV_FC_REGION: self.options.region,
