@@ -18,18 +18,6 @@ from typing import Any
 
 import httpx
 import pytest
-from support.ice_emulator import (
-    AK_ID,
-    AK_SECRET,
-    AUTH_KEY,
-    INPUT_CONFIG,
-    OUTPUT_CONFIG,
-    IceCaller,
-    selection_runner,
-    wait_until,
-)
-from support.ice_emulator import CallbackReceiver as Receiver
-from support.ice_emulator import callback_receiver as serve
 
 from scene_select.cloud.models.selection import media_id_for
 from scene_select.workstation.local.emulator import CallbackDelivery, EmulatorOptions, Faults, IceEmulator, Renderer
@@ -37,6 +25,18 @@ from scene_select.workstation.local.emulator.job_store import JobStore
 from scene_select.workstation.render.media import probe_facts
 from scene_select.workstation.render.placeholder import placeholder_renderer
 from scene_select.workstation.render.spec import OutputSpec, Progress, ProgressCallback, RenderError, RenderResult
+from scene_select_testkit.ice import (
+    AK_ID,
+    AK_SECRET,
+    AUTH_KEY,
+    INPUT_CONFIG,
+    OUTPUT_CONFIG,
+    IceCaller,
+    selection_runner,
+)
+from scene_select_testkit.ice import CallbackReceiver as Receiver
+from scene_select_testkit.ice import callback_receiver as serve
+from scene_select_testkit.waiting import wait_until
 
 TIMELINE = "SubmitSceneTimelineOrganizationJob"
 BATCH = "SubmitSceneBatchEditingJob"

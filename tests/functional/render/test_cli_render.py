@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from render_media import check_render, colour_video, music, sentence_slots
 
 from scene_select.workstation.cli import EXIT_ERROR, EXIT_OK, main
 from scene_select.workstation.render.media import media_resolver, probe_facts
 from scene_select.workstation.render.timeline import organize_timelines
+from scene_select_testkit.render_media import check_render, colour_video, music, sentence_slots
 
 COLOURS = ("red", "green", "blue")
 SCRIPT = "清晨的海边，海浪轻轻拍打着沙滩。孩子们在阳光下奔跑。A new store just opened."

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from render_media import check_render, colour_video, music, sentence_slots
-from support.ice_emulator import AK_ID, AK_SECRET, IceCaller, selection_runner
-
 from scene_select.cloud.models.selection import media_id_for
 from scene_select.workstation.local.emulator import EmulatorOptions, IceEmulator
+from scene_select_testkit.ice import AK_ID, AK_SECRET, IceCaller, selection_runner
+from scene_select_testkit.render_media import check_render, colour_video, music, sentence_slots
 
 URL = "https://bucket.oss-cn-shanghai.aliyuncs.com/"
 

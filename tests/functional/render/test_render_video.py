@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from render_media import check_render, colour_picture, colour_video, music, sentence_slots, video_facts
 
 from scene_select.cloud.errors import MediaError
 from scene_select.workstation.render import voice
@@ -18,6 +17,14 @@ from scene_select.workstation.render.plan import plan_timeline
 from scene_select.workstation.render.render import render_timeline
 from scene_select.workstation.render.spec import OutputSpec, Progress, RenderError
 from scene_select.workstation.render.timeline import organize_timelines
+from scene_select_testkit.render_media import (
+    check_render,
+    colour_picture,
+    colour_video,
+    music,
+    sentence_slots,
+    video_facts,
+)
 
 
 @pytest.fixture(scope="module")
