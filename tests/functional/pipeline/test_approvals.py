@@ -68,3 +68,11 @@ def test_a_manifest_asking_for_something_unknown_is_refused(stack: LocalStack) -
     stack.store.put("inbox/smart-mix/what/job.json", b'{"SpeechTextArray": ["x"], "Produce": "movie"}')
     assert _error_for(stack, "what", "Produce must be selection, video or review")
     assert emulator_jobs(stack.emulator) == []
+
+
+def test_a_video_batch_without_a_place_for_its_videos_is_refused(stack: LocalStack) -> None:
+    stack.store.put("inbox/smart-mix/nowhere/beach.mp4", VIDEO)
+    manifest = {"SpeechTextArray": ["x"], "Produce": "video", "OutputConfig": {"MediaURL": None}}
+    stack.store.put("inbox/smart-mix/nowhere/job.json", json.dumps(manifest).encode())
+    assert _error_for(stack, "nowhere", "asks for videos (Produce video) but its OutputConfig.MediaURL is empty")
+    assert emulator_jobs(stack.emulator) == []

@@ -320,6 +320,11 @@ def _finish_plan(
     unsigned = SelectionJobRequest.from_wire(batch.job_type.value, input_config, output_config, editing_config)
     source_tags = sorted(f"{s.key}\t{s.etag}" for s in sources)
     what = Produce(produce) if produce else settings.produce
+    if what is not Produce.SELECTION and not unsigned.output_config.media_url:
+        raise BatchError(
+            f"batch {batch.label} asks for videos (Produce {what.value}) but its OutputConfig.MediaURL is empty; "
+            "leave MediaURL out for the default (next to the results) or give the OSS URL to render to"
+        )
     # A run that only selects keeps the key it always had; one that also renders is another run.
     wanted = [] if what is Produce.SELECTION else [f"produce={what.value}"]
     fingerprint = "\n".join(
