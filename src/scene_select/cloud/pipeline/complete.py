@@ -159,7 +159,7 @@ def complete_run(
     else:
         if step is Step.SELECTION and state is RunState.FINISHED and runs.is_latest_run(record):
             # the run goes on (videos), but its selection is the batch's to look at (and approve) now
-            results = {name: runs.run_dir + name for name in RESULT_FILES}
+            results: dict[str, str] = {name: runs.run_dir + name for name in RESULT_FILES}
             results.update(_mirror_latest(runs, entry, snap, written))
             record = record.model_copy(update={"results": {**(record.results or {}), **results}})
         runs.publish(record)

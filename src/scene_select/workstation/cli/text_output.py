@@ -6,8 +6,10 @@ the tables would drift apart exactly on the text users care about most.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from scene_select.cloud.models.ice_api import IceJob
@@ -157,4 +159,28 @@ def render_summary_lines(results: Sequence[dict[str, Any]], *, voice_note: str) 
         )
         lines.extend(f"  warning: {warning}" for warning in video["warnings"])
     lines.append(f"voice: {voice_note}")
+    return lines
+
+
+def video_lines(results_dir: Path, bucket_dir: Path | None) -> list[str]:
+    """The rendered videos of a batch (its videos.json): file, duration, size — nothing when it made none."""
+    try:
+        videos = json.loads((results_dir / "videos.json").read_text(encoding="utf-8")).get("videos", [])
+    except (OSError, ValueError):
+        return []
+    lines = [f"Videos: {len(videos)}"]
+    for video in videos:
+        where = bucket_dir / video["key"] if bucket_dir is not None and video.get("key") else video.get("url")
+        duration = video.get("duration")
+        size = video.get("size")
+        facts = ", ".join(
+            fact
+            for fact in (
+                f"{float(duration):.1f} s" if isinstance(duration, (int, float)) else "",
+                f"{size / 1e6:.2f} MB" if isinstance(size, (int, float)) else "",
+                "" if str(video.get("status", "")).lower() == "success" else str(video.get("status")),
+            )
+            if fact
+        )
+        lines.append(f"  output {video.get('output')}  {where}  ({facts})")
     return lines
