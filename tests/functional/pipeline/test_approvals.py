@@ -9,6 +9,7 @@ import pytest
 from scene_select.workstation.local.stack import LocalStack
 from scene_select_testkit.ice import emulator_jobs
 from scene_select_testkit.stack import wait_for_state
+from scene_select_testkit.waiting import wait_until
 
 VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"a" * 64  # the quick runner never decodes
 
@@ -23,12 +24,16 @@ def _batch(stack: LocalStack, name: str, produce: str | None) -> str:
 
 
 def _error_for(stack: LocalStack, name: str, what: str) -> dict[str, object]:
+    def found() -> dict[str, object] | None:
+        for info in stack.store.list(f"results/smart-mix/{name}/errors/"):
+            record: dict[str, object] = json.loads(stack.store.get(info.key))
+            if what in str(record["message"]):
+                return record
+        return None
+
+    record = wait_until(found, what=f"an error record of {name} that says {what!r}")
     stack.wait_settled()
-    for info in stack.store.list(f"results/smart-mix/{name}/errors/"):
-        record = json.loads(stack.store.get(info.key))
-        if what in str(record["message"]):
-            return record
-    raise AssertionError(f"no error record of {name} says {what!r}")
+    return record
 
 
 def test_an_approval_for_a_batch_that_does_not_wait_for_review_is_refused(stack: LocalStack) -> None:
