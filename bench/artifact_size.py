@@ -30,7 +30,9 @@ from infra import build_artifacts
 FUNCTIONS = ("submit", "callback", "reconcile")
 # The local bucket's adapter and its frame previews: the same wiring serves the local stack, which sets
 # SCENE_SELECT_LOCAL_BUCKET_DIR; FC never does, so these are carried (about 20 KB) but never loaded there.
-CARRIED_FOR_THE_LOCAL_STACK = frozenset({"scene_select.cloud.storage.local", "scene_select.cloud.storage.local_previews"})
+CARRIED_FOR_THE_LOCAL_STACK = frozenset(
+    {"scene_select.cloud.storage.local", "scene_select.cloud.storage.local_previews"}
+)
 RUNTIME = build_artifacts.FC_PYTHON_VERSION
 
 # Runs in python3.10 -I -S -B: the artifact is all it has. argv: artifact, events file ("" for the floor),
