@@ -275,7 +275,9 @@ def _json(store: ObjectStore, key: str) -> Any:
 
 
 def audit(stack: LocalStack) -> Audit:
-    """Check every run and batch in the stack's bucket against the ICE jobs the emulator holds."""
+    """Check every run and batch in the stack's bucket against the ICE jobs the emulator holds, once the
+    stack is idle: a run is judged by its end state, not by a moment in the middle of a follow-up's writes."""
+    stack.wait_settled()
     store = stack.store
     result = Audit()
     jobs_by_run: dict[str, list[dict[str, Any]]] = {}
