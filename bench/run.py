@@ -30,6 +30,7 @@ BENCHMARKS = {
     "artifact-size": "bench.artifact_size",
     "engine": "bench.engine_bench",
     "scale": "bench.scale",
+    "render": "bench.render_bench",
 }
 RESULTS = ROOT / "bench" / "RESULTS.md"
 

@@ -41,7 +41,7 @@ from scene_select.cloud.pipeline.ingest import IngestReport, handle_upload_event
 from scene_select.cloud.pipeline.layout import BucketLayout, Role
 from scene_select.cloud.pipeline.ports import USER_DATA_KEY, ClaimPolicy, PipelineDeps
 from scene_select.cloud.pipeline.reconcile import ReconcileReport, reconcile_pending
-from scene_select.cloud.pipeline.records import RunIndexEntry
+from scene_select.cloud.pipeline.records import RunIndexEntry, RunState, RunStore, Step
 from scene_select.cloud.storage.base import ObjectInfo, ObjectStore
 from scene_select.cloud.storage.local import INTERNAL_PREFIX
 from scene_select.workstation.local.stack import LocalStack
@@ -208,11 +208,16 @@ def later(seconds: float) -> Callable[[], float]:
     return lambda: time.time() + seconds
 
 
-def upload_batch(stack: LocalStack, name: str, *, media: int = 2, script: str = "第一句。第二句。") -> str:
-    """A smart-mix batch (media first, script.txt last, as people upload); returns the script's key."""
+def upload_batch(
+    stack: LocalStack, name: str, *, media: int = 2, script: str = "第一句。第二句。", produce: str | None = None
+) -> str:
+    """A smart-mix batch (media first, then job.json when ``produce`` asks for videos, script.txt last, as
+    people upload); returns the script's key."""
     prefix = f"inbox/smart-mix/{name}/"
     for index in range(media):
         stack.store.put(f"{prefix}clip{index}.mp4", placeholder_video() + name.encode() + bytes([index]))
+    if produce is not None:
+        stack.store.put(prefix + "job.json", json.dumps({"Produce": produce}).encode("utf-8"))
     stack.store.put(prefix + "script.txt", script.encode("utf-8"))
     return prefix + "script.txt"
 
@@ -270,7 +275,9 @@ def _json(store: ObjectStore, key: str) -> Any:
 
 
 def audit(stack: LocalStack) -> Audit:
-    """Check every run and batch in the stack's bucket against the ICE jobs the emulator holds."""
+    """Check every run and batch in the stack's bucket against the ICE jobs the emulator holds, once the
+    stack is idle: a run is judged by its end state, not by a moment in the middle of a follow-up's writes."""
+    stack.wait_settled()
     store = stack.store
     result = Audit()
     jobs_by_run: dict[str, list[dict[str, Any]]] = {}
@@ -299,31 +306,43 @@ def audit(stack: LocalStack) -> Audit:
 
 
 def _audit_run(store: ObjectStore, entry: RunIndexEntry, jobs: list[dict[str, Any]], problems: list[str]) -> None:
-    run_dir = LAYOUT.run_dir(entry.batch, entry.run_key)
-    names = {info.key[len(run_dir) :] for info in store.list(run_dir)}
+    """One run against ICE: exactly one job per step the run started, markers naming it, results complete,
+    and job.json in the state its markers say (the pipeline's own state machine reads them)."""
+    runs = RunStore(store, LAYOUT, entry.batch, entry.run_key, time.time)
+    snap = runs.snapshot()
+    produce = runs.produce()
     where = f"{entry.batch.label} run {entry.run_key}"
-    if len(jobs) > 1 or (not jobs and "failed.json" not in names):
-        problems.append(f"{where}: {len(jobs)} ICE jobs, expected exactly one")
-        return
-    for name in ("finished.json", "failed.json"):
-        marker = _json(store, run_dir + name) if name in names else {}
-        if "jobId" in marker and marker["jobId"] != jobs[0]["JobId"]:
-            problems.append(f"{where}: {name} names job {marker['jobId']}, ICE has {jobs[0]['JobId']}")
-    if "finished.json" in names:
-        missing = {"raw.json", "selection.json", "report.html"} - names
+    by_step: dict[str, list[dict[str, Any]]] = {}
+    for job in jobs:
+        marker = json.loads(job["UserData"] or "{}").get(USER_DATA_KEY, {})
+        by_step.setdefault(str(marker.get("step", Step.SELECTION.value)), []).append(job)
+    for step in Step:
+        marks, step_jobs = snap[step], by_step.get(step.value, [])
+        refused = marks.failed and not step_jobs  # ICE refused the submit: no job, a failed marker
+        if len(step_jobs) > 1 or (marks.started and not step_jobs and not refused) or (step_jobs and not marks.started):
+            problems.append(f"{where}: {len(step_jobs)} ICE jobs for its {step.value} step, expected exactly one")
+            return
+        for name in ("finished.json", "failed.json"):
+            marker = runs.read_marker(name, step) or {}
+            if "jobId" in marker and step_jobs and marker["jobId"] != step_jobs[0]["JobId"]:
+                problems.append(
+                    f"{where}: {step.value} {name} names job {marker['jobId']}, ICE has {step_jobs[0]['JobId']}"
+                )
+    if snap.finished:
+        missing = {"raw.json", "selection.json", "report.html"} - snap.files
         if missing:
-            problems.append(f"{where}: finished but {sorted(missing)} missing")
+            problems.append(f"{where}: its selection finished but {sorted(missing)} missing")
         else:
-            _json(store, run_dir + "selection.json")  # parses: never half-written
-        state = "finished"
-    elif "failed.json" in names:
-        state = "failed"
-    else:
-        problems.append(f"{where}: never finished (markers: {sorted(names)})")
+            _json(store, runs.run_dir + "selection.json")  # parses: never half-written
+    if snap[Step.RENDER].finished and "videos.json" not in snap.files:
+        problems.append(f"{where}: rendered but videos.json missing")
+    step, state = snap.position(produce)
+    if state not in (RunState.FINISHED, RunState.FAILED, RunState.WAITING_FOR_REVIEW):
+        problems.append(f"{where}: never done ({step.value} step {state.value})")
         return
-    record = _json(store, run_dir + "job.json")
-    if record["state"] != state:
-        problems.append(f"{where}: job.json says {record['state']}, markers say {state}")
+    record = _json(store, runs.run_dir + "job.json")
+    if record["state"] != state.value:
+        problems.append(f"{where}: job.json says {record['state']}, markers say {state.value}")
 
 
 def _unanswered_uploads(store: ObjectStore) -> list[str]:
@@ -347,12 +366,14 @@ def _audit_batch(store: ObjectStore, results_dir: str, problems: list[str]) -> N
     record = _json(store, results_dir + "job.json")
     where = f"{record['job_type']}/{record['batch'].split('/', 1)[-1]} batch"
     run_dir = f"{results_dir}runs/{record['run_key']}/"
-    if record["state"] not in ("finished", "failed"):
+    if record["state"] not in ("finished", "failed", "waiting-for-review"):
         problems.append(f"{where}: its latest job.json is still {record['state']}")
     if record["state"] == "finished":
-        for name in ("raw.json", "selection.json", "report.html"):
+        for name in ("raw.json", "selection.json"):
             if store.head(results_dir + name) is None or store.get(results_dir + name) != store.get(run_dir + name):
                 problems.append(f"{where}: {name} is not the run's copy")
+        if store.head(results_dir + "report.html") is None:  # a view rendered for its place: not a byte copy
+            problems.append(f"{where}: report.html missing")
 
 
 # --------------------------------------------------------------------------------------------- the ledger
@@ -425,7 +446,17 @@ def deliver_in_process(  # noqa: PLR0917 - a multiprocessing target: its argumen
 
 # --------------------------------------------------------------------------------------------- watching records
 
-_RANK = {"claimed": 0, "submit-unknown": 1, "submitted": 2, "finished": 3, "failed": 3}
+# How far a run has come, by job.json's (step, state): it may only grow. Steps in order, states within a step.
+_STEP_ORDER = {"selection": 0, "timeline": 1, "render": 2}
+_STATE_ORDER = {
+    "queued": 0,
+    "waiting-for-review": 0,
+    "claimed": 1,
+    "submit-unknown": 2,
+    "submitted": 3,
+    "finished": 4,
+    "failed": 4,
+}
 
 
 class RecordWatch:
@@ -440,7 +471,7 @@ class RecordWatch:
         self.rewritten: list[str] = []
         self.partial: list[str] = []
         self.observations = 0
-        self._states: dict[tuple[Path, str], str] = {}
+        self._states: dict[tuple[Path, str], tuple[int, int]] = {}
         self._files: dict[Path, tuple[int, int]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="record-watch", daemon=True)
@@ -473,10 +504,11 @@ class RecordWatch:
 
     def _state(self, path: Path, record: dict[str, Any]) -> None:
         key = (path, record["run_key"])
-        before, now = self._states.get(key), record["state"]
-        if before is not None and _RANK[now] < _RANK[before]:
-            self.regressions.append(f"{path}: {before} -> {now}")
-        if before is None or _RANK[now] >= _RANK[before]:
+        now = (_STEP_ORDER[record.get("step", "selection")], _STATE_ORDER[record["state"]])
+        before = self._states.get(key)
+        if before is not None and now < before:
+            self.regressions.append(f"{path}: {before} -> {now} (step, state)")
+        if before is None or now >= before:
             self._states[key] = now
 
     def _file(self, path: Path) -> None:

@@ -24,30 +24,41 @@ __all__ = ["callback_headers", "placeholder_video", "quick_runner", "start_stack
 
 
 def quick_runner(request: SelectionJobRequest) -> dict[str, Any]:
-    """Deterministic ICE-shaped results: one 2 s clip per sentence of the first script, from the media in turn
-    (a highlights job gets one highlight of its first media)."""
+    """Deterministic ICE-shaped results: per output (OutputConfig.Count), one 2 s clip per sentence of the
+    output's script (output k reads script k mod their number), from the media in turn (a highlights job
+    gets one highlight of its first media)."""
     media = request.input_config.media_array
     if isinstance(request.input_config, HighlightsInputConfig):
         return highlights_result(media)
-    script = request.input_config.scripts()[0]
-    sentences = [
-        {
-            "text": text,
-            "textId": str(i),
-            "duration": 2.0,
-            "matchClipList": [deterministic_clip(media[i % len(media)], 0.0)],
-        }
-        for i, text in enumerate(script.replace("。", "。\n").split("\n"))
-        if text.strip()
-    ]
-    return {"textMatchMediaOutputList": [{"textMatchMediaSentenceOutputList": sentences}]}
+    scripts = request.input_config.scripts()
+    outputs = []
+    for index in range(request.output_config.count):
+        script = scripts[index % len(scripts)]
+        sentences = [
+            {
+                "text": text,
+                "textId": str(i),
+                "duration": 2.0,
+                "matchClipList": [deterministic_clip(media[(i + index) % len(media)], 0.0)],
+            }
+            for i, text in enumerate(script.replace("。", "。\n").split("\n"))
+            if text.strip()
+        ]
+        outputs.append({"textMatchMediaSentenceOutputList": sentences, "scriptIndex": index % len(scripts)})
+    return {"textMatchMediaOutputList": outputs}
 
 
 def start_stack(state_dir: Path, runner: Runner | None = quick_runner, **options: Any) -> LocalStack:
     """Start a local stack in ``state_dir`` (``options`` are StackOptions fields). Reconcile runs only when a
-    test calls ``reconcile_now()``, and the watcher polls the bucket directory every 50 ms."""
+    test calls ``reconcile_now()``, and the watcher polls the bucket directory every 50 ms. With the quick
+    runner the media are placeholders, so rendering is the placeholder renderer too (a real, playable MP4 of
+    the right size and length, in one colour); ``runner=None`` runs the real engine and renderer."""
     options.setdefault("reconcile_interval_seconds", 3600.0)
     options.setdefault("watch_interval_seconds", 0.05)
+    if runner is quick_runner:
+        from scene_select.workstation.render.placeholder import placeholder_renderer
+
+        options.setdefault("renderer", placeholder_renderer())
     return LocalStack(StackOptions(state_dir=state_dir, **options), runner=runner).start()
 
 

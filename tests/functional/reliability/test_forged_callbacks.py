@@ -44,6 +44,7 @@ def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]
     try:
         upload_batch(running, "mine")
         wait_for_batches(running, ["mine"], {"finished"})
+        running.wait_settled()  # its follow-up (editor timelines) done: nothing moves while we probe
         yield running
     finally:
         running.stop()

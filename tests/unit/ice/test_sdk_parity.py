@@ -7,6 +7,10 @@ with our request builder, sign it with our AcsV3Auth at the SDK's x-acs-date and
 decoded query, the form body byte for byte, and the Authorization header (hence the signature) character
 for character. Finally IceClient itself submits the same job and the emulator sees the same query/body
 split the SDK produced.
+
+The same holds for the steps after a selection: SubmitSceneTimelineOrganizationJob (MediaSelectResult and
+OutputConfig in the query, InputConfig/EditingConfig in the form body), SubmitSceneBatchEditingJob
+(everything in the query, ProjectIds comma-separated) and GetEditingProject.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from scene_select.cloud.ice.auth import SDK_EXTRA_SIGNED_HEADERS, AcsV3Auth
 from scene_select.cloud.ice.client import IceClient, split_submit_params
 from scene_select.cloud.ice.rpc import build_rpc_request
 from scene_select.cloud.ice.signing import authorization_header, canonical_request, sign
-from scene_select.cloud.models.job_config import SelectionJobRequest
+from scene_select.cloud.models.job_config import SelectionJobRequest, UserData
+from scene_select.cloud.models.step_requests import BatchEditingJobRequest, TimelineJobRequest
 from scene_select_testkit.ice import ApiCall, RecordingEmulator, emulator_jobs, emulator_options, selection_runner
 
 sdk_client = pytest.importorskip("alibabacloud_ice20201109.client")
@@ -242,3 +247,124 @@ def test_ice_client_places_parameters_exactly_like_the_sdk(ice: RecordingEmulato
     assert ours.form == sdk_seen.form
     assert ours.body == sdk_seen.body
     assert ours.headers["x-acs-content-sha256"] == sdk_seen.headers["x-acs-content-sha256"]
+
+
+# ---- the steps after a selection: timeline organisation, batch editing, GetEditingProject ------------------
+
+TIMELINE_ACTION = "SubmitSceneTimelineOrganizationJob"
+BATCH_ACTION = "SubmitSceneBatchEditingJob"
+PROJECT_ACTION = "GetEditingProject"
+PROJECT_IDS = ["****ae91539d46bb9000f74b40b80dd2", "0123456789abcdef0123456789abcdef"]
+
+
+def _timeline_request() -> TimelineJobRequest:
+    selection = {
+        "textMatchMediaOutputList": [
+            {
+                "textMatchMediaSentenceOutputList": [
+                    {
+                        "text": TRICKY,
+                        "duration": 3.366667,
+                        "matchClipList": [
+                            {
+                                "mediaId": "****a0900f5071efbf1ce7e6c66a****",
+                                "mediaURL": "https://bucket-a.oss-cn-shanghai.aliyuncs.com/inbox/smart mix/片段 1.mp4",
+                                "startTime": 8.04,
+                                "endTime": 11.16,
+                                "explain": {"reason": "left out of MediaSelectResult"},
+                            }
+                        ],
+                    }
+                ]
+            }
+        ]
+    }
+    user_data = UserData.model_validate(
+        {"NotifyAddress": "https://cb.example.com/ice callback?x=1+2", "Step": "时间线"}
+    )
+    return TimelineJobRequest.after_selection(_request(SMART_MIX), selection, user_data=user_data)
+
+
+def _quietly(call: Any) -> None:
+    """Send with the SDK; only the request as it arrived is compared (the emulator may refuse what it names)."""
+    try:
+        call()
+    except Exception as exc:
+        assert "InvalidParameter" in str(exc) or "NotExist" in str(exc), exc
+
+
+def _client(ice: RecordingEmulator, token: str | None = None) -> IceClient:
+    return IceClient(
+        region="cn-shanghai",
+        endpoint=ice.endpoint,
+        credentials=static_credentials(Credentials("ak-parity", SECRET, token)),
+    )
+
+
+@pytest.mark.parametrize("token", [None, "sts-token/with+chars="], ids=["ak", "sts"])
+def test_timeline_organization_matches_the_sdk(ice: RecordingEmulator, token: str | None) -> None:
+    request = _timeline_request()
+    query, form = request.wire_params()
+    assert "explain" not in query["MediaSelectResult"]
+    sdk_request = sdk_models.SubmitSceneTimelineOrganizationJobRequest(
+        job_type=query["JobType"],
+        media_select_result=query["MediaSelectResult"],
+        input_config=form["InputConfig"],
+        editing_config=form.get("EditingConfig"),
+        output_config=query["OutputConfig"],
+        user_data=query["UserData"],
+    )
+    _quietly(lambda: _sdk(ice, token).submit_scene_timeline_organization_job(sdk_request))
+    sdk_seen = _last(ice, TIMELINE_ACTION)
+    # The SDK's placement: MediaSelectResult and OutputConfig in the query, InputConfig/EditingConfig in the body.
+    assert set(sdk_seen.query) == {"JobType", "MediaSelectResult", "OutputConfig", "UserData"}
+    assert set(sdk_seen.form) == {"InputConfig", "EditingConfig"}
+    assert (
+        json.loads(sdk_seen.query["MediaSelectResult"])["textMatchMediaOutputList"][0][
+            "textMatchMediaSentenceOutputList"
+        ][0]["text"]
+        == TRICKY
+    )
+    _assert_same(_sign_like(ice, sdk_seen, TIMELINE_ACTION, query, form, token), sdk_seen)
+
+    with _client(ice, token) as client:
+        _quietly(lambda: client.submit_scene_timeline_organization_job(request))
+    ours = _last(ice, TIMELINE_ACTION)
+    assert (ours.query, ours.form, ours.body) == (sdk_seen.query, sdk_seen.form, sdk_seen.body)
+
+
+@pytest.mark.parametrize("token", [None, "sts-token"], ids=["ak", "sts"])
+def test_batch_editing_matches_the_sdk(ice: RecordingEmulator, token: str | None) -> None:
+    user_data = UserData.model_validate({"NotifyAddress": "https://cb.example.com/cb", "Batch": "批次 *1* ~a~"})
+    request = BatchEditingJobRequest.for_projects(PROJECT_IDS, _request(SMART_MIX).output_config, user_data=user_data)
+    query, form = request.wire_params()
+    assert form == {} and "Count" not in json.loads(query["OutputConfig"])
+    sdk_request = sdk_models.SubmitSceneBatchEditingJobRequest(
+        project_ids=",".join(PROJECT_IDS), output_config=query["OutputConfig"], user_data=query["UserData"]
+    )
+    _quietly(lambda: _sdk(ice, token).submit_scene_batch_editing_job(sdk_request))
+    sdk_seen = _last(ice, BATCH_ACTION)
+    assert set(sdk_seen.query) == {"ProjectIds", "OutputConfig", "UserData"}
+    assert sdk_seen.query["ProjectIds"] == ",".join(PROJECT_IDS)  # comma-separated, in the query
+    assert sdk_seen.form == {}
+    _assert_same(_sign_like(ice, sdk_seen, BATCH_ACTION, query, None, token), sdk_seen)
+
+    with _client(ice, token) as client:
+        _quietly(lambda: client.submit_scene_batch_editing_job(request))
+    ours = _last(ice, BATCH_ACTION)
+    assert (ours.query, ours.form, ours.body) == (sdk_seen.query, sdk_seen.form, sdk_seen.body)
+
+
+@pytest.mark.parametrize("token", [None, "sts-token"], ids=["ak", "sts"])
+def test_get_editing_project_matches_the_sdk(ice: RecordingEmulator, token: str | None) -> None:
+    request = sdk_models.GetEditingProjectRequest(project_id=PROJECT_IDS[0])
+    _quietly(lambda: _sdk(ice, token).get_editing_project(request))
+    sdk_seen = _last(ice, PROJECT_ACTION)
+    assert sdk_seen.query == {"ProjectId": PROJECT_IDS[0]}
+    assert sdk_seen.body == b""
+    _assert_same(_sign_like(ice, sdk_seen, PROJECT_ACTION, {"ProjectId": PROJECT_IDS[0]}, None, token), sdk_seen)
+
+    with _client(ice, token) as client:
+        _quietly(lambda: client.get_editing_project(PROJECT_IDS[0]))
+    ours = _last(ice, PROJECT_ACTION)
+    assert (ours.query, ours.body) == (sdk_seen.query, sdk_seen.body)

@@ -41,11 +41,12 @@ from scene_select.cloud.errors import (
 from scene_select.cloud.ice.auth import AcsV3Auth
 from scene_select.cloud.ice.retry import RetryPolicy
 from scene_select.cloud.ice.rpc import build_rpc_request
-from scene_select.cloud.models.ice_api import IceJob, IceJobPage, SubmitResult
+from scene_select.cloud.models.ice_api import EditingProject, IceJob, IceJobPage, SubmitResult
 from scene_select.cloud.models.wire import loads_untrusted
 
 if TYPE_CHECKING:
     from scene_select.cloud.models.job_config import SelectionJobRequest
+    from scene_select.cloud.models.step_requests import BatchEditingJobRequest, TimelineJobRequest
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -64,8 +65,11 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=10.0, pool=5.0)
 MAX_PAGE_SIZE = 100
 
 SUBMIT_ACTION = "SubmitSceneMediaSelectionJob"
+TIMELINE_ACTION = "SubmitSceneTimelineOrganizationJob"
+BATCH_EDITING_ACTION = "SubmitSceneBatchEditingJob"
 GET_ACTION = "GetBatchMediaProducingJob"
 LIST_ACTION = "ListBatchMediaProducingJobs"
+PROJECT_ACTION = "GetEditingProject"
 
 # SubmitSceneMediaSelectionJob sends these in the form body and every other parameter in the query
 # (docs/ice-api.md#submitscenemediaselectionjob, from the generated SDK).
@@ -192,13 +196,43 @@ class IceClient:
     def submit_scene_media_selection_job(self, request: SelectionJobRequest) -> SubmitResult:
         """Submit once. Raises SubmitOutcomeUnknownError when ICE may have created the job unseen."""
         query, form = split_submit_params(request.wire_params())
-        data = self._call(SUBMIT_ACTION, query=query, form=form, idempotent=False)
+        return self._submitted(SUBMIT_ACTION, self._call(SUBMIT_ACTION, query=query, form=form, idempotent=False))
+
+    @staticmethod
+    def _submitted(action: str, data: dict[str, Any]) -> SubmitResult:
         if not data.get("JobId"):
             raise SubmitOutcomeUnknownError(
-                "ICE accepted the submit but its answer has no JobId; list recent jobs to find it before resubmitting",
+                f"ICE accepted {action} but its answer has no JobId; list recent jobs to find it before resubmitting",
                 request_id=data.get("RequestId"),
             )
         return SubmitResult.model_validate(data)
+
+    def submit_scene_timeline_organization_job(self, request: TimelineJobRequest) -> SubmitResult:
+        """Submit a selection for timeline organisation, once (SubmitOutcomeUnknownError as for selection)."""
+        query, form = request.wire_params()
+        return self._submitted(TIMELINE_ACTION, self._call(TIMELINE_ACTION, query=query, form=form, idempotent=False))
+
+    def submit_scene_batch_editing_job(self, request: BatchEditingJobRequest) -> SubmitResult:
+        """Submit editing projects for rendering, once (SubmitOutcomeUnknownError as for selection)."""
+        query, form = request.wire_params()
+        return self._submitted(
+            BATCH_EDITING_ACTION, self._call(BATCH_EDITING_ACTION, query=query, form=form or None, idempotent=False)
+        )
+
+    def get_editing_project(self, project_id: str) -> EditingProject:
+        """An editing project with its timeline (RequestSource OpenAPI: the API-style timeline)."""
+        if not project_id.strip():
+            raise ConfigError("a ProjectId is required")
+        data = self._call(PROJECT_ACTION, query={"ProjectId": project_id}, form=None, idempotent=True)
+        project = data.get("Project")
+        if not isinstance(project, dict):
+            raise IceServerError(
+                code="InvalidResponse",
+                message="GetEditingProject answered without Project",
+                request_id=data.get("RequestId"),
+                http_status=200,
+            )
+        return EditingProject.model_validate(project)
 
     def get_batch_media_producing_job(self, job_id: str) -> IceJob:
         """The job's status, configs and (once finished) its selection result."""

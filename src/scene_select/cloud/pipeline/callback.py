@@ -26,14 +26,22 @@ from scene_select.cloud.errors import (
 from scene_select.cloud.ice.callback_auth import verify_callback
 from scene_select.cloud.models.http_request import HttpRequest
 from scene_select.cloud.models.wire import loads_untrusted
-from scene_select.cloud.pipeline.complete import complete_run, load_run_index
-from scene_select.cloud.pipeline.ports import USER_DATA_KEY, PipelineDeps
+from scene_select.cloud.pipeline.advance import follow_up
+from scene_select.cloud.pipeline.complete import ReportMedia, complete_run, load_run_index
+from scene_select.cloud.pipeline.follow_up_request import verify_follow_up
+from scene_select.cloud.pipeline.ports import USER_DATA_KEY, ClaimPolicy, PipelineDeps
 from scene_select.cloud.pipeline.report import ThumbnailLookup
 
 if TYPE_CHECKING:
     from scene_select.cloud.config import Settings
 
-__all__ = ["MAX_CALLBACK_BODY_BYTES", "CallbackAnswer", "CallbackSettings", "handle_callback"]
+__all__ = [
+    "MAX_CALLBACK_BODY_BYTES",
+    "CallbackAnswer",
+    "CallbackSettings",
+    "handle_callback",
+    "handle_follow_up",
+]
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +87,7 @@ def handle_callback(
     *,
     settings: CallbackSettings,
     thumbnail: ThumbnailLookup | None = None,
+    media: ReportMedia | None = None,
 ) -> CallbackAnswer:
     """Verify and act on one HTTP callback; never raises for anything a caller can send.
 
@@ -86,8 +95,31 @@ def handle_callback(
     from ICE, the run's index entry), write (results and records) — because ICE waits 3 s at most.
     """
     stopwatch = _Stopwatch()
-    answer = _handle(request, deps, settings, thumbnail, stopwatch)
+    answer = _handle(request, deps, settings, media or ReportMedia(thumbnail=thumbnail), stopwatch)
     return replace(answer, timings=stopwatch.laps)
+
+
+def handle_follow_up(
+    request: HttpRequest,
+    deps: PipelineDeps,
+    *,
+    settings: CallbackSettings,
+    claim: ClaimPolicy,
+    media: ReportMedia | None = None,
+) -> CallbackAnswer:
+    """Run the follow-up a signed self-invocation asks for (follow_up_request.py, advance.py).
+
+    Transient failures raise (FC retries an asynchronous invocation); a forged or malformed request is
+    answered 401/400 and changes nothing.
+    """
+    try:
+        run_key = verify_follow_up(
+            request.headers, request.body, settings.auth_keys, now=deps.clock(), window_seconds=settings.window_seconds
+        )
+    except CallbackRejectedError as exc:
+        return _answer(exc.status, str(exc))
+    done = follow_up(run_key, deps, claim, media=media)
+    return _answer(200, f"run {run_key}: {done}")
 
 
 class _Stopwatch:
@@ -105,7 +137,7 @@ def _handle(
     request: HttpRequest,
     deps: PipelineDeps,
     settings: CallbackSettings,
-    thumbnail: ThumbnailLookup | None,
+    media: ReportMedia,
     stopwatch: _Stopwatch,
 ) -> CallbackAnswer:
     if request.method != "POST":
@@ -148,7 +180,7 @@ def _handle(
     if entry is None:
         return _answer(404, f"job {job_id} was not submitted by this deployment")
     stopwatch.lap("fetch")
-    outcome = complete_run(job, entry, deps, thumbnail=thumbnail)
+    outcome = complete_run(job, entry, deps, media=media)
     if outcome.kind == "not-terminal":
         return _answer(503, f"job {job_id} is {outcome.state} at ICE; not complete yet")
     store.put_if_absent(seen_key, json.dumps({"jobId": job_id}).encode("utf-8"), content_type="application/json")

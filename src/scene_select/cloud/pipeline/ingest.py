@@ -97,6 +97,8 @@ def _handle_record(record: OssEventRecord, deps: PipelineDeps, settings: Setting
             return RecordOutcome(key, "ignored", "folder placeholder")
         if upload.role is Role.UNSUPPORTED:
             raise BatchError(upload.problem or f"{key!r} is not a supported file")
+        if upload.role is Role.APPROVAL:
+            return _approve(upload, deps, settings, claim)
         planned = plan_upload(upload, store, settings, layout)
         if isinstance(planned, NotReady):
             return RecordOutcome(key, "waiting", planned.reason)
@@ -113,6 +115,24 @@ def _handle_record(record: OssEventRecord, deps: PipelineDeps, settings: Setting
     except PermanentError as exc:
         _write_error_record(deps, upload=upload, key=key, exc=exc)
         return RecordOutcome(key, "rejected", str(exc))
+
+
+def _approve(upload: InboxObject, deps: PipelineDeps, settings: Settings, claim: ClaimPolicy) -> RecordOutcome:
+    """A person's approval of a review batch (approval.py); the file is read as a manifest is, size-capped."""
+    from scene_select.cloud.pipeline.approval import handle_approval
+
+    info = deps.store.head(upload.key)
+    if info is None:
+        return RecordOutcome(upload.key, "ignored", "the approval is gone again (deleted before it was read)")
+    if info.size > settings.max_manifest_bytes:
+        raise BatchError(f"{upload.key}: the approval is {info.size} bytes, at most {settings.max_manifest_bytes}")
+    try:
+        outcome = handle_approval(upload, info, deps.store.get(upload.key), deps, claim)
+    except ClaimHeldError as exc:
+        return RecordOutcome(upload.key, "in-progress", str(exc))
+    except SubmitOutcomeUnknownError as exc:
+        return RecordOutcome(upload.key, "outcome-unknown", f"{exc}; the reconciler will finish it")
+    return RecordOutcome(upload.key, outcome.kind, outcome.detail)
 
 
 def _combine(key: str, outcomes: list[RecordOutcome]) -> RecordOutcome:

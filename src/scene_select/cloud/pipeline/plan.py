@@ -27,8 +27,17 @@ from scene_select.cloud.models.job_config import (
     SelectionJobRequest,
 )
 from scene_select.cloud.models.media import media_kind
+from scene_select.cloud.models.step_requests import Produce
 from scene_select.cloud.models.wire import compact_json
-from scene_select.cloud.pipeline.layout import MANIFEST_FILE, SCRIPT_FILE, BatchRef, BucketLayout, InboxObject, Role
+from scene_select.cloud.pipeline.layout import (
+    APPROVAL_FILE,
+    MANIFEST_FILE,
+    SCRIPT_FILE,
+    BatchRef,
+    BucketLayout,
+    InboxObject,
+    Role,
+)
 from scene_select.cloud.pipeline.manifest import (
     BatchManifest,
     HighlightSidecar,
@@ -56,6 +65,7 @@ class PlannedRun:
     request: SelectionJobRequest
     sources: list[ObjectInfo]
     warnings: list[str] = field(default_factory=list)
+    produce: Produce = Produce.SELECTION
 
 
 @dataclass(frozen=True)
@@ -140,6 +150,7 @@ def _plan_smart_mix(
         input_config=input_config,
         editing=_with_media_urls(manifest.editing_config, urls_by_name),
         output=manifest.output_config,
+        produce=manifest.produce,
         sources=[info for info, _ in sources] + media,
         warnings=warnings,
     )
@@ -192,7 +203,7 @@ def _folder_media(
     warnings: list[str] = []
     for info in store.list(prefix, limit=_LIST_LIMIT + 1):
         name = info.key[len(prefix) :]
-        if "/" in name or name in (MANIFEST_FILE, SCRIPT_FILE) or name.lower().endswith(".srt"):
+        if "/" in name or name in (MANIFEST_FILE, SCRIPT_FILE, APPROVAL_FILE) or name.lower().endswith(".srt"):
             continue
         if media_kind(name) in ("video", "image"):
             media.append(_non_empty(info))
@@ -259,6 +270,7 @@ def _plan_highlights(
                 input_config=input_config,
                 editing=sidecar.editing_config,
                 output=sidecar.output_config,
+                produce=sidecar.produce,
                 sources=sources,
                 warnings=[],
             )
@@ -299,6 +311,7 @@ def _finish_plan(
     output: dict[str, Any] | None,
     sources: list[ObjectInfo],
     warnings: list[str],
+    produce: str | None = None,
 ) -> PlannedRun:
     # url_for percent-encodes the key, so the {index} placeholder is appended after it, literally.
     default_url = settings.output_media_url or store.url_for(layout.results_dir(batch) + "output") + "_{index}.mp4"
@@ -306,7 +319,17 @@ def _finish_plan(
     editing_config = _merged(settings.default_editing_config, editing) or None
     unsigned = SelectionJobRequest.from_wire(batch.job_type.value, input_config, output_config, editing_config)
     source_tags = sorted(f"{s.key}\t{s.etag}" for s in sources)
-    fingerprint = "\n".join([batch.job_type.value, batch.name, *source_tags, compact_json(unsigned.wire_params())])
+    what = Produce(produce) if produce else settings.produce
+    if what is not Produce.SELECTION and not unsigned.output_config.media_url:
+        raise BatchError(
+            f"batch {batch.label} asks for videos (Produce {what.value}) but its OutputConfig.MediaURL is empty; "
+            "leave MediaURL out for the default (next to the results) or give the OSS URL to render to"
+        )
+    # A run that only selects keeps the key it always had; one that also renders is another run.
+    wanted = [] if what is Produce.SELECTION else [f"produce={what.value}"]
+    fingerprint = "\n".join(
+        [batch.job_type.value, batch.name, *source_tags, compact_json(unsigned.wire_params()), *wanted]
+    )
     run_key = hashlib.sha256(fingerprint.encode("utf-8")).hexdigest()[:20]
     user_data: dict[str, Any] = {USER_DATA_KEY: {"bucket": store.bucket, "run": run_key}}
     if settings.callback_url:
@@ -314,4 +337,4 @@ def _finish_plan(
     request = SelectionJobRequest.from_wire(
         batch.job_type.value, input_config, output_config, editing_config, user_data
     )
-    return PlannedRun(batch=batch, run_key=run_key, request=request, sources=sources, warnings=warnings)
+    return PlannedRun(batch=batch, run_key=run_key, request=request, sources=sources, warnings=warnings, produce=what)

@@ -19,6 +19,7 @@ import secrets
 import socket
 import string
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,7 @@ from scene_select.cloud.storage.local import LocalDirectoryStore
 from scene_select.workstation.local.emulator import CallbackDelivery, EmulatorOptions, IceEmulator, Runner
 from scene_select.workstation.local.fc_runtime import HttpTriggerServer, invoke, serve_http_trigger
 from scene_select.workstation.local.watcher import BucketWatcher
+from scene_select.workstation.render.spec import Renderer
 
 __all__ = ["LocalStack", "StackOptions", "find_functions_dir"]
 
@@ -63,6 +65,9 @@ class StackOptions:
     extra_environment: Mapping[str, str] | None = None
     sts_credentials: bool = False
     """Temporary credentials, as FC gives a function role: a random security token the emulator requires."""
+    renderer: Renderer | None = None
+    """What renders the emulator's batch-editing jobs: None is the real renderer; tests pass the fast
+    placeholder (:func:`scene_select.workstation.render.placeholder.placeholder_renderer`)."""
 
 
 def find_functions_dir() -> Path:
@@ -134,7 +139,11 @@ class LocalStack:
             security_tokens={self.access_key_id: self.security_token} if self.security_token else {},
         )
         self.emulator = IceEmulator(
-            self.state_dir / "ice", {self.access_key_id: self.access_key_secret}, runner=self._runner, options=options
+            self.state_dir / "ice",
+            {self.access_key_id: self.access_key_secret},
+            runner=self._runner,
+            renderer=self.options.renderer,
+            options=options,
         ).start()
         self.environ = {
             ENV_FC_REGION: self.options.region,
@@ -172,6 +181,25 @@ class LocalStack:
     def _etag_for(self, key: str, _path: Path) -> str:
         info = self.store.head(key)
         return info.etag if info else ""
+
+    def settled(self) -> bool:
+        """Nothing in flight: no upload waiting to be delivered, no ICE job or callback, no follow-up."""
+        return (
+            (self.watcher is None or self.watcher.idle())
+            and (self.emulator is None or self.emulator.settled())
+            and (self.callback_server is None or self.callback_server.async_invocations.idle())
+        )
+
+    def wait_settled(self, timeout: float = 60.0) -> None:
+        """Wait until :meth:`settled` holds twice in a row (a callback may start a follow-up)."""
+        deadline = time.monotonic() + timeout
+        calm = 0
+        while time.monotonic() < deadline:
+            calm = calm + 1 if self.settled() else 0
+            if calm >= 2:
+                return
+            time.sleep(0.05)
+        raise TimeoutError(f"the local stack in {self.state_dir} is still busy after {timeout:g} s")
 
     def deliver_upload_event(self, event: bytes) -> None:
         """What FC does with an OSS event: invoke the submit function (raising makes the watcher retry)."""
