@@ -31,6 +31,7 @@ BENCHMARKS = {
     "engine": "bench.engine_bench",
     "scale": "bench.scale",
     "status": "bench.status_cost",
+    "render": "bench.render_bench",
 }
 RESULTS = ROOT / "bench" / "RESULTS.md"
 

@@ -6,7 +6,7 @@ them and for every batch without a run, ``error.json`` for one in twenty) and, f
 history is shown, its results folder with three runs. The status use case runs exactly as the CLI
 runs it (``list_batches``, ``batch_history``) on two stores:
 
-* the **fake OSS** (tests/fakes/oss_server.py, real HTTP, V4 signatures checked) through ``OssStore`` —
+* the **fake OSS** (src/scene_select_testkit/fakes/oss_server.py, real HTTP, V4 signatures checked) through ``OssStore`` —
   the objects are placed in the fake's memory directly (how they got there is not what is measured);
 * the **local bucket** (``LocalDirectoryStore`` on a directory), written through the store itself.
 
@@ -25,8 +25,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from fakes.oss_server import FakeOssServer, StoredObject
-
 from bench.common import Section, Stat, log
 from bench.submit_cost import CountingStore
 from scene_select.cloud.credentials import Credentials, static_credentials
@@ -37,6 +35,7 @@ from scene_select.cloud.pipeline.status import batch_history, list_batches
 from scene_select.cloud.storage.base import content_etag
 from scene_select.cloud.storage.local import LocalDirectoryStore
 from scene_select.cloud.storage.oss import OssStore
+from scene_select_testkit.fakes.oss_server import FakeOssServer, StoredObject
 
 BATCHES = 10_000
 QUICK_BATCHES = 500

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ops_fixtures import failing_runner
-from support.stack import start_stack
 
 from scene_select.workstation.local.stack import LocalStack
+from scene_select_testkit.ops import failing_runner
+from scene_select_testkit.stack import start_stack
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import socket
 from pathlib import Path
 
 import httpx
-from ops_fixtures import upload
-from support.stack import wait_for_state
 
 from scene_select.workstation.local.stack import LocalStack
+from scene_select_testkit.ops import upload
+from scene_select_testkit.stack import wait_for_state
 
 
 def announce_a_huge_upload(base: str) -> str:

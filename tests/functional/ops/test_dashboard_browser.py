@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ops_fixtures import upload
-from support.stack import wait_for_state
 
 from scene_select.workstation.local.stack import LocalStack
+from scene_select_testkit.ops import upload
+from scene_select_testkit.stack import wait_for_state
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 

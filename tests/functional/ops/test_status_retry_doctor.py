@@ -7,8 +7,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from ops_fixtures import upload
-from support.stack import emulator_jobs, wait_for_state
 
 from scene_select.cloud.pipeline.ports import ClaimPolicy
 from scene_select.cloud.pipeline.retry import RetryRefusedError, retry_batch
@@ -17,6 +15,9 @@ from scene_select.workstation.cli import main
 from scene_select.workstation.local.stack import LocalStack
 from scene_select.workstation.ops.deployment import open_deployment
 from scene_select.workstation.ops.doctor import run_doctor
+from scene_select_testkit.ice import emulator_jobs
+from scene_select_testkit.ops import upload
+from scene_select_testkit.stack import wait_for_state
 
 
 def run(capsys: pytest.CaptureFixture[str], stack: LocalStack, *argv: str) -> tuple[int, str, str]:
@@ -78,7 +79,7 @@ def test_retry_starts_exactly_one_new_run_of_a_failed_batch(
 ) -> None:
     settle_batches(stack)
     before = json.loads(stack.store.get("results/smart-mix/bad-media/job.json"))
-    jobs_before = len(emulator_jobs(stack))
+    jobs_before = len(emulator_jobs(stack.emulator))
     deployment = open_deployment({}, stack.state_dir)
     batch = parse_batch_label("smart-mix/bad-media")
     outcomes = []
@@ -97,7 +98,7 @@ def test_retry_starts_exactly_one_new_run_of_a_failed_batch(
     assert new_run != before["run_key"]
     wait_for_state(stack, "results/smart-mix/bad-media/", {"failed"}, timeout=30)
     stack.wait_settled()
-    assert len(emulator_jobs(stack)) == jobs_before + 1
+    assert len(emulator_jobs(stack.emulator)) == jobs_before + 1
     runs = {info.key.split("/")[4] for info in stack.store.list("results/smart-mix/bad-media/runs/")}
     assert runs == {before["run_key"], new_run}
     code, out, _ = run(capsys, stack, "status", "smart-mix/bad-media")

@@ -13,13 +13,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support.chaos import envelope, signed_headers, upload_batch, wait_for_batches, wait_until
-from support.stack import quick_runner, start_stack
 
 from scene_select.cloud.errors import MediaError
 from scene_select.cloud.fc.handlers import FunctionRuntime
 from scene_select.cloud.models.job_config import SelectionJobRequest
 from scene_select.workstation.local.fc_runtime import LocalContext
+from scene_select_testkit.chaos import upload_batch, wait_for_batches
+from scene_select_testkit.events import ice_callback_body
+from scene_select_testkit.stack import callback_headers, quick_runner, start_stack
+from scene_select_testkit.waiting import wait_until
 
 FIELDS = {"function", "requestId", "outcome", "durationMs"}
 
@@ -42,8 +44,12 @@ def test_one_json_line_per_invocation_with_its_facts_and_no_secret(tmp_path: Pat
         wait_for_batches(stack, ["ice-fails"], {"failed"})
         wait_until(lambda: bool(list(stack.store.list("results/smart-mix/broken/errors/"))), what="an error record")
         good_job = json.loads(stack.store.get("results/smart-mix/good/job.json"))["job_id"]
-        httpx.post(stack.callback_url, content=envelope(good_job), headers={"x-ice-signature": "0" * 32}, timeout=10)
-        again = httpx.post(stack.callback_url, content=envelope(good_job), headers=signed_headers(stack), timeout=10)
+        httpx.post(
+            stack.callback_url, content=ice_callback_body(good_job), headers={"x-ice-signature": "0" * 32}, timeout=10
+        )
+        again = httpx.post(
+            stack.callback_url, content=ice_callback_body(good_job), headers=callback_headers(stack), timeout=10
+        )
         stack.reconcile_now()
         stack.wait_settled()
     finally:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -29,7 +29,7 @@ from scene_select.cloud.models.selection import parse_extend_output
 from scene_select.cloud.models.step_requests import Produce, Step
 from scene_select.cloud.pipeline.normalise import normalise_selection
 from scene_select.cloud.pipeline.ports import USER_DATA_KEY, PipelineDeps
-from scene_select.cloud.pipeline.records import RunIndexEntry, RunRecord, RunState, RunStore, iso_time
+from scene_select.cloud.pipeline.records import RunIndexEntry, RunRecord, RunSnapshot, RunState, RunStore, iso_time
 from scene_select.cloud.pipeline.report import ReportProgress, ThumbnailLookup, render_report
 
 __all__ = [
@@ -122,7 +122,7 @@ def complete_run(
         return CompletionOutcome("already-complete", snap[step].state.value, entry.run_key, step)
     if job.status not in ("Finished", "Failed"):
         return CompletionOutcome("not-terminal", job.status, entry.run_key, step)
-    written: tuple[str, ...] = ()
+    written: dict[str, bytes] = {}  # what this call wrote: mirrored and shown without reading it back
     if job.status == "Failed":
         error = {
             "code": job.error_code or "JobFailed",
@@ -146,7 +146,7 @@ def complete_run(
         state,
         job_id=job.job_id,
         completed_at=iso_time(runs.clock()),
-        error=_marker_error(runs, step),
+        error=_marker_error(runs, step) if snap[step].failed else None,
     )
     if step is Step.SELECTION and state is RunState.FINISHED:
         # the editor timelines are written by the follow-up (export_pending), after the callback answered
@@ -154,14 +154,20 @@ def complete_run(
             deps.layout.exports_key(entry.run_key), json.dumps({"runKey": entry.run_key}).encode(), content_type=_JSON
         )
     if snap.done(produce):
-        finish_run(runs, entry, deps, media, record=record)  # the batch's copies first, then "finished"
+        # the batch's copies first, then "finished"
+        finish_run(runs, entry, deps, media, record=record, snap=snap, fresh=written)
     else:
+        if step is Step.SELECTION and state is RunState.FINISHED and runs.is_latest_run(record):
+            # the run goes on (videos), but its selection is the batch's to look at (and approve) now
+            results: dict[str, str] = {name: runs.run_dir + name for name in RESULT_FILES}
+            results.update(_mirror_latest(runs, entry, snap, written))
+            record = record.model_copy(update={"results": {**(record.results or {}), **results}})
         runs.publish(record)
-        publish_report(runs, entry, deps, media)
+        publish_report(runs, entry, deps, media, snap=snap, fresh=written)
     if deps.follow_ups is not None:
         deps.follow_ups.request(entry.run_key)
     log.info("run %s of %s: %s step %s (job %s)", entry.run_key, entry.batch.label, step.value, state.value, job.job_id)
-    return CompletionOutcome("written", state.value, entry.run_key, step, written)
+    return CompletionOutcome("written", state.value, entry.run_key, step, tuple(written))
 
 
 def _marker_error(runs: RunStore, step: Step) -> dict[str, str] | None:
@@ -170,18 +176,18 @@ def _marker_error(runs: RunStore, step: Step) -> dict[str, str] | None:
     return {str(k): str(v) for k, v in error.items()} if isinstance(error, dict) else None
 
 
-def _write_selection(job: IceJob, entry: RunIndexEntry, runs: RunStore, deps: PipelineDeps) -> tuple[str, ...]:
+def _write_selection(job: IceJob, entry: RunIndexEntry, runs: RunStore, deps: PipelineDeps) -> dict[str, bytes]:
     result = parse_extend_output(job.job_type, job.extend_output)
     selection = normalise_selection(job, result, batch=entry.batch.label, run_key=entry.run_key)
     contents = {
         "raw.json": (job.extend_output or "null").encode("utf-8"),
         "selection.json": json.dumps(selection, ensure_ascii=False, indent=2).encode("utf-8"),
     }
-    written = tuple(
-        name
+    written = {
+        name: data
         for name, data in contents.items()
         if deps.store.put_if_absent(runs.run_dir + name, data, content_type=_CONTENT_TYPES[name])
-    )
+    }
     # The marker comes after every file: a terminal step always has its complete results.
     runs.mark_terminal(RunState.FINISHED, {"jobId": job.job_id, "clips": result.clip_count()})
     return written
@@ -230,7 +236,7 @@ def _project_ids_in(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _finish_render(job: IceJob, runs: RunStore, deps: PipelineDeps) -> tuple[str, ...]:
+def _finish_render(job: IceJob, runs: RunStore, deps: PipelineDeps) -> dict[str, bytes]:
     """Each rendered video: URL, duration, size (read from the bucket when the video is in it), status."""
     videos = []
     for number, sub in enumerate(job.sub_jobs(), start=1):
@@ -254,7 +260,9 @@ def _finish_render(job: IceJob, runs: RunStore, deps: PipelineDeps) -> tuple[str
     succeeded = [v for v in videos if str(v.get("status")).lower() in ("success", "finished")]
     document = {"runKey": runs.run_key, "jobId": job.job_id, "videos": videos, "at": iso_time(runs.clock())}
     data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
-    written = (VIDEOS_FILE,) if deps.store.put_if_absent(runs.run_dir + VIDEOS_FILE, data, content_type=_JSON) else ()
+    written = (
+        {VIDEOS_FILE: data} if deps.store.put_if_absent(runs.run_dir + VIDEOS_FILE, data, content_type=_JSON) else {}
+    )
     if not succeeded:
         error = {
             "code": "NoVideoRendered",
@@ -309,20 +317,28 @@ def publish_report(
     media: ReportMedia | None,
     *,
     record: RunRecord | None = None,
+    snap: RunSnapshot | None = None,
+    fresh: Mapping[str, bytes] | None = None,
+    latest: bool | None = None,
 ) -> None:
     """Write report.html for the run (and the batch's copy when the run is its newest), as the run stands
-    (or as ``record``, the view about to be published, says)."""
+    (or as ``record``, the view about to be published, says). ``snap``/``fresh``/``latest`` are what the
+    caller already knows (the run's markers and files, bytes it just wrote, whether it is the newest run)."""
     media = media or ReportMedia()
-    try:
-        selection = json.loads(runs.store.get(runs.run_dir + "selection.json"))
-    except (ObjectNotFoundError, ValueError):
+    fresh = fresh or {}
+    snap = snap or runs.snapshot()
+    if "selection.json" not in snap.files and "selection.json" not in fresh:
         return  # no selection yet: nothing to show
+    try:
+        selection = json.loads(fresh.get("selection.json") or runs.store.get(runs.run_dir + "selection.json"))
+    except (ObjectNotFoundError, ValueError):
+        return
     record = record or runs.read_record()
     targets = [runs.run_dir + "report.html"]
-    if record is not None and runs.is_latest_run(record):
+    if record is not None and (latest if latest is not None else runs.is_latest_run(record)):
         targets.append(runs.layout.results_dir(entry.batch) + "report.html")
     for target in targets:
-        progress = _progress(runs, record, deps, media, target)
+        progress = _progress(runs, record, media, target, snap=snap, fresh=fresh)
         html = render_report(
             selection,
             thumbnail=media.thumbnail or _no_thumbnail,
@@ -337,21 +353,29 @@ def _no_thumbnail(_clip: object) -> None:
 
 
 def _progress(
-    runs: RunStore, record: RunRecord | None, deps: PipelineDeps, media: ReportMedia, report_key: str
+    runs: RunStore,
+    record: RunRecord | None,
+    media: ReportMedia,
+    report_key: str,
+    *,
+    snap: RunSnapshot,
+    fresh: Mapping[str, bytes],
 ) -> ReportProgress:
     produce = record.produce if record else Produce.SELECTION
     videos: list[dict[str, Any]] = []
-    try:
-        for video in json.loads(runs.store.get(runs.run_dir + VIDEOS_FILE)).get("videos", []):
-            href = media.link(video["key"], report_key) if video.get("key") else video.get("url")
-            videos.append({**video, "href": href})
-    except (ObjectNotFoundError, ValueError):
-        pass
-    files = []
-    for info in runs.store.list(runs.run_dir):
-        name = info.key[len(runs.run_dir) :]
-        if "/" not in name and name.startswith(_MIRRORED_PREFIXES) and name != "timelines.json":
-            files.append((name, media.link(info.key, report_key)))
+    if VIDEOS_FILE in snap.files or VIDEOS_FILE in fresh:
+        try:
+            stored = fresh.get(VIDEOS_FILE) or runs.store.get(runs.run_dir + VIDEOS_FILE)
+            for video in json.loads(stored).get("videos", []):
+                href = media.link(video["key"], report_key) if video.get("key") else video.get("url")
+                videos.append({**video, "href": href})
+        except (ObjectNotFoundError, ValueError):
+            pass
+    files = [
+        (name, media.link(runs.run_dir + name, report_key))
+        for name in sorted(snap.files | set(fresh))
+        if name.startswith(_MIRRORED_PREFIXES) and name != "timelines.json"
+    ]
     return ReportProgress(
         produce=produce.value,
         step=(record.step.value if record else Step.SELECTION.value),
@@ -376,6 +400,8 @@ def finish_run(
     media: ReportMedia | None = None,
     *,
     record: RunRecord | None = None,
+    snap: RunSnapshot | None = None,
+    fresh: Mapping[str, bytes] | None = None,
 ) -> RunRecord:
     """Publish a done run's views (and the batch's latest copies), then drop its pending entry.
 
@@ -383,42 +409,50 @@ def finish_run(
     files — so it can be redone by anyone, any number of times: the callback, follow-up or reconcile
     pass that finds a done run still pending (its writer died between the marker and here) finishes it.
     The pending entry goes last, so until the views are right the reconciler keeps coming back.
+    ``record``, ``snap`` and ``fresh`` are what the caller already knows (the view it is about to
+    publish, the markers it just read, the bytes it just wrote): nothing is read twice.
     """
-    snap = runs.snapshot()
+    fresh = fresh or {}
+    snap = snap or runs.snapshot()
     produce = runs.produce()
     step, state = snap.position(produce)
-    record = record or runs.read_record() or _bare_record(entry, produce)
-    selection_marker = runs.read_marker("finished.json" if snap.finished else "failed.json") or {}
-    last_marker = runs.read_marker("finished.json" if state is RunState.FINISHED else "failed.json", step) or {}
-    update: dict[str, object] = {"completed_at": last_marker.get("at") or iso_time(runs.clock())}
-    if step is not Step.SELECTION:
-        update["completed_at"] = record.completed_at or selection_marker.get("at") or update["completed_at"]
-    if isinstance(selection_marker.get("jobId"), str):
-        update["job_id"] = selection_marker["jobId"]
-    if state is RunState.FINISHED or snap.finished:
+    update: dict[str, object] = {}
+    if record is None:
+        record = runs.read_record() or _bare_record(entry, produce)
+        selection_marker = runs.read_marker("finished.json" if snap.finished else "failed.json") or {}
+        last_marker = runs.read_marker("finished.json" if state is RunState.FINISHED else "failed.json", step) or {}
+        completed = last_marker.get("at") if step is Step.SELECTION else selection_marker.get("at")
+        update["completed_at"] = record.completed_at or completed or iso_time(runs.clock())
+        if isinstance(selection_marker.get("jobId"), str):
+            update["job_id"] = selection_marker["jobId"]
+        if state is RunState.FAILED and isinstance(last_marker.get("error"), dict):
+            update["error"] = last_marker["error"]
+    latest = runs.is_latest_run(record)
+    if snap.finished:
         results: dict[str, str] = {name: runs.run_dir + name for name in RESULT_FILES}
-        if runs.is_latest_run(record):
-            results.update(_mirror_latest(runs, entry))
-        update["results"] = results
-    if state is RunState.FAILED and isinstance(last_marker.get("error"), dict):
-        update["error"] = last_marker["error"]
+        if latest:
+            results.update(_mirror_latest(runs, entry, snap, fresh))
+        update["results"] = {**(record.results or {}), **results}
     update.update({"step": step, "state": state})
     final = record.model_copy(update=update)
-    publish_report(runs, entry, deps, media, record=final)  # the report first: "finished" means all is there
+    # the report first: "finished" in job.json means everything is there
+    publish_report(runs, entry, deps, media, record=final, snap=snap, fresh=fresh, latest=latest)
     published = runs.publish(final)
     runs.remove_pending()
     return published
 
 
-def _mirror_latest(runs: RunStore, entry: RunIndexEntry) -> dict[str, str]:
+def _mirror_latest(
+    runs: RunStore, entry: RunIndexEntry, snap: RunSnapshot, fresh: Mapping[str, bytes]
+) -> dict[str, str]:
     """Copy the run's result files next to the batch's job.json (the run's copy is the one truth)."""
     latest_dir = runs.layout.results_dir(entry.batch)
     mirrored: dict[str, str] = {}
-    for info in runs.store.list(runs.run_dir):
-        name = info.key[len(runs.run_dir) :]
-        if "/" in name or not (name in _MIRRORED or name.startswith(_MIRRORED_PREFIXES)):
+    for name in sorted(snap.files | set(fresh)):
+        if not (name in _MIRRORED or name.startswith(_MIRRORED_PREFIXES)):
             continue
-        runs.store.put(latest_dir + name, runs.store.get(info.key), content_type=_content_type(name))
+        data = fresh[name] if name in fresh else runs.store.get(runs.run_dir + name)
+        runs.store.put(latest_dir + name, data, content_type=_content_type(name))
         mirrored[f"latest {name}"] = latest_dir + name
     mirrored["latest report.html"] = latest_dir + "report.html"
     return mirrored

@@ -321,6 +321,11 @@ def _finish_plan(
     editing_config = _merged(settings.default_editing_config, editing) or None
     unsigned = SelectionJobRequest.from_wire(batch.job_type.value, input_config, output_config, editing_config)
     what = Produce(produce) if produce else settings.produce
+    if what is not Produce.SELECTION and not unsigned.output_config.media_url:
+        raise BatchError(
+            f"batch {batch.label} asks for videos (Produce {what.value}) but its OutputConfig.MediaURL is empty; "
+            "leave MediaURL out for the default (next to the results) or give the OSS URL to render to"
+        )
     run_key = run_key_for(batch, sources, unsigned, what)
     user_data: dict[str, Any] = {USER_DATA_KEY: {"bucket": store.bucket, "run": run_key}}
     if settings.callback_url:

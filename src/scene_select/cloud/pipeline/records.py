@@ -178,6 +178,7 @@ class RunSnapshot:
 
     steps: dict[Step, StepSnapshot] = field(default_factory=lambda: {step: StepSnapshot() for step in Step})
     approved: bool = False
+    files: set[str] = field(default_factory=set)  # every name directly in the run folder, markers included
 
     def __getitem__(self, step: Step) -> StepSnapshot:
         return self.steps[step]
@@ -255,6 +256,7 @@ class RunStore:
         self.run_key = run_key
         self.clock = clock
         self.run_dir = layout.run_dir(batch, run_key)
+        self._request: dict[str, Any] | None = None  # request.json is write-once: read it once
 
     @classmethod
     def of(cls, deps: PipelineDeps, batch: BatchRef, run_key: str) -> RunStore:
@@ -274,6 +276,8 @@ class RunStore:
             name = info.key[len(self.run_dir) :]
             step = Step.SELECTION
             folder, slash, rest = name.partition("/")
+            if not slash:
+                snap.files.add(name)
             if slash:
                 if folder + "/" not in folders:
                     continue
@@ -337,7 +341,9 @@ class RunStore:
         self.store.put_if_absent(self.run_dir + "request.json", _dumps(request), content_type=_JSON)
 
     def read_request(self) -> dict[str, Any] | None:
-        return self.read_marker("request.json")
+        if self._request is None:
+            self._request = self.read_marker("request.json")
+        return self._request
 
     def produce(self) -> Produce:
         """What the run produces, from its request.json (a run from before steps existed: a selection)."""

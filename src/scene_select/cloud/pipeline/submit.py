@@ -33,7 +33,7 @@ from scene_select.cloud.models.job_config import JobType, SelectionJobRequest
 from scene_select.cloud.pipeline.layout import BatchRef
 from scene_select.cloud.pipeline.plan import PlannedRun
 from scene_select.cloud.pipeline.ports import USER_DATA_KEY, ClaimPolicy, IceApi, PipelineDeps
-from scene_select.cloud.pipeline.records import Produce, RunRecord, RunState, RunStore, Step, iso_time
+from scene_select.cloud.pipeline.records import Produce, RunRecord, RunState, RunStore, Step, StepSnapshot, iso_time
 from scene_select.cloud.storage.base import ObjectInfo
 
 __all__ = [
@@ -162,12 +162,22 @@ def submit_run(plan: PlannedRun, deps: PipelineDeps, claim: ClaimPolicy) -> Subm
         submit=lambda: deps.ice.submit_scene_media_selection_job(plan.request),
         record=lambda state, lease, claimed_at, **fields: _record(plan, state, lease, claimed_at, **fields),
     )
-    return claim_step(job, runs, deps.ice, claim, claimed_at=now)
+    return claim_step(job, runs, deps.ice, claim, claimed_at=now, known=snap[Step.SELECTION])
 
 
-def claim_step(job: StepJob, runs: RunStore, ice: IceApi, claim: ClaimPolicy, *, claimed_at: float) -> SubmitOutcome:
-    """Claim the step and submit its job, or find the job an earlier claim made (see the module docstring)."""
-    snap = runs.snapshot()[job.step]
+def claim_step(
+    job: StepJob,
+    runs: RunStore,
+    ice: IceApi,
+    claim: ClaimPolicy,
+    *,
+    claimed_at: float,
+    known: StepSnapshot | None = None,
+) -> SubmitOutcome:
+    """Claim the step and submit its job, or find the job an earlier claim made (see the module docstring).
+
+    ``known``: the step's markers as the caller just read them (saves a listing)."""
+    snap = known if known is not None else runs.snapshot()[job.step]
     if snap.submitted or snap.terminal:
         return _duplicate(runs, job.step)
     if snap.latest_lease == 0 and runs.try_lease(1, claim.holder, job.step):

@@ -3,9 +3,10 @@
 It generates footage whose content is known (captioned clips of a weekend trip and a voiceover
 script in Chinese with an English alternative; a long talk-show style video with one loud,
 high-motion moment), starts the embedded stack, uploads into the bucket directory the way a media
-team would (media first, manifest last), waits with visible progress for the callbacks to write the
-results, and returns what a person needs: the selection and the paths of selection.json and
-report.html. Nothing keeps running afterwards.
+team would (media first, manifest last) — the weekend batch asking for videos, so it goes on through
+timeline organisation and rendering — waits with visible progress for the callbacks to write the
+results, and returns what a person needs: the selection, the videos and the paths of selection.json
+and report.html. Nothing keeps running afterwards.
 """
 
 from __future__ import annotations
@@ -95,7 +96,11 @@ def _upload(stack: LocalStack, batch_name: str, files: dict[str, Path]) -> list[
     store = stack.store
     for name in SMART_MIX_CLIPS:
         store.put(f"inbox/smart-mix/{batch_name}/{name}", files[name].read_bytes())
-    manifest = {"OutputConfig": {"Count": 2}, "MediaTags": {"train.mp4": ["火车", "train", "回家"]}}
+    manifest = {
+        "Produce": "video",  # the selection, then ICE's timeline organisation and batch editing: finished videos
+        "OutputConfig": {"Count": 2, "Width": 640, "Height": 360},
+        "MediaTags": {"train.mp4": ["火车", "train", "回家"]},
+    }
     store.put(f"inbox/smart-mix/{batch_name}/job.json", json.dumps(manifest).encode("utf-8"))
     store.put(f"inbox/smart-mix/{batch_name}/script.txt", SCRIPT.encode("utf-8"))  # the manifest comes last
     sidecar = {"HighlightStrategy": {"TargetDuration": 20, "IntroConfig": {"Mode": "Auto"}}}
@@ -106,6 +111,15 @@ def _upload(stack: LocalStack, batch_name: str, files: dict[str, Path]) -> list[
         DemoBatch(f"smart-mix/{batch_name}", stack.bucket_dir / "results" / "smart-mix" / batch_name),
         DemoBatch(f"highlights/{stem}.mp4", stack.bucket_dir / "results" / "highlights" / f"{stem}.mp4"),
     ]
+
+
+def _where(record: RunRecord | None) -> str:
+    """A run's state, with its step when it makes videos (``submitted (render)``)."""
+    if record is None:
+        return "uploaded"
+    if record.produce.value == "selection" or record.state.value in ("finished", "failed"):
+        return record.state.value
+    return f"{record.state.value} ({record.step.value})"
 
 
 def _read_record(batch: DemoBatch) -> RunRecord | None:
@@ -147,7 +161,7 @@ def run_demo(state_dir: Path, *, progress: Progress, timeout_seconds: float = 90
             for batch in result.batches:
                 batch.record = _read_record(batch)
                 _raise_on_error_record(batch)
-            states = ", ".join(f"{b.label}: {b.record.state.value if b.record else 'uploaded'}" for b in result.batches)
+            states = ", ".join(f"{b.label}: {_where(b.record)}" for b in result.batches)
             if states != last or elapsed - last_shown >= 10:
                 progress(f"[{elapsed:5.1f} s] {states}")
                 last, last_shown = states, elapsed

@@ -44,6 +44,7 @@ from scene_select.workstation.local.emulator import CallbackDelivery, EmulatorOp
 from scene_select.workstation.local.fc_runtime import HttpTriggerServer, invoke, serve_http_trigger
 from scene_select.workstation.local.uploads import DEFAULT_MAX_UPLOAD_BYTES
 from scene_select.workstation.local.watcher import BucketWatcher
+from scene_select.workstation.render.spec import Renderer
 
 if TYPE_CHECKING:
     from scene_select.workstation.local.dashboard import Dashboard
@@ -73,6 +74,9 @@ class StackOptions:
     """Serve the dashboard (dashboard.py) on 127.0.0.1; its URL is ``dashboardUrl`` in stack.json."""
     dashboard_port: int = 0
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    renderer: Renderer | None = None
+    """What renders the emulator's batch-editing jobs: None is the real renderer; tests pass the fast
+    placeholder (:func:`scene_select.workstation.render.placeholder.placeholder_renderer`)."""
 
 
 def find_functions_dir() -> Path:
@@ -151,7 +155,11 @@ class LocalStack:
             security_tokens={self.access_key_id: self.security_token} if self.security_token else {},
         )
         self.emulator = IceEmulator(
-            self.state_dir / "ice", {self.access_key_id: self.access_key_secret}, runner=self._runner, options=options
+            self.state_dir / "ice",
+            {self.access_key_id: self.access_key_secret},
+            runner=self._runner,
+            renderer=self.options.renderer,
+            options=options,
         ).start()
         self.environ = {
             ENV_FC_REGION: self.options.region,
