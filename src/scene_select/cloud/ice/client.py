@@ -224,30 +224,14 @@ class IceClient:
         if not project_id.strip():
             raise ConfigError("a ProjectId is required")
         data = self._call(PROJECT_ACTION, query={"ProjectId": project_id}, form=None, idempotent=True)
-        project = data.get("Project")
-        if not isinstance(project, dict):
-            raise IceServerError(
-                code="InvalidResponse",
-                message="GetEditingProject answered without Project",
-                request_id=data.get("RequestId"),
-                http_status=200,
-            )
-        return EditingProject.model_validate(project)
+        return EditingProject.model_validate(_member(data, PROJECT_ACTION, "Project"))
 
     def get_batch_media_producing_job(self, job_id: str) -> IceJob:
         """The job's status, configs and (once finished) its selection result."""
         if not job_id.strip():
             raise ConfigError("a JobId is required (the 32-hex id that submit printed)")
         data = self._call(GET_ACTION, query={"JobId": job_id}, form=None, idempotent=True)
-        job = data.get("EditingBatchJob")
-        if not isinstance(job, dict):
-            raise IceServerError(
-                code="InvalidResponse",
-                message="GetBatchMediaProducingJob answered without EditingBatchJob",
-                request_id=data.get("RequestId"),
-                http_status=200,
-            )
-        return IceJob.model_validate(job)
+        return IceJob.model_validate(_member(data, GET_ACTION, "EditingBatchJob"))
 
     def list_batch_media_producing_jobs_page(
         self, filters: JobListFilter | None = None, *, next_token: str | None = None
@@ -406,3 +390,16 @@ def _retry_after_seconds(headers: httpx.Headers) -> float | None:
             if seconds > 0:
                 return seconds
     return None
+
+
+def _member(data: dict[str, Any], action: str, name: str) -> dict[str, Any]:
+    """The object an answer carries under ``name``; an answer without it is ICE's fault, reported as such."""
+    member = data.get(name)
+    if not isinstance(member, dict):
+        raise IceServerError(
+            code="InvalidResponse",
+            message=f"{action} answered without {name}",
+            request_id=data.get("RequestId"),
+            http_status=200,
+        )
+    return member
