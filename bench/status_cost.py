@@ -6,8 +6,8 @@ them and for every batch without a run, ``error.json`` for one in twenty) and, f
 history is shown, its results folder with three runs. The status use case runs exactly as the CLI
 runs it (``list_batches``, ``batch_history``) on two stores:
 
-* the **fake OSS** (src/scene_select_testkit/fakes/oss_server.py, real HTTP, V4 signatures checked) through ``OssStore`` —
-  the objects are placed in the fake's memory directly (how they got there is not what is measured);
+* the **fake OSS** (src/scene_select_testkit/fakes/oss_server.py, real HTTP, V4 signatures checked) through
+  ``OssStore`` — the objects are placed in the fake's memory directly (how they got there is not what is measured);
 * the **local bucket** (``LocalDirectoryStore`` on a directory), written through the store itself.
 
 Operations are counted at the ObjectStore port (the CountingStore of bench/submit_cost.py) and, for OSS, as HTTP
