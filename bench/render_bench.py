@@ -127,7 +127,6 @@ def floor_command(media: dict[str, Path], spec: OutputSpec, output: Path) -> lis
             graph.append(f"[{k}:v]fps={rate},{fit},setsar=1,format=yuv420p[v{k}]")
     graph.append("".join(f"[v{k}]" for k in range(len(CUTS))) + f"concat=n={len(CUTS)}:v=1:a=0[out]")
     return [
-        "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-progress", "pipe:1", "-nostats",
         *inputs, "-filter_complex", ";".join(graph), "-map", "[out]",
         "-c:v", "libx264", "-preset", spec.preset, "-crf", str(spec.crf), "-pix_fmt", "yuv420p",
         "-movflags", "+faststart", str(output),

@@ -42,6 +42,7 @@ from scene_select.workstation.local.emulator import CallbackDelivery, EmulatorOp
 from scene_select.workstation.local.emulator.api_errors import ApiError
 from scene_select.workstation.local.emulator.requests import parse_request
 from scene_select.workstation.local.emulator.server import HttpAnswer
+from scene_select.workstation.local.http_serving import serve_in_background, stop_serving
 from scene_select_testkit.waiting import scaled_timeout, wait_until
 
 __all__ = [
@@ -369,13 +370,9 @@ def callback_receiver(receiver: CallbackReceiver, path: str = "/ice/callback?src
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    thread = serve_in_background(server, "callback-receiver")
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}{path}"
     try:
         yield receiver
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+        stop_serving(server, thread)

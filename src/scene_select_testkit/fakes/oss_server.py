@@ -41,6 +41,8 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 from xml.sax.saxutils import escape
 
+from scene_select.workstation.local.http_serving import serve_in_background, stop_serving
+
 _MAX_SKEW_SECONDS = 15 * 60
 
 _ERRORS: dict[str, tuple[int, str, str]] = {
@@ -124,19 +126,13 @@ class FakeOssServer:
         return f"http://{host!s}:{port}"
 
     def start(self) -> FakeOssServer:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-oss", daemon=True
-        )
-        self._thread.start()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self._thread = serve_in_background(self._server, "fake-oss", poll_interval=0.02)
         return self
 
     def close(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            stop_serving(self._server)
             self._server = None
 
     def __enter__(self) -> FakeOssServer:

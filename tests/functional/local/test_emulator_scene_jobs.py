@@ -69,21 +69,13 @@ def bucket(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def ice(tmp_path: Path, bucket: Path) -> Iterator[IceEmulator]:
+def emulator(tmp_path: Path, bucket: Path) -> Iterator[IceEmulator]:
+    """The kit's emulator fixture, here with a bucket to render into (the kit's ``caller`` signs for it)."""
     running = start(tmp_path / "state", bucket)
     try:
         yield running
     finally:
         running.stop()
-
-
-@pytest.fixture
-def call(ice: IceEmulator) -> Iterator[IceCaller]:
-    caller = IceCaller(ice.endpoint)
-    try:
-        yield caller
-    finally:
-        caller.close()
 
 
 def sentence(text: str, duration: float, media: str, start: float = 0.0, end: float = 2.0) -> dict[str, Any]:
@@ -161,8 +153,8 @@ def assert_error(response: httpx.Response, code: str, message: str = "") -> None
 # ---- timeline organisation ---------------------------------------------------------------------------------
 
 
-def test_organisation_makes_one_editing_project_per_output_and_answers_as_ice(call: IceCaller) -> None:
-    job = organised(call)
+def test_organisation_makes_one_editing_project_per_output_and_answers_as_ice(caller: IceCaller) -> None:
+    job = organised(caller)
     assert job["Status"] == "Finished" and job["JobType"] == SMART_MIX_TIMELINE
     assert job["ExtendInput"] == TWO_OUTPUTS  # the selection, as sent
     assert "ExtendOutput" not in job and "Extend" not in job
@@ -172,7 +164,7 @@ def test_organisation_makes_one_editing_project_per_output_and_answers_as_ice(ca
     assert all(HEX32.match(s["ProjectId"]) and HEX32.match(s["JobId"]) and s["Status"] == "Success" for s in subs)
     assert len({s["ProjectId"] for s in subs}) == 2
 
-    first = project(call, subs[0]["ProjectId"])
+    first = project(caller, subs[0]["ProjectId"])
     assert first["ProjectId"] == subs[0]["ProjectId"] and first["Status"] == "Draft"
     assert first["Duration"] == 3.5 and re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", first["CreateTime"])
     assert SMART_MIX_TIMELINE in first["Title"]
@@ -186,13 +178,13 @@ def test_organisation_makes_one_editing_project_per_output_and_answers_as_ice(ca
     voices = timeline["AudioTracks"][0]["AudioTrackClips"]
     assert [(v["Type"], v["Content"]) for v in voices] == [("AI_TTS", "第一句。"), ("AI_TTS", "Second.")]
     assert [c["Content"] for c in timeline["SubtitleTracks"][0]["SubtitleTrackClips"]] == ["第一句。", "Second."]
-    second = json.loads(project(call, subs[1]["ProjectId"])["Timeline"])
+    second = json.loads(project(caller, subs[1]["ProjectId"])["Timeline"])
     assert second["VideoTracks"][0]["VideoTrackClips"][0]["In"] == 3.0
 
 
-def test_count_caps_the_projects_and_parameters_are_accepted_from_the_body_too(call: IceCaller) -> None:
+def test_count_caps_the_projects_and_parameters_are_accepted_from_the_body_too(caller: IceCaller) -> None:
     output = '{"MediaURL":"' + BUCKET_URL + 'out/{index}.mp4","Count":1}'
-    response = call.call(
+    response = caller.call(
         TIMELINE,
         {},
         {
@@ -203,22 +195,22 @@ def test_count_caps_the_projects_and_parameters_are_accepted_from_the_body_too(c
         },
     )
     assert response.status_code == 200, response.text
-    job = call.wait_terminal(response.json()["JobId"])
+    job = caller.wait_terminal(response.json()["JobId"])
     assert len(job["SubJobList"]) == 1
 
 
-def test_a_selection_jobs_extend_output_goes_straight_in(call: IceCaller) -> None:
-    selection = call.wait_terminal(call.submit())
-    job = organised(call, selection["ExtendOutput"], output_config=OUTPUT_CONFIG)
+def test_a_selection_jobs_extend_output_goes_straight_in(caller: IceCaller) -> None:
+    selection = caller.wait_terminal(caller.submit())
+    job = organised(caller, selection["ExtendOutput"], output_config=OUTPUT_CONFIG)
     assert job["Status"] == "Finished" and len(job["SubJobList"]) == 1
 
 
 # ---- batch editing -----------------------------------------------------------------------------------------
 
 
-def test_batch_editing_renders_each_project_to_its_index_in_the_bucket(call: IceCaller, bucket: Path) -> None:
-    ids = [s["ProjectId"] for s in organised(call)["SubJobList"]]
-    job = rendered(call, ids)
+def test_batch_editing_renders_each_project_to_its_index_in_the_bucket(caller: IceCaller, bucket: Path) -> None:
+    ids = [s["ProjectId"] for s in organised(caller)["SubJobList"]]
+    job = rendered(caller, ids)
     assert job["Status"] == "Finished" and job["JobType"] == "Scene_Batch_Editing"
     assert json.loads(job["ExtendInput"]) == ids and job["ExtendInput"].startswith("[")
     assert "InputConfig" not in job and "Extend" not in job
@@ -232,7 +224,7 @@ def test_batch_editing_renders_each_project_to_its_index_in_the_bucket(call: Ice
         facts = probe_facts(bucket / "out" / sub["MediaURL"].rsplit("/", 1)[1])
         assert (facts.kind, facts.width, facts.height, facts.has_audio) == ("video", 320, 240, True)
         assert facts.duration == pytest.approx(duration, abs=0.1)
-        assert project(call, sub["ProjectId"])["Status"] == "Produced"
+        assert project(caller, sub["ProjectId"])["Status"] == "Produced"
     assert sorted(p.name for p in (bucket / "out").iterdir()) == ["v_1.mp4", "v_2.mp4"]  # nothing half-written
 
 
@@ -277,17 +269,17 @@ def test_a_failed_render_fails_its_sub_job_and_every_video_failed_fails_the_job(
         ice.stop()
 
 
-def test_list_shows_every_job_type_and_filters_on_them(call: IceCaller) -> None:
-    selection = call.submit()
-    ids = [s["ProjectId"] for s in organised(call)["SubJobList"]]
-    rendered(call, ids)
-    call.wait_terminal(selection)
-    listing = call.call("ListBatchMediaProducingJobs", {"MaxResults": "10"}).json()["EditingBatchJobList"]
+def test_list_shows_every_job_type_and_filters_on_them(caller: IceCaller) -> None:
+    selection = caller.submit()
+    ids = [s["ProjectId"] for s in organised(caller)["SubJobList"]]
+    rendered(caller, ids)
+    caller.wait_terminal(selection)
+    listing = caller.call("ListBatchMediaProducingJobs", {"MaxResults": "10"}).json()["EditingBatchJobList"]
     assert [j["JobType"] for j in listing] == ["Scene_Batch_Editing", SMART_MIX_TIMELINE, "Smart_Mix_Media_Select"]
     assert not [j for j in listing if {"SubJobList", "ExtendInput", "ExtendOutput"} & set(j)]
-    only = call.call("ListBatchMediaProducingJobs", {"JobType": "Scene_Batch_Editing"}).json()["EditingBatchJobList"]
+    only = caller.call("ListBatchMediaProducingJobs", {"JobType": "Scene_Batch_Editing"}).json()["EditingBatchJobList"]
     assert [j["JobType"] for j in only] == ["Scene_Batch_Editing"]
-    assert call.get(selection)["SubJobList"] == []  # a selection has no sub-jobs
+    assert caller.get(selection)["SubJobList"] == []  # a selection has no sub-jobs
 
 
 # ---- errors ------------------------------------------------------------------------------------------------
@@ -317,60 +309,60 @@ def bad_clip(**fields: Any) -> str:
     ],
 )
 def test_a_malformed_media_select_result_is_invalid_parameter(
-    call: IceCaller, ice: IceEmulator, selection: str, message: str
+    caller: IceCaller, emulator: IceEmulator, selection: str, message: str
 ) -> None:
-    assert_error(submit_timeline(call, selection), "InvalidParameter", "MediaSelectResult is not valid: .*" + message)
-    assert ice.store is not None and ice.store.all() == []  # nothing stored, nothing queued
+    assert_error(submit_timeline(caller, selection), "InvalidParameter", "MediaSelectResult is not valid: .*" + message)
+    assert emulator.store is not None and emulator.store.all() == []  # nothing stored, nothing queued
 
 
-def test_timeline_parameters_are_checked_by_the_selection_jobs_rules(call: IceCaller) -> None:
-    assert_error(submit_timeline(call, TWO_OUTPUTS, job_type="Smart_Mix_Media_Select"), "InvalidParameter", "JobType")
+def test_timeline_parameters_are_checked_by_the_selection_jobs_rules(caller: IceCaller) -> None:
+    assert_error(submit_timeline(caller, TWO_OUTPUTS, job_type="Smart_Mix_Media_Select"), "InvalidParameter", "JobType")
     query = {"JobType": SMART_MIX_TIMELINE, "OutputConfig": OUTPUT_CONFIG}
-    missing = call.call(TIMELINE, query, {"InputConfig": INPUT_CONFIG})
+    missing = caller.call(TIMELINE, query, {"InputConfig": INPUT_CONFIG})
     assert missing.status_code == 400 and missing.json()["Code"] == "MissingMediaSelectResult"
-    wrong_output = submit_timeline(call, TWO_OUTPUTS, output_config='{"MediaURL":"ftp://x/y.mp4"}')
+    wrong_output = submit_timeline(caller, TWO_OUTPUTS, output_config='{"MediaURL":"ftp://x/y.mp4"}')
     assert_error(wrong_output, "InvalidParameter", "OutputConfig.MediaURL")
-    wrong_user_data = submit_timeline(call, TWO_OUTPUTS, user_data='{"NotifyAddress":"mailto:me"}')
+    wrong_user_data = submit_timeline(caller, TWO_OUTPUTS, user_data='{"NotifyAddress":"mailto:me"}')
     assert_error(wrong_user_data, "InvalidParameter", "NotifyAddress")
 
 
-def test_batch_editing_refuses_unknown_empty_and_duplicate_projects(call: IceCaller, ice: IceEmulator) -> None:
-    ids = [s["ProjectId"] for s in organised(call)["SubJobList"]]
-    jobs_before = len(ice.store.all()) if ice.store else 0
+def test_batch_editing_refuses_unknown_empty_and_duplicate_projects(caller: IceCaller, emulator: IceEmulator) -> None:
+    ids = [s["ProjectId"] for s in organised(caller)["SubJobList"]]
+    jobs_before = len(emulator.store.all()) if emulator.store else 0
     output = '{"MediaURL":"' + BUCKET_URL + 'out/{index}.mp4"}'
-    assert_error(submit_batch(call, "f" * 32, output), "InvalidParameter.ProjectNotExist", "f" * 32)
-    assert_error(submit_batch(call, f"{ids[0]},,{ids[1]}", output), "InvalidParameter", "empty entry")
-    assert_error(submit_batch(call, f"{ids[0]}, {ids[0]}", output), "InvalidParameter", "listed twice")
+    assert_error(submit_batch(caller, "f" * 32, output), "InvalidParameter.ProjectNotExist", "f" * 32)
+    assert_error(submit_batch(caller, f"{ids[0]},,{ids[1]}", output), "InvalidParameter", "empty entry")
+    assert_error(submit_batch(caller, f"{ids[0]}, {ids[0]}", output), "InvalidParameter", "listed twice")
     assert_error(
-        submit_batch(call, ",".join(ids), '{"MediaURL":"' + BUCKET_URL + 'out/one.mp4"}'),
+        submit_batch(caller, ",".join(ids), '{"MediaURL":"' + BUCKET_URL + 'out/one.mp4"}'),
         "InvalidParameter",
         r"\{index\}",
     )
-    assert_error(submit_batch(call, ids[0], "{}"), "InvalidParameter", "MediaURL")
+    assert_error(submit_batch(caller, ids[0], "{}"), "InvalidParameter", "MediaURL")
     assert_error(
-        submit_batch(call, ids[0], '{"MediaURL":"' + BUCKET_URL + 'a.mp4","Width":64}'), "InvalidParameter", "Width"
+        submit_batch(caller, ids[0], '{"MediaURL":"' + BUCKET_URL + 'a.mp4","Width":64}'), "InvalidParameter", "Width"
     )
-    empty = submit_batch(call, "", output)
+    empty = submit_batch(caller, "", output)
     assert empty.status_code == 400 and empty.json()["Code"] == "MissingProjectIds"
-    assert (len(ice.store.all()) if ice.store else 0) == jobs_before
+    assert (len(emulator.store.all()) if emulator.store else 0) == jobs_before
 
 
-def test_get_editing_project_of_an_unknown_id_is_an_ice_like_error(call: IceCaller) -> None:
-    assert_error(call.call(PROJECT, {"ProjectId": "0" * 32}), "InvalidParameter.ProjectNotExist", "does not exist")
-    missing = call.call(PROJECT, {})
+def test_get_editing_project_of_an_unknown_id_is_an_ice_like_error(caller: IceCaller) -> None:
+    assert_error(caller.call(PROJECT, {"ProjectId": "0" * 32}), "InvalidParameter.ProjectNotExist", "does not exist")
+    missing = caller.call(PROJECT, {})
     assert missing.status_code == 400 and missing.json()["Code"] == "MissingProjectId"
 
 
 # ---- callbacks, faults, restarts ---------------------------------------------------------------------------
 
 
-def test_both_new_jobs_post_the_signed_callback_of_a_selection_job(call: IceCaller) -> None:
+def test_both_new_jobs_post_the_signed_callback_of_a_selection_job(caller: IceCaller) -> None:
     with serve(Receiver()) as receiver:
         user_data = json.dumps({"NotifyAddress": receiver.url, "step": "timeline"})
-        timeline = organised(call, user_data=user_data)
+        timeline = organised(caller, user_data=user_data)
         ids = [s["ProjectId"] for s in timeline["SubJobList"]]
-        response = submit_batch(call, ",".join(ids), '{"MediaURL":"' + BUCKET_URL + 'o/{index}.mp4"}', user_data)
-        render = call.wait_terminal(response.json()["JobId"], timeout=60)
+        response = submit_batch(caller, ",".join(ids), '{"MediaURL":"' + BUCKET_URL + 'o/{index}.mp4"}', user_data)
+        render = caller.wait_terminal(response.json()["JobId"], timeout=60)
         wait_until(lambda: len(receiver.received) == 2, what="two callbacks")
     bodies = sorted((r.body for r in receiver.received), key=lambda b: b["MessageBody"]["JobId"] != timeline["JobId"])
     assert all(r.signature_ok for r in receiver.received)

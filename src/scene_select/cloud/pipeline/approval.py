@@ -27,12 +27,12 @@ from scene_select.cloud.errors import BatchError, ObjectNotFoundError
 from scene_select.cloud.models.selection import media_id_for
 from scene_select.cloud.models.step_requests import Produce, media_select_result
 from scene_select.cloud.models.wire import loads_untrusted
-from scene_select.cloud.pipeline.layout import APPROVAL_FILE, APPROVAL_SUFFIX, BatchRef, BucketLayout, InboxObject
+from scene_select.cloud.pipeline.layout import BatchRef, InboxObject
 from scene_select.cloud.pipeline.ports import ClaimPolicy, PipelineDeps
 from scene_select.cloud.pipeline.records import RunRecord, RunState, RunStore, iso_time
 from scene_select.cloud.storage.base import ObjectInfo
 
-__all__ = ["ApprovalOutcome", "approval_key", "handle_approval"]
+__all__ = ["ApprovalOutcome", "handle_approval"]
 
 _KEYS = {"Approve", "RunKey", "Selection", "Note"}
 
@@ -42,13 +42,6 @@ class ApprovalOutcome:
     kind: Literal["approved", "duplicate"]
     run_key: str
     detail: str
-
-
-def approval_key(layout: BucketLayout, batch: BatchRef) -> str:
-    """Where a person uploads the approval of a batch's selection."""
-    if batch.folder == "highlights":
-        return layout.highlight_video_key(batch) + APPROVAL_SUFFIX
-    return layout.batch_prefix(batch) + APPROVAL_FILE
 
 
 def handle_approval(

@@ -383,14 +383,10 @@ def _progress(
         videos=videos,
         files=files,
         error=record.error if record else None,
-        approval_file=_approval_hint(runs) if record and record.state is RunState.WAITING_FOR_REVIEW else None,
+        approval_file=(
+            runs.layout.approval_key(runs.batch) if record and record.state is RunState.WAITING_FOR_REVIEW else None
+        ),
     )
-
-
-def _approval_hint(runs: RunStore) -> str:
-    from scene_select.cloud.pipeline.approval import approval_key
-
-    return approval_key(runs.layout, runs.batch)
 
 
 def finish_run(

@@ -186,6 +186,12 @@ class BucketLayout:
     def highlight_video_key(self, batch: BatchRef) -> str:
         return f"{self.inbox_prefix}{HIGHLIGHTS_FOLDER}/{batch.name}"
 
+    def approval_key(self, batch: BatchRef) -> str:
+        """Where a person uploads the approval of a batch's selection."""
+        if batch.folder == HIGHLIGHTS_FOLDER:
+            return self.highlight_video_key(batch) + APPROVAL_SUFFIX
+        return self.batch_prefix(batch) + APPROVAL_FILE
+
     # ------------------------------------------------------------------------------------ results side
 
     def results_dir(self, batch: BatchRef) -> str:

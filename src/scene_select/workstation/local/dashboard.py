@@ -36,6 +36,7 @@ from scene_select.cloud.errors import ConfigError, ObjectKeyError
 from scene_select.cloud.pipeline.layout import BucketLayout
 from scene_select.cloud.pipeline.status import BatchNotFoundError, batch_history, list_batches, parse_batch_label
 from scene_select.cloud.storage.local import LocalDirectoryStore
+from scene_select.workstation.local.http_serving import serve_in_background, stop_serving
 from scene_select.workstation.local.uploads import (
     DEFAULT_MAX_UPLOAD_BYTES,
     Refusal,
@@ -81,19 +82,13 @@ class Dashboard:
         return f"http://127.0.0.1:{self._server.server_address[1]}/"
 
     def start(self) -> Dashboard:
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="dashboard", daemon=True
-        )
-        self._thread.start()
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
+        self._thread = serve_in_background(self._server, "dashboard", poll_interval=0.1)
         return self
 
     def close(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            stop_serving(self._server)
             self._server = None
 
     # ------------------------------------------------------------------------------------ data

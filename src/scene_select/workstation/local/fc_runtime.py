@@ -58,6 +58,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from scene_select.cloud.config import ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN
 from scene_select.cloud.errors import ConfigError
+from scene_select.workstation.local.http_serving import serve_in_background, stop_serving
 from scene_select.workstation.local.oss_events import DEFAULT_ACCOUNT_ID
 
 __all__ = [
@@ -491,9 +492,7 @@ class HttpTriggerServer:
         self.url = f"http://{host}:{port}"
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        stop_serving(self._server, self._thread)
         self.async_invocations.stop()
 
     def __enter__(self) -> HttpTriggerServer:
@@ -519,12 +518,7 @@ def serve_http_trigger(
     invocations = AsyncInvocations()
     request_handler = _make_request_handler(Path(function_dir), dict(environ), allowed, handler, invocations)
     server = ThreadingHTTPServer((host, port), request_handler)
-    server.daemon_threads = True
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fc-http-trigger", daemon=True
-    )
-    thread.start()
-    return HttpTriggerServer(server, thread, invocations)
+    return HttpTriggerServer(server, serve_in_background(server, "fc-http-trigger"), invocations)
 
 
 def _make_request_handler(

@@ -24,6 +24,9 @@ from scene_select.workstation.render.spec import Progress, ProgressCallback, Ren
 __all__ = ["run_ffmpeg"]
 
 _TAIL_LINES = 15
+# What every run needs for run_ffmpeg to read it: no banner or prompt, errors only on stderr, overwrite the
+# partial file, and the progress blocks on stdout that become Progress.
+_RUN_FLAGS = ("-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-progress", "pipe:1", "-nostats")
 
 
 def run_ffmpeg(
@@ -33,8 +36,9 @@ def run_ffmpeg(
     cwd: Path | None = None,
     progress: ProgressCallback | None = None,
 ) -> tuple[float, float]:
-    """Run ffmpeg; (wall seconds, CPU seconds of the process). RenderError with its last lines if it fails."""
-    command = [ffmpeg_path(), *arguments]
+    """Run ffmpeg with ``arguments`` (inputs, graph, output; the flags for quiet output and progress are
+    added here); (wall seconds, CPU seconds of the process). RenderError with its last lines if it fails."""
+    command = [ffmpeg_path(), *_RUN_FLAGS, *arguments]
     started = time.perf_counter()
     before = os.times()
     process = subprocess.Popen(

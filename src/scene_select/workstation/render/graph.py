@@ -191,14 +191,6 @@ def build_command(plan: RenderPlan, output: Path, graph_file: Path) -> tuple[lis
         )
 
     arguments = [
-        "-hide_banner",
-        "-nostdin",
-        "-loglevel",
-        "error",
-        "-y",
-        "-progress",
-        "pipe:1",
-        "-nostats",
         *inputs.arguments,
         "-/filter_complex",
         str(graph_file),

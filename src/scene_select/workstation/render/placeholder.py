@@ -38,14 +38,6 @@ def placeholder_renderer(colour: str = "0x2050a0") -> Renderer:
         output.parent.mkdir(parents=True, exist_ok=True)
         partial = temporary_beside(output)
         arguments = [
-            "-hide_banner",
-            "-nostdin",
-            "-loglevel",
-            "error",
-            "-y",
-            "-progress",
-            "pipe:1",
-            "-nostats",
             "-f",
             "lavfi",
             "-i",

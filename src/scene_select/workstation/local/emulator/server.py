@@ -45,6 +45,7 @@ from scene_select.workstation.local.emulator.job_store import JobStore
 from scene_select.workstation.local.emulator.requests import check_api, new_request_id, parse_request
 from scene_select.workstation.local.emulator.scene_jobs import SceneJob, batch_editor, timeline_organiser
 from scene_select.workstation.local.emulator.scene_requests import BATCH_EDITING_JOB_TYPE, TIMELINE_JOB_TYPES
+from scene_select.workstation.local.http_serving import serve_in_background, stop_serving
 from scene_select.workstation.render.media import media_resolver
 from scene_select.workstation.render.spec import Renderer
 
@@ -165,10 +166,7 @@ class IceEmulator:
             workers.submit(job_id)
         for row in store.callbacks_pending():
             self._callbacks.job_completed(row)
-        self._serve_thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="ice-emulator-http", daemon=True
-        )
-        self._serve_thread.start()
+        self._serve_thread = serve_in_background(server, "ice-emulator-http")
         log.info("ICE emulator listening on %s (state in %s)", self.endpoint, self.state_dir)
         return self
 
@@ -177,11 +175,8 @@ class IceEmulator:
         if self._server is None:
             return
         self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
+        stop_serving(self._server, self._serve_thread, timeout)
         self._server.close_connections()
-        if self._serve_thread is not None:
-            self._serve_thread.join(timeout)
         if self._workers is not None:
             self._workers.stop(timeout)
         if self._callbacks is not None:
