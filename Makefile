@@ -21,7 +21,7 @@ help:
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[cli,local,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[cli,local,samples,dev]'
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -4,8 +4,10 @@ Steps, per output:
 
 1. **Relevance** of each sentence to each candidate window (windows.py): BM25 of the sentence against
    the window's own text (OCR, subtitles) plus, at a lower weight, against its media's name, folder and
-   tags; a small visual prior from words that name colours, light, people or movement; optionally an
-   image-text (CLIP-style) similarity. Black windows are penalised (dropped with EnableClipDetection).
+   tags; a small visual prior from words that name colours, light, people or movement; what sight sees
+   in the window (:mod:`.sight`), weighted by how little the sentence's words are found as text anywhere
+   (see :class:`RelevanceModel`); optionally an image-text (CLIP-style) similarity. Black windows are
+   penalised (dropped with EnableClipDetection).
 2. **Primary window per sentence**, one-to-one: the Hungarian algorithm (scipy's
    ``linear_sum_assignment``) on the relevance matrix, or — when ProcessConfig.EnableTemporalOpt asks
    for story order — a monotonic dynamic programme that keeps windows in source order.
@@ -32,7 +34,12 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from scene_select.workstation.engine.sight.model import SightScores
+
 NAME_WEIGHT = 0.6
+SIGHT_WEIGHT = 0.8  # sight's say for a sentence no text names; it shrinks as text names the sentence …
+SIGHT_FLOOR = 0.1  # … down to a tie-breaker where the clip's own text or name names it fully
+MIN_VISUALNESS = 0.2  # a sentence naming nothing sight knows (max label affinity below this) gets no sight term
 PRIOR_WEIGHT = 0.12
 IMAGE_TEXT_WEIGHT = 0.5
 BLACK_PENALTY = 0.3
@@ -79,6 +86,10 @@ class Evidence:
     prior: float
     image_text: float
     terms: tuple[str, ...]
+    sight: float = 0.0  # sight's relevance scaled by its confidence (0.5..1 ×), before the sentence's weight
+    sight_weight: float = 0.0  # the sentence's sight weight (0 when sight is off or the sentence names nothing seen)
+    sight_confidence: float = 0.0
+    sees: tuple[tuple[str, float], ...] = ()  # filled for chosen clips: the labels seen, with probabilities
 
 
 @dataclass
@@ -104,7 +115,16 @@ ImageTextSimilarity = Callable[[int, int], float]  # (sentence index, window ind
 
 
 class RelevanceModel:
-    """Relevance of sentences to windows (step 1 of the module docstring)."""
+    """Relevance of sentences to windows (step 1 of the module docstring).
+
+    The fusion rule for sight: ``text_i`` is how strongly text already points somewhere for sentence
+    ``i`` (the best ``text + NAME_WEIGHT·name`` over all windows). Sight's weight for the sentence is
+    ``SIGHT_WEIGHT·(1 − min(1, text_i))``, at least ``SIGHT_FLOOR``: where a clip's own text, subtitles
+    or name name the sentence, text wins and sight only breaks ties; where nothing is written, sight
+    decides. Its term for a window is ``relevance·(0.5 + 0.5·confidence)``: where sight is unsure it
+    counts half. A sentence that names nothing sight knows (visualness below ``MIN_VISUALNESS``) gets no
+    sight term at all.
+    """
 
     def __init__(
         self,
@@ -112,6 +132,7 @@ class RelevanceModel:
         windows: Sequence[Window],
         *,
         image_text: ImageTextSimilarity | None = None,
+        sight: SightScores | None = None,
         drop_black: bool = False,
     ) -> None:
         self.sentences = list(sentences)
@@ -129,9 +150,12 @@ class RelevanceModel:
         self._name_top = [max(self.media_index.max_score(q), 1e-9) for q in self.queries]
         self._names = [[self.media_index.score(q, k) for k in range(len(media))] for q in self.queries]
         self._hints = [visual_hints(s.text) for s in self.sentences]
+        self.sight = sight
         self.evidence: list[list[Evidence]] = [
             [self._evidence(i, j) for j in range(len(self.windows))] for i in range(len(self.sentences))
         ]
+        if sight is not None:
+            self._add_sight(sight)
 
     def matrix(self) -> npt.NDArray[np.float64]:
         import numpy as np
@@ -160,6 +184,28 @@ class RelevanceModel:
             image_text=round(image_text, 4),
             terms=terms,
         )
+
+    def _add_sight(self, sight: SightScores) -> None:
+        """Add each sentence's weighted sight term to its evidence (the fusion rule of the class docstring)."""
+        for i, row in enumerate(self.evidence):
+            text_i = max((e.text + NAME_WEIGHT * e.name for e in row), default=0.0)
+            if float(sight.visualness[i]) < MIN_VISUALNESS:
+                continue
+            weight = max(SIGHT_FLOOR, SIGHT_WEIGHT * (1.0 - min(1.0, text_i)))
+            relevance, confidence = sight.relevance[i], sight.confidence[i]
+            for j, evidence in enumerate(row):
+                value = float(relevance[j]) * (0.5 + 0.5 * float(confidence[j]))
+                evidence.sight = round(value, 4)
+                evidence.sight_weight = round(weight, 4)
+                evidence.sight_confidence = round(float(confidence[j]), 4)
+                evidence.total += weight * value
+
+    def explained(self, i: int, j: int) -> Evidence:
+        """The evidence of sentence ``i`` for window ``j``, with what sight saw there filled in."""
+        evidence = self.evidence[i][j]
+        if self.sight is not None and evidence.sight_weight > 0 and not evidence.sees:
+            evidence.sees = self.sight.sees(i, j)
+        return evidence
 
     def evidence_time(self, i: int, j: int) -> float | None:
         """When the first OCR line carrying a matched term shows up inside window ``j`` (None: unknown)."""
@@ -353,7 +399,7 @@ class _OutputBuilder:
 
     def _cut_primary(self, i: int, j: int, plan: SentencePlan, needed: float) -> float:
         window = self.windows[j]
-        evidence = self.model.evidence[i][j]
+        evidence = self.model.explained(i, j)
         if window.flexible:  # a still image lasts as long as needed (in pieces of at most SingleShotDuration)
             length = min(needed, self.cap)
             plan.clips.append(ClipChoice(window, 0.0, round(length, 3), "primary", evidence))
@@ -412,7 +458,7 @@ class _OutputBuilder:
             # A sliver of a clip is worse than slightly more footage than the voiceover needs.
             length = min(max(remaining, MIN_PIECE), span_end - span_start, self.cap)
             start = 0.0 if window.flexible else span_start
-            clip = ClipChoice(window, round(start, 3), round(start + length, 3), "filler", self.model.evidence[i][j])
+            clip = ClipChoice(window, round(start, 3), round(start + length, 3), "filler", self.model.explained(i, j))
             plan.clips.append(clip)
             used_in_plan.add(id(window))
             if window.flexible:
