@@ -38,7 +38,9 @@ if TYPE_CHECKING:
 
 NAME_WEIGHT = 0.6
 SIGHT_WEIGHT = 0.8  # sight's say for a sentence no text names; it shrinks as text names the sentence …
-SIGHT_FLOOR = 0.1  # … down to a tie-breaker where the clip's own text or name names it fully
+TEXT_NAMES = 0.1  # … (a normalised text + name score this high names it: real captions score 0.12-0.55) …
+SIGHT_FLOOR = 0.05  # … down to a tie-breaker where some clip's own text or name names it
+PRIOR_YIELD = 0.5  # share of the visual prior's weight that gives way where sight has its full say
 MIN_VISUALNESS = 0.2  # a sentence naming nothing sight knows (max label affinity below this) gets no sight term
 PRIOR_WEIGHT = 0.12
 IMAGE_TEXT_WEIGHT = 0.5
@@ -118,12 +120,13 @@ class RelevanceModel:
     """Relevance of sentences to windows (step 1 of the module docstring).
 
     The fusion rule for sight: ``text_i`` is how strongly text already points somewhere for sentence
-    ``i`` (the best ``text + NAME_WEIGHT·name`` over all windows). Sight's weight for the sentence is
-    ``SIGHT_WEIGHT·(1 − min(1, text_i))``, at least ``SIGHT_FLOOR``: where a clip's own text, subtitles
-    or name name the sentence, text wins and sight only breaks ties; where nothing is written, sight
-    decides. Its term for a window is ``relevance·(0.5 + 0.5·confidence)``: where sight is unsure it
+    ``i`` (the best ``text + NAME_WEIGHT·name`` over all windows, each normalised by what the sentence
+    itself would score). Sight's weight for the sentence is ``SIGHT_WEIGHT·(1 − min(1, text_i /
+    TEXT_NAMES))``, at least ``SIGHT_FLOOR``: where a clip's own text, subtitles or name name the
+    sentence, text wins and sight only breaks ties; where nothing is written, sight decides. Its term for a window is ``relevance·(0.5 + 0.5·confidence)``: where sight is unsure it
     counts half. A sentence that names nothing sight knows (visualness below ``MIN_VISUALNESS``) gets no
-    sight term at all.
+    sight term at all. Where sight has its full say, the cheap visual prior (colour, light, faces,
+    motion words) counts half as much: it is a hint for what sight cannot read, not a rival to it.
     """
 
     def __init__(
@@ -191,14 +194,15 @@ class RelevanceModel:
             text_i = max((e.text + NAME_WEIGHT * e.name for e in row), default=0.0)
             if float(sight.visualness[i]) < MIN_VISUALNESS:
                 continue
-            weight = max(SIGHT_FLOOR, SIGHT_WEIGHT * (1.0 - min(1.0, text_i)))
+            weight = max(SIGHT_FLOOR, SIGHT_WEIGHT * (1.0 - min(1.0, text_i / TEXT_NAMES)))
+            prior_cut = PRIOR_WEIGHT * PRIOR_YIELD * weight / SIGHT_WEIGHT
             relevance, confidence = sight.relevance[i], sight.confidence[i]
             for j, evidence in enumerate(row):
                 value = float(relevance[j]) * (0.5 + 0.5 * float(confidence[j]))
                 evidence.sight = round(value, 4)
                 evidence.sight_weight = round(weight, 4)
                 evidence.sight_confidence = round(float(confidence[j]), 4)
-                evidence.total += weight * value
+                evidence.total += weight * value - prior_cut * evidence.prior
 
     def explained(self, i: int, j: int) -> Evidence:
         """The evidence of sentence ``i`` for window ``j``, with what sight saw there filled in."""

