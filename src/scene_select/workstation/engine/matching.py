@@ -123,10 +123,11 @@ class RelevanceModel:
     ``i`` (the best ``text + NAME_WEIGHT·name`` over all windows, each normalised by what the sentence
     itself would score). Sight's weight for the sentence is ``SIGHT_WEIGHT·(1 − min(1, text_i /
     TEXT_NAMES))``, at least ``SIGHT_FLOOR``: where a clip's own text, subtitles or name name the
-    sentence, text wins and sight only breaks ties; where nothing is written, sight decides. Its term for a window is ``relevance·(0.5 + 0.5·confidence)``: where sight is unsure it
-    counts half. A sentence that names nothing sight knows (visualness below ``MIN_VISUALNESS``) gets no
-    sight term at all. Where sight has its full say, the cheap visual prior (colour, light, faces,
-    motion words) counts half as much: it is a hint for what sight cannot read, not a rival to it.
+    sentence, text wins and sight only breaks ties; where nothing is written, sight decides. Its term for
+    a window is ``relevance·(0.5 + 0.5·confidence)``: where sight is unsure it counts half. A sentence
+    that names nothing sight knows (visualness below ``MIN_VISUALNESS``) gets no sight term at all.
+    Where sight has its full say, the cheap visual prior (colour, light, faces, motion words) counts half
+    as much: it is a hint for what sight cannot read, not a rival to it.
     """
 
     def __init__(
