@@ -38,8 +38,7 @@ if TYPE_CHECKING:
 
 NAME_WEIGHT = 0.6
 SIGHT_WEIGHT = 0.8  # sight's say for a sentence no text names; it shrinks as text names the sentence …
-TEXT_NAMES = 0.1  # … (a normalised text + name score this high names it: real captions score 0.12-0.55) …
-SIGHT_FLOOR = 0.05  # … down to a tie-breaker where some clip's own text or name names it
+SIGHT_FLOOR = 0.02  # … down to a tie-breaker where some clip's own text or name names it (see ``named``)
 PRIOR_YIELD = 0.5  # share of the visual prior's weight that gives way where sight has its full say
 MIN_VISUALNESS = 0.2  # a sentence naming nothing sight knows (max label affinity below this) gets no sight term
 PRIOR_WEIGHT = 0.12
@@ -119,11 +118,12 @@ ImageTextSimilarity = Callable[[int, int], float]  # (sentence index, window ind
 class RelevanceModel:
     """Relevance of sentences to windows (step 1 of the module docstring).
 
-    The fusion rule for sight: ``text_i`` is how strongly text already points somewhere for sentence
-    ``i`` (the best ``text + NAME_WEIGHT·name`` over all windows, each normalised by what the sentence
-    itself would score). Sight's weight for the sentence is ``SIGHT_WEIGHT·(1 − min(1, text_i /
-    TEXT_NAMES))``, at least ``SIGHT_FLOOR``: where a clip's own text, subtitles or name name the
-    sentence, text wins and sight only breaks ties; where nothing is written, sight decides. Its term for
+    The fusion rule for sight: ``named_i`` is how clearly some window's own text (OCR, subtitles) or its
+    media's name and tags name sentence ``i``: 1 when they share a whole word with it (a jieba word, an
+    English stem) or two character bigrams, ½ for one bigram, else 0 (:meth:`named`). Sight's weight for
+    the sentence is ``SIGHT_WEIGHT·(1 − named_i)``, at least ``SIGHT_FLOOR``: where a clip's own text,
+    subtitles or name name the sentence, text wins and sight only breaks ties; where nothing is written,
+    sight decides. Its term for
     a window is ``relevance·(0.5 + 0.5·confidence)``: where sight is unsure it counts half. A sentence
     that names nothing sight knows (visualness below ``MIN_VISUALNESS``) gets no sight term at all.
     Where sight has its full say, the cheap visual prior (colour, light, faces, motion words) counts half
@@ -192,10 +192,9 @@ class RelevanceModel:
     def _add_sight(self, sight: SightScores) -> None:
         """Add each sentence's weighted sight term to its evidence (the fusion rule of the class docstring)."""
         for i, row in enumerate(self.evidence):
-            text_i = max((e.text + NAME_WEIGHT * e.name for e in row), default=0.0)
             if float(sight.visualness[i]) < MIN_VISUALNESS:
                 continue
-            weight = max(SIGHT_FLOOR, SIGHT_WEIGHT * (1.0 - min(1.0, text_i / TEXT_NAMES)))
+            weight = max(SIGHT_FLOOR, SIGHT_WEIGHT * (1.0 - self.named(i)))
             prior_cut = PRIOR_WEIGHT * PRIOR_YIELD * weight / SIGHT_WEIGHT
             relevance, confidence = sight.relevance[i], sight.confidence[i]
             for j, evidence in enumerate(row):
@@ -204,6 +203,21 @@ class RelevanceModel:
                 evidence.sight_weight = round(weight, 4)
                 evidence.sight_confidence = round(float(confidence[j]), 4)
                 evidence.total += weight * value - prior_cut * evidence.prior
+
+    def named(self, i: int) -> float:
+        """How clearly any window's own text, or any media's name or tags, names sentence ``i`` (0, ½ or 1)."""
+        query = self.queries[i]
+        words = [t for t in query if t.startswith(("w:", "e:"))]
+        bigrams = [t for t in query if t.startswith("b:")]
+        best = 0.0
+        for document in [*self.window_index.documents, *self.media_index.documents]:
+            if not document:
+                continue
+            if any(t in document for t in words):
+                return 1.0
+            shared = sum(1 for t in bigrams if t in document)
+            best = max(best, 1.0 if shared >= 2 else 0.5 * shared)
+        return best
 
     def explained(self, i: int, j: int) -> Evidence:
         """The evidence of sentence ``i`` for window ``j``, with what sight saw there filled in."""

@@ -81,7 +81,7 @@ def test_scores_are_bounded_confident_and_explained(sight: Sight) -> None:
     assert c[0, 3] > 0.7
     assert scores.sees(0, 0)[0] == ("cheetah", 0.9)
     assert scores.sees(1, 0) == ()  # nothing the cheetah window shows is about a cup
-    assert scores.shows(1)[0][0] == "cup"
+    assert scores.shows(1)[0] == ("tea cup", 0.9)
 
 
 def test_label_embeddings_are_cached(sight: Sight) -> None:

@@ -181,7 +181,7 @@ class SightScores:
         each (at most ``n``, largest contribution first); empty when none of what it sees is related."""
         probs = self.views.probs[j]
         contribution = probs * self.sentences[i].affinity
-        order = [int(k) for k in np.argsort(-contribution)[:n] if contribution[k] > 1e-3 and probs[k] >= 0.005]
+        order = [int(k) for k in np.argsort(-contribution)[:n] if contribution[k] >= 0.01 and probs[k] >= 0.005]
         order.sort(key=lambda k: -float(probs[k]))
         return tuple((self.labels.short_name(k), round(float(probs[k]), 2)) for k in order)
 
