@@ -12,6 +12,10 @@ all beyond a margin: media are analysed one at a time and the heap is trimmed be
 in turn (bench/media.py), so each step from 5 media on adds the same mix; the count series is run five
 times and each point is the median (its jobs are short, and one slow neighbour on this shared machine
 would look like a steep step); the points are drawn in bench/scale.png.
+
+Every job runs with sight (the engine's default for smart mix). In the same run, the fewest and the most
+media and the longest video are run once more without sight, so what sight costs in time and memory is
+read side by side.
 """
 
 from __future__ import annotations
@@ -46,9 +50,9 @@ def _distinct(media: list[Path]) -> list[Path]:
     return media
 
 
-def _job(media: list[Path]) -> tuple[float, float]:
+def _job(media: list[Path], *, sight: bool = True) -> tuple[float, float]:
     with tempfile.TemporaryDirectory(prefix="bench-cache-") as cache:
-        return run_fresh(SMART_MIX, media, Path(cache))
+        return run_fresh(SMART_MIX, media, Path(cache), sight=sight)
 
 
 def run(quick: bool = False, *, long: bool = False) -> Section:
@@ -79,6 +83,7 @@ def run(quick: bool = False, *, long: bool = False) -> Section:
     )
     _series(section, "media (10 s 480p clips)", "media", by_count)
     _series(section, "minutes of 720p video", "minute", by_minutes)
+    _without_sight(section, clips, by_count, by_minutes, minutes)
     fewest, most = by_count[0], by_count[-1]
     section.target(
         f"peak memory, {most[0]} media against {fewest[0]} (analysed one at a time)",
@@ -97,6 +102,39 @@ def run(quick: bool = False, *, long: bool = False) -> Section:
     _plot(by_count, by_minutes, quick)
     section.add("", f"![scale]({PLOT.name if not quick else 'scale-quick.png'})")
     return section
+
+
+def _without_sight(
+    section: Section, clips: list[Path], by_count: list[Point], by_minutes: list[Point], minutes: tuple[int, ...]
+) -> None:
+    """The fewest and most media and the longest video again without sight: what sight costs, side by side."""
+    rows = []
+    for label, media, (_, seconds, peak) in (
+        (f"{by_count[0][0]} media", clips[: by_count[0][0]], by_count[0]),
+        (f"{by_count[-1][0]} media", clips[: by_count[-1][0]], by_count[-1]),
+        (f"{minutes[-1]} minutes of 720p", [long_video(minutes[-1])], by_minutes[-1]),
+    ):
+        plain_seconds, plain_peak = _job(media, sight=False)
+        log(f"scale: {label} without sight: {plain_seconds:.1f} s, {plain_peak:.0f} MiB")
+        rows.append(
+            [
+                label,
+                f"{plain_seconds:.1f} s",
+                f"{seconds:.1f} s",
+                f"{seconds - plain_seconds:+.1f} s",
+                f"{plain_peak:.0f} MiB",
+                f"{peak:.0f} MiB",
+                f"{peak - plain_peak:+.0f} MiB",
+            ]
+        )
+    section.add(
+        "",
+        "Without and with sight (the same jobs; without: one run each, with: the points above). Sight's models "
+        "(image model, sentence encoder, CC-CEDICT) are loaded once per process, so their time and memory are "
+        "in the intercept, not per media:",
+        "",
+    )
+    section.table(["job", "time without", "with sight", "difference", "peak without", "with sight", "difference"], rows)
 
 
 def _series(section: Section, what: str, unit: str, points: list[Point]) -> None:

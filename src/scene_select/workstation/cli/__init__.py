@@ -227,7 +227,7 @@ def _say(message: str) -> None:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from scene_select.cloud.models.selection import parse_extend_output
-    from scene_select.workstation.cli.text_output import selection_lines
+    from scene_select.workstation.cli.text_output import selection_lines, sight_lines
     from scene_select.workstation.local.demo import run_demo
 
     result = run_demo(Path(args.state_dir), progress=_say, timeout_seconds=args.timeout)
@@ -242,7 +242,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             print(f"  error: {record.error}")
             continue
         raw = (batch.results_dir / "raw.json").read_text(encoding="utf-8")
-        print("\n".join("  " + line for line in selection_lines(parse_extend_output(record.job_type, raw))))
+        selection = parse_extend_output(record.job_type, raw)
+        print("\n".join("  " + line for line in selection_lines(selection)))
+        if batch.sight:
+            print("  No caption and no telling file name: what matched each sentence is what sight saw.")
+            print("\n".join("  " + line for line in sight_lines(selection)))
         print(f"  selection.json  {batch.results_dir / 'selection.json'}")
         print(f"  report.html     {batch.results_dir / 'report.html'}\n")
     print(f"Everything the demo wrote is under {result.bucket_dir}; nothing is left running.")
