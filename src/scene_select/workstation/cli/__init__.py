@@ -393,6 +393,7 @@ def _cmd_select(args: argparse.Namespace) -> int:
             explain=True,
             image_text_scorer=scorer,
             duration_measure=args.durations,
+            sight=not args.no_sight,
         )
     problem = selection_problem(result, len(request.input_config.media_array))
     if problem is not None and problem[1]:
@@ -490,6 +491,11 @@ def _add_select_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         choices=("model", "espeak"),
         default="model",
         help="sentence durations from the rate model (default) or measured with espeak-ng when installed",
+    )
+    select.add_argument(
+        "--no-sight",
+        action="store_true",
+        help="do not recognise what the footage shows (match on text, names and the visual prior only)",
     )
     select.add_argument("--clip-image-model", metavar="ONNX", help="optional image tower of a CLIP-style model")
     select.add_argument("--clip-text-model", metavar="ONNX", help="its text tower")

@@ -55,7 +55,7 @@ __all__ = [
 CONVERTER_VERSION = 1
 OPSET = 13
 BN_EPS = 1e-3
-#: Stage strides of EfficientNet(-Lite) (tensorflow/tpu efficientnet_lite_builder.py block strings).
+#: Stage strides of EfficientNet(-Lite) (the block strings of the TensorFlow TPU models' Lite builder).
 STAGE_STRIDES = (1, 2, 2, 2, 1, 2, 1)
 INPUT_MEAN = 127.0
 INPUT_STD = 128.0

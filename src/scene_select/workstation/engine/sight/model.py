@@ -231,9 +231,13 @@ class Sight:
 
     def describe(self, pictures: Sequence[npt.NDArray[np.uint8]]) -> list[Seen]:
         """Top labels and certainty of each RGB picture (one batch through the model)."""
-        if not pictures:
+        return self.classify([square(p) for p in pictures])
+
+    def classify(self, squares: Sequence[FloatArray]) -> list[Seen]:
+        """Top labels and certainty of pictures already made :func:`square` (one batch through the model)."""
+        if not squares:
             return []
-        batch = np.stack([square(p) for p in pictures])
+        batch = np.stack(squares)
         probs = np.asarray(self.session.run(["probs"], {"image": batch})[0], dtype=np.float64)
         out = []
         for row in probs:
