@@ -57,6 +57,14 @@ def test_text_that_names_the_sentence_wins_over_sight(tmp_path: Path) -> None:
     assert model.matrix().argmax() == 0
 
 
+def test_words_every_window_shares_name_nothing(tmp_path: Path) -> None:
+    windows = _windows(tmp_path, ["beach photos", "beach photos", "beach photos"])
+    sight = _Scores([[0.1, 0.8, 0.0]], [[0.0, 0.9, 0.0]], [0.9])
+    model = RelevanceModel(_sentences("A quiet beach at dawn."), windows, sight=sight)  # type: ignore[arg-type]
+    assert model.named(0) == 0.0 and model.evidence[0][1].sight_weight == SIGHT_WEIGHT
+    assert model.matrix().argmax() == 1
+
+
 def test_where_nothing_is_written_sight_decides(tmp_path: Path) -> None:
     windows = _windows(tmp_path, ["", ""])
     sight = _Scores([[0.1, 0.8]], [[0.0, 0.9]], [0.9])

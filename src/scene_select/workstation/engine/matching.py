@@ -205,18 +205,25 @@ class RelevanceModel:
                 evidence.total += weight * value - prior_cut * evidence.prior
 
     def named(self, i: int) -> float:
-        """How clearly any window's own text, or any media's name or tags, names sentence ``i`` (0, ½ or 1)."""
+        """How clearly some window's own text, or some media's name or tags, names sentence ``i`` (0, ½ or 1).
+
+        Only words that tell windows (or media) apart count: a folder name every media shares, or a
+        watermark on every window, names nothing in particular.
+        """
         query = self.queries[i]
         words = [t for t in query if t.startswith(("w:", "e:"))]
         bigrams = [t for t in query if t.startswith("b:")]
         best = 0.0
-        for document in [*self.window_index.documents, *self.media_index.documents]:
-            if not document:
-                continue
-            if any(t in document for t in words):
-                return 1.0
-            shared = sum(1 for t in bigrams if t in document)
-            best = max(best, 1.0 if shared >= 2 else 0.5 * shared)
+        for index in (self.window_index, self.media_index):
+            count = len(index.documents)
+            frequency = {t: sum(1 for d in index.documents if t in d) for t in (*words, *bigrams)}
+            telling_words = [t for t in words if 0 < frequency[t] < count]
+            telling_bigrams = [t for t in bigrams if 0 < frequency[t] < count]
+            for document in index.documents:
+                if any(t in document for t in telling_words):
+                    return 1.0
+                shared = sum(1 for t in telling_bigrams if t in document)
+                best = max(best, 1.0 if shared >= 2 else 0.5 * shared)
         return best
 
     def explained(self, i: int, j: int) -> Evidence:
