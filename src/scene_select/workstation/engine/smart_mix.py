@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from scene_select.cloud.errors import JobConfigError
@@ -16,6 +17,9 @@ if TYPE_CHECKING:
     from scene_select.workstation.engine.clip_scorer import ImageTextScorer
     from scene_select.workstation.engine.matching import ImageTextSimilarity
     from scene_select.workstation.engine.sight.model import Sight, SightScores
+
+
+logger = logging.getLogger(__name__)
 
 
 def sentences_of(script: str, *, speed: float, measure: str) -> list[Sentence]:
@@ -91,7 +95,12 @@ def sight_scores(sight: Sight | None, sentences: list[Sentence], windows: list[W
     if not any(samples):
         return None
     views = WindowViews.build(samples, groups)
-    return sight.score(sight.read([s.text for s in sentences]), views)
+    try:
+        read = sight.read([s.text for s in sentences])
+    except (ImportError, OSError, ValueError, RuntimeError) as exc:  # the text side is loaded on first use
+        logger.warning("sight cannot read sentences (%s: %s); matching without it", type(exc).__name__, exc)
+        return None
+    return sight.score(read, views)
 
 
 def _image_text_similarity(

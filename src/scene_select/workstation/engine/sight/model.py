@@ -392,7 +392,7 @@ def load_sight(cache_dir: Path | None = None) -> Sight | None:
             return _INSTANCE
         try:
             _INSTANCE = Sight(cache_dir=cache_dir)
-        except (ImportError, OSError, ValueError) as exc:
+        except (ImportError, OSError, ValueError, RuntimeError) as exc:  # onnxruntime's errors are RuntimeErrors
             _FAILED = f"{type(exc).__name__}: {exc}"
             logger.warning("sight is off (%s); install the local extra: pip install 'scene-select[local]'", _FAILED)
         return _INSTANCE
