@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 STATE  ?= .state/demo
 
-.PHONY: help install test lint typecheck unit demo bench reliability build clean test-py310
+.PHONY: help install chromium test lint typecheck unit demo bench reliability build clean test-py310
 
 help:
 	@echo "make demo   run the whole chain offline on generated sample media"
@@ -22,6 +22,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[cli,local,samples,dev]'
+	@$(MAKE) --no-print-directory chromium
 	@touch $(STAMP)
 
 # Real photographs for the sight tests (tests/functional/engine/test_engine_sight.py): Debian's
@@ -39,6 +40,20 @@ $(PHOTOS_STAMP): $(STAMP)
 	else echo "sight photos: no apt-get here; the sight photo test will skip"; fi
 
 install: $(STAMP) $(PHOTOS_STAMP)
+
+# The dashboard's browser test (tests/functional/ops/test_dashboard_browser.py) needs a Chromium: Debian's
+# package, installed here when running as root; otherwise say what to do (the test says it too).
+chromium:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+	    || command -v google-chrome >/dev/null 2>&1 || [ -n "$$SCENE_SELECT_CHROMIUM" ]; then \
+		true; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's chromium for the dashboard's browser test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "warning: no Chromium found; the dashboard's browser test will fail: install Debian's chromium" \
+		     "(sudo apt-get install chromium) or set SCENE_SELECT_CHROMIUM to a Chrome/Chromium binary"; \
+	fi
 
 # Only the top-level directories that exist yet (functions/, infra/, bench/ arrive with later issues).
 LINT_DIRS := $(wildcard src tests functions infra bench)

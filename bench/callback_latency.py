@@ -27,15 +27,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from support.stack import emulator_jobs, quick_runner, wait_for_state
 
 from bench.common import ROOT, Section, Stat, child_environ, log
 from bench.media import short_clip
-from scene_select.cloud.ice.callback_auth import callback_signature
 from scene_select.cloud.models.job_config import SelectionJobRequest
 from scene_select.cloud.models.selection import clip_id_for
 from scene_select.workstation.local.emulator import Faults
 from scene_select.workstation.local.stack import LocalStack, StackOptions
+from scene_select_testkit.events import ice_callback_body
+from scene_select_testkit.ice import emulator_jobs
+from scene_select_testkit.stack import callback_headers, quick_runner, wait_for_state
+from scene_select_testkit.waiting import wait_until
 
 WINDOW_MS = 3000.0
 SENTENCES = 8
@@ -78,24 +80,18 @@ def _submit_jobs(stack: LocalStack, count: int, tag: str) -> list[str]:
         stack.store.put(f"inbox/smart-mix/{batch}/script.txt", SCRIPT.encode("utf-8"))
         record = wait_for_state(stack, f"results/smart-mix/{batch}/", {"submitted"})
         jobs.append(str(record["job_id"]))
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        finished = {j["JobId"] for j in emulator_jobs(stack) if j["Status"] == "Finished"}
-        if set(jobs) <= finished:
-            return jobs
-        time.sleep(0.05)
-    raise TimeoutError("the emulator did not finish the benchmark jobs")
+    wait_until(
+        lambda: set(jobs) <= {j["JobId"] for j in emulator_jobs(stack.emulator) if j["Status"] == "Finished"},
+        timeout=60,
+        interval=0.05,
+        what="the emulator to finish the benchmark jobs",
+    )
+    return jobs
 
 
 def _post(client: httpx.Client, stack: LocalStack, url: str, job_id: str) -> tuple[int, float]:
-    timestamp = int(time.time())
-    headers = {
-        "X-ICE-TIMESTAMP": str(timestamp),
-        "X-ICE-SIGNATURE": callback_signature(stack.callback_url, timestamp, stack.auth_key),
-        "Content-Type": "application/json",
-    }
-    message = {"Status": "Finished", "JobId": job_id, "UserData": "{}"}
-    body = json.dumps({"EventType": "BatchProduceMediaComplete", "UserId": 1, "MessageBody": message})
+    headers = {**callback_headers(stack), "Content-Type": "application/json"}
+    body = ice_callback_body(job_id)
     started = time.perf_counter()
     response = client.post(url, content=body, headers=headers)
     return response.status_code, (time.perf_counter() - started) * 1000

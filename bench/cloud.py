@@ -4,7 +4,8 @@ The local stack swaps OSS for a directory; the cold-start and submit-cost benchm
 what they measure (importing oss2, building an ``oss2.Bucket``, the OSS requests a submit makes) only
 exists on the cloud path. So the handlers here run with the environment a deployment gives them:
 
-    OSS  = FakeOssServer of tests/fakes/oss_server.py (real HTTP, V4 signatures checked, OSS's answers)
+    OSS  = FakeOssServer (src/scene_select_testkit/fakes/oss_server.py): real HTTP, V4 signatures checked,
+           OSS's answers
     ICE  = the ICE emulator (signed OpenAPI over HTTP) with a deterministic runner, not the engine
     callbacks from the emulator are received and kept, so they can be replayed to the callback handler
 """
@@ -15,37 +16,24 @@ import contextlib
 import json
 import secrets
 import tempfile
-import time
 from pathlib import Path
-from typing import Any
-
-from fakes.oss_server import FakeOssServer
-from support.ice_emulator import CallbackReceiver, ReceivedCallback, callback_receiver
-from support.stack import oss_event, quick_runner
 
 from scene_select.cloud.credentials import Credentials, static_credentials
 from scene_select.cloud.storage.oss import OssStore
 from scene_select.workstation.local.emulator import CallbackDelivery, EmulatorOptions, IceEmulator
+from scene_select_testkit.events import http_trigger_event, oss_event
+from scene_select_testkit.fakes.oss_server import FakeOssServer
+from scene_select_testkit.ice import CallbackReceiver, ReceivedCallback, callback_receiver
+from scene_select_testkit.stack import quick_runner
 
 REGION = "cn-shanghai"
 CALLBACK_PATH = "/ice-callback"
 
 
-def wait_for_callbacks(receiver: CallbackReceiver, count: int, timeout: float = 60.0) -> list[ReceivedCallback]:
-    """The first ``count`` callbacks the receiver got (it answers 200 and keeps them for replay)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if len(receiver.received) >= count:
-            return list(receiver.received[:count])
-        time.sleep(0.02)
-    raise TimeoutError(f"only {len(receiver.received)} of {count} ICE callbacks arrived within {timeout:.0f} s")
-
-
 class CloudRig:
     """Fake OSS + ICE emulator + callback inbox, and the environment the handlers read.
 
-    ``store`` is an OssStore on the fake OSS (the rig is shaped like the local stack for
-    ``support.stack.oss_event``, which only reads ``.store``).
+    ``store`` is an OssStore on the fake OSS.
     """
 
     def __init__(self, *, bucket: str = "bench-bucket") -> None:
@@ -106,21 +94,14 @@ class CloudRig:
         """Put an object as a user would, and return the OSS-trigger event bytes it causes."""
         assert self.store is not None
         self.store.put(key, data)
-        return oss_event(self, key)  # type: ignore[arg-type]
+        return oss_event(self.store, key, region=REGION)
 
 
-def http_trigger_event(callback: ReceivedCallback) -> bytes:
+def callback_event(callback: ReceivedCallback) -> bytes:
     """The FC 3.0 HTTP-trigger event for a received ICE callback, as FC would hand it to the handler."""
-    event: dict[str, Any] = {
-        "version": "v1",
-        "rawPath": CALLBACK_PATH,
-        "body": json.dumps(callback.body),
-        "isBase64Encoded": False,
-        "headers": callback.headers,
-        "queryParameters": {},
-        "requestContext": {
-            "requestId": "bench-" + secrets.token_hex(6),
-            "http": {"method": "POST", "path": CALLBACK_PATH, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1"},
-        },
-    }
-    return json.dumps(event).encode("utf-8")
+    return http_trigger_event(
+        body=json.dumps(callback.body),
+        headers=callback.headers,
+        path=CALLBACK_PATH,
+        request_id="bench-" + secrets.token_hex(6),
+    )

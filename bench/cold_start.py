@@ -29,10 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from support.ice_emulator import ReceivedCallback
-
-from bench.cloud import CloudRig, http_trigger_event, wait_for_callbacks
+from bench.cloud import CloudRig, callback_event
 from bench.common import ROOT, Section, Stat, child_environ, log
+from scene_select_testkit.ice import ReceivedCallback
 
 FUNCTIONS = ROOT / "functions"
 HEAVY = ("av", "numpy", "scipy", "cv2", "onnxruntime", "PIL", "rapidocr_onnxruntime", "jieba", "imageio_ffmpeg")
@@ -125,7 +124,7 @@ def run(quick: bool = False) -> Section:
                 if name == "submit":
                     events = [rig.upload(f"inbox/highlights/cold-{index}-{n}.mp4", b"\0" * 2048) for n in (1, 2)]
                 elif name == "callback":
-                    events = [http_trigger_event(c) for c in callbacks[2 * index + 2 : 2 * index + 4]]
+                    events = [callback_event(c) for c in callbacks[2 * index + 2 : 2 * index + 4]]
                 elif name == "reconcile":
                     events = [b'{"triggerName":"reconcile-timer","payload":""}'] * 2
                 events_file = None
@@ -152,7 +151,7 @@ def prepare_callbacks(rig: CloudRig, rounds: int) -> list[ReceivedCallback]:
     for index in range(2 * rounds):
         event = rig.upload(f"inbox/highlights/prepared-{index}.mp4", b"\0" * 2048)
         invoke(FUNCTIONS / "submit", event, environ=rig.environ)
-    return wait_for_callbacks(rig.inbox, 2 * rounds)
+    return rig.inbox.wait_for(2 * rounds, timeout=60)
 
 
 def _report(section: Section, samples: dict[str, list[dict[str, object]]]) -> None:

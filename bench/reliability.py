@@ -1,8 +1,9 @@
 """`make reliability`: run the reliability scenarios (the soak included) and print what they did.
 
 The figures are not estimated: every scenario of tests/functional/reliability adds what it really
-delivered, injected and observed to a ledger (tests/support/chaos.py), and this script runs those
-tests with ``--reliability-ledger`` and prints the ledger as the table in docs/reliability.md.
+delivered, injected and observed to a ledger (src/scene_select_testkit/chaos.py), and this script runs those
+tests with ``--reliability-ledger`` (an option of the kit's pytest plugin) and prints the ledger as the
+table in docs/reliability.md.
 
     python -m bench.reliability            # all scenarios, the 300-batch soak included
     python -m bench.reliability --quick    # the in-suite scenarios only (what `make test` runs)

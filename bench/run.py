@@ -30,6 +30,8 @@ BENCHMARKS = {
     "artifact-size": "bench.artifact_size",
     "engine": "bench.engine_bench",
     "scale": "bench.scale",
+    "status": "bench.status_cost",
+    "render": "bench.render_bench",
 }
 RESULTS = ROOT / "bench" / "RESULTS.md"
 

@@ -1,27 +1,24 @@
-"""Shared test fixtures: a clean environment for every test, and paths to the repo's fixtures."""
+"""The suite's one conftest: the test kit's fixtures, and a clean environment for every test.
+
+Helpers, fakes and fixtures live in the ``scene_select_testkit`` package (src/scene_select_testkit), which
+tests import like any installed package; its fixtures are registered here, once, for every folder.
+"""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
+import os
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-EVENTS_DIR = REPO_ROOT / "tests" / "events"
+from scene_select_testkit.waiting import ENV_TIMEOUT_SCALE
 
-
-def load_event(name: str) -> Any:
-    """Read a JSON fixture from tests/events/ by file name."""
-    return json.loads((EVENTS_DIR / name).read_text(encoding="utf-8"))
+pytest_plugins = ["scene_select_testkit.plugin"]
 
 
 @pytest.fixture(autouse=True)
 def _clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test sees the developer's credentials, region or scene-select settings by accident."""
-    import os
-
+    """No test sees the developer's credentials, region or scene-select settings by accident (the test
+    timeout scale, a setting of the tests themselves, is kept)."""
     for name in list(os.environ):
-        if name.startswith(("ALIBABA_CLOUD_", "FC_", "SCENE_SELECT_", "OSS_")):
+        if name.startswith(("ALIBABA_CLOUD_", "FC_", "SCENE_SELECT_", "OSS_")) and name != ENV_TIMEOUT_SCALE:
             monkeypatch.delenv(name, raising=False)

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from support.stack import start_stack, wait_for_state
 
 from scene_select.workstation.engine.synth import Segment, make_video
+from scene_select_testkit.stack import start_stack, wait_for_state
 
 
 @pytest.fixture(scope="module")

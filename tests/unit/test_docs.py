@@ -101,7 +101,12 @@ def python_files() -> list[Path]:
     files: list[Path] = []
     for root in PYTHON_ROOTS:
         found = (REPO / root).rglob("*.py")
-        files += sorted(p for p in found if not any(part.endswith(".egg-info") for part in p.parts))
+        files += sorted(
+            p
+            for p in found
+            if not any(part.endswith(".egg-info") or part == "__pycache__" for part in p.parts)
+            and not p.relative_to(REPO).as_posix().startswith(SKIPPED_PREFIXES)  # what the benchmarks generate
+        )
     return files
 
 

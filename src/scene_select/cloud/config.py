@@ -16,11 +16,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scene_select.cloud.errors import ConfigError
+from scene_select.cloud.models.step_requests import Produce
 from scene_select.cloud.models.wire import decode_json_object
 
 __all__ = [
     "ENV_ACCESS_KEY_ID",
     "ENV_ACCESS_KEY_SECRET",
+    "ENV_INVOCATION_LOG",
     "ENV_LOCAL_BUCKET_DIR",
     "ENV_LOCAL_THUMBNAILS",
     "ENV_SECURITY_TOKEN",
@@ -55,9 +57,13 @@ ENV_RECONCILE_MAX_RUNS = "SCENE_SELECT_RECONCILE_MAX_RUNS"
 ENV_RECONCILE_MAX_RUNS_DEPRECATED = "SCENE_SELECT_RECONCILE_MAX_JOBS"
 """The old name of ENV_RECONCILE_MAX_RUNS (it always counted runs); still read, with a warning."""
 ENV_MAX_MANIFEST_BYTES = "SCENE_SELECT_MAX_MANIFEST_BYTES"
+ENV_PRODUCE = "SCENE_SELECT_PRODUCE"
+"""What a batch produces when its manifest does not say: ``selection`` (default), ``video`` or ``review``."""
 ENV_LOCAL_BUCKET_DIR = "SCENE_SELECT_LOCAL_BUCKET_DIR"
 """Set only by the embedded local stack: the bucket is this directory instead of OSS."""
 ENV_LOCAL_THUMBNAILS = "SCENE_SELECT_LOCAL_THUMBNAILS"
+ENV_INVOCATION_LOG = "SCENE_SELECT_INVOCATION_LOG"
+"""Local stack only: append each invocation's JSON line (fc/invocation_log.py) to this file, not stdout."""
 """Local stack only: ``0`` leaves the report without embedded previews (the callback then answers sooner)."""
 
 log = logging.getLogger(__name__)
@@ -81,6 +87,7 @@ _ENV_BY_FIELD = {
     "ice_read_timeout_seconds": ENV_ICE_READ_TIMEOUT,
     "reconcile_max_runs": ENV_RECONCILE_MAX_RUNS,
     "max_manifest_bytes": ENV_MAX_MANIFEST_BYTES,
+    "produce": ENV_PRODUCE,
 }
 
 
@@ -140,6 +147,7 @@ class Settings(BaseModel):
     """How long a call to ICE waits for an answer. A submit that times out is "outcome unknown"."""
     reconcile_max_runs: int = Field(default=50, ge=1, le=1000)
     max_manifest_bytes: int = Field(default=256 * 1024, ge=1024)
+    produce: Produce = Produce.SELECTION
 
     @field_validator("region")
     @classmethod
@@ -225,6 +233,7 @@ class Settings(BaseModel):
             ("ice_read_timeout_seconds", ENV_ICE_READ_TIMEOUT),
             ("reconcile_max_runs", ENV_RECONCILE_MAX_RUNS),
             ("max_manifest_bytes", ENV_MAX_MANIFEST_BYTES),
+            ("produce", ENV_PRODUCE),
         ):
             if environ.get(name):
                 raw[field] = environ[name]

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from engine_fixtures import HIGHLIGHT_SEGMENTS, LOUD_SPAN, MONTAGE_CUTS, MediaSet
 
 from scene_select.cloud.errors import MediaError
 from scene_select.workstation.engine.analyse import analyse_media
 from scene_select.workstation.engine.analysis import AUDIO_HOP, VIDEO_BIN, MediaAnalysis
 from scene_select.workstation.engine.probe import probe_media
+from scene_select_testkit.media import HIGHLIGHT_SEGMENTS, LOUD_SPAN, MONTAGE_CUTS, MediaSet
 
 _CACHE: dict[Path, MediaAnalysis] = {}
 

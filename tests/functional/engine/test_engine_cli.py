@@ -6,14 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
-from engine_fixtures import SENTENCES_BY_SEGMENT, MediaSet
 
 from scene_select.cloud.models.selection import parse_extend_output
 from scene_select.workstation.cli import EXIT_ERROR, EXIT_OK, main
+from scene_select_testkit.media import SENTENCES_BY_SEGMENT, MediaSet
 
 
 def test_select_prints_summary_with_explain_and_writes_json(
-    media: MediaSet, session_cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    media: MediaSet, engine_cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = tmp_path / "input.json"
     config.write_text(
@@ -33,7 +33,7 @@ def test_select_prints_summary_with_explain_and_writes_json(
             "--bucket-dir",
             f"footage={media.root}",
             "--cache-dir",
-            str(session_cache),
+            str(engine_cache),
             "--explain",
             "--out",
             str(out),

@@ -9,11 +9,11 @@ from typing import Any
 
 import opentimelineio as otio
 import pytest
-from engine_fixtures import SENTENCES_BY_SEGMENT, MediaSet
 
 from scene_select.cloud.errors import MediaError
 from scene_select.workstation.cli import EXIT_ERROR, EXIT_OK, main
 from scene_select.workstation.engine import timeline_media
+from scene_select_testkit.media import SENTENCES_BY_SEGMENT, MediaSet
 
 SCRIPT = " ".join(SENTENCES_BY_SEGMENT[1:4])
 
@@ -60,9 +60,9 @@ def _assert_matches(timeline: Any, clips: list[dict[str, Any]], media: MediaSet)
 
 
 def test_select_writes_an_otio_timeline(
-    media: MediaSet, session_cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    media: MediaSet, engine_cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert _select(media, session_cache, tmp_path, "cut.otio") == EXIT_OK
+    assert _select(media, engine_cache, tmp_path, "cut.otio") == EXIT_OK
     out = capsys.readouterr().out
     assert f"Timeline written to {tmp_path / 'cut.otio'}" in out
     timeline = otio.adapters.read_from_file(str(tmp_path / "cut.otio"))
@@ -77,9 +77,9 @@ def test_select_writes_an_otio_timeline(
 
 
 def test_select_writes_one_file_per_output_in_the_suffixs_format(
-    media: MediaSet, session_cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    media: MediaSet, engine_cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert _select(media, session_cache, tmp_path, "cut.edl", "--output-config", '{"Count": 2}') == EXIT_OK
+    assert _select(media, engine_cache, tmp_path, "cut.edl", "--output-config", '{"Count": 2}') == EXIT_OK
     out = capsys.readouterr().out
     for number in (1, 2):
         path = tmp_path / f"cut-{number}.edl"
@@ -93,7 +93,7 @@ def test_select_writes_one_file_per_output_in_the_suffixs_format(
 
 def test_select_with_a_format_that_cannot_be_written_exits_non_zero_and_says_why(
     media: MediaSet,
-    session_cache: Path,
+    engine_cache: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -104,13 +104,13 @@ def test_select_with_a_format_that_cannot_be_written_exits_non_zero_and_says_why
         raise MediaError(f"{path}: unreadable today")
 
     monkeypatch.setattr(timeline_media, "probe_timeline_media", unreadable)
-    assert _select(media, session_cache, tmp_path, "cut.xml") == EXIT_ERROR
+    assert _select(media, engine_cache, tmp_path, "cut.xml") == EXIT_ERROR
     captured = capsys.readouterr()
     assert not (tmp_path / "cut.xml").exists()
     assert "Timeline not written:" in captured.out and "frame rate unknown (assumed) for montage.mp4" in captured.out
     assert "unreadable today" in captured.out  # the warning says why the rate is unknown
     assert "scene-select: error: no timeline could be written" in captured.err
-    assert _select(media, session_cache, tmp_path, "cut.otio") == EXIT_OK  # the .otio holds in seconds
+    assert _select(media, engine_cache, tmp_path, "cut.otio") == EXIT_OK  # the .otio holds in seconds
     assert (tmp_path / "cut.otio").is_file()
 
 

@@ -6,10 +6,10 @@ import itertools
 from typing import Any
 
 import pytest
-from engine_fixtures import LOUD_SPAN, MediaSet
 
 from scene_select.cloud.errors import JobConfigError
 from scene_select.cloud.models.selection import parse_extend_output
+from scene_select_testkit.media import LOUD_SPAN, MediaSet
 
 HIGHLIGHTS = "Screen_Media_Highlights_Media_Select"
 

@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-from engine_fixtures import MediaSet
 
 from scene_select.cloud.errors import ConfigError
 from scene_select.workstation.engine.clip_scorer import ImageTextScorer, WordPieceTokenizer
 from scene_select.workstation.engine.synth import make_image
+from scene_select_testkit.media import MediaSet
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from engine_fixtures import SEGMENT, SENTENCES_BY_SEGMENT, MediaSet
 
 from scene_select.cloud.errors import JobConfigError
 from scene_select.workstation.engine import decode
+from scene_select_testkit.media import SEGMENT, SENTENCES_BY_SEGMENT, MediaSet
 
 SMART_MIX = "Smart_Mix_Media_Select"
 SCRAMBLED = [2, 0, 4, 1, 3]

@@ -11,9 +11,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support.ice_emulator import AK_ID, AK_SECRET, AUTH_KEY, wait_until
-from support.ice_emulator import CallbackReceiver as Receiver
-from support.ice_emulator import callback_receiver as serve
 
 from scene_select.cloud.credentials import Credentials, static_credentials
 from scene_select.cloud.ice.client import IceClient
@@ -21,6 +18,10 @@ from scene_select.cloud.models.ice_api import IceJob
 from scene_select.cloud.models.job_config import SelectionJobRequest
 from scene_select.workstation.engine.synth import Segment, make_video
 from scene_select.workstation.local.emulator import CallbackDelivery, EmulatorOptions, IceEmulator
+from scene_select_testkit.ice import AK_ID, AK_SECRET, AUTH_KEY
+from scene_select_testkit.ice import CallbackReceiver as Receiver
+from scene_select_testkit.ice import callback_receiver as serve
+from scene_select_testkit.waiting import wait_until
 
 BUCKET = "demo-bucket"
 REGION = "cn-shanghai"
@@ -78,12 +79,14 @@ def _request(key: str, script: str, notify: str | None = None) -> SelectionJobRe
     )
 
 
-def _wait(client: IceClient, job_id: str, timeout: float = 60) -> IceJob:
-    deadline = time.monotonic() + timeout
-    while not (job := client.get_batch_media_producing_job(job_id)).is_terminal:
-        assert time.monotonic() < deadline, f"job still {job.status}"
-        time.sleep(0.1)
-    return job
+def _wait(client: IceClient, job_id: str) -> IceJob:
+    """The job once it is Finished or Failed (the real engine runs it: allow a minute)."""
+    return wait_until(
+        lambda: job if (job := client.get_batch_media_producing_job(job_id)).is_terminal else None,
+        timeout=60,
+        interval=0.1,
+        what=f"job {job_id} to end",
+    )
 
 
 def test_ice_client_round_trip_on_the_real_engine(

@@ -8,26 +8,27 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support.ice_emulator import AK_ID, AK_SECRET, INPUT_CONFIG, OUTPUT_CONFIG, IceCaller, make_emulator, wait_until
-from support.ice_emulator import CallbackReceiver as Receiver
-from support.ice_emulator import callback_receiver as serve
 
 from scene_select.cloud.credentials import Credentials, static_credentials
 from scene_select.cloud.errors import ConfigError, SubmitOutcomeUnknownError
 from scene_select.cloud.ice.client import IceClient
 from scene_select.cloud.models.job_config import SelectionJobRequest
 from scene_select.workstation.local.emulator import Faults, IceEmulator
+from scene_select_testkit.ice import (
+    AK_ID,
+    AK_SECRET,
+    INPUT_CONFIG,
+    OUTPUT_CONFIG,
+    IceCaller,
+    emulator_jobs,
+    make_emulator,
+)
+from scene_select_testkit.ice import CallbackReceiver as Receiver
+from scene_select_testkit.ice import callback_receiver as serve
+from scene_select_testkit.waiting import wait_until
 
 LIST = "ListBatchMediaProducingJobs"
 SUBMIT = "SubmitSceneMediaSelectionJob"
-
-
-def _jobs(emulator: IceEmulator) -> list[dict[str, object]]:
-    with httpx.Client(trust_env=False) as plain:
-        response = plain.get(f"{emulator.endpoint}/_emulator/jobs")
-    assert response.status_code == 200
-    jobs: list[dict[str, object]] = response.json()["Jobs"]
-    return jobs
 
 
 def _notify(url: str) -> str:
@@ -45,7 +46,7 @@ def test_5xx_answers_internal_error_and_does_nothing(emulator: IceEmulator, call
     response = caller.call(SUBMIT, {"JobType": "Smart_Mix_Media_Select", "OutputConfig": "{}"}, {"InputConfig": "{}"})
     assert response.status_code == 500 and response.json()["Code"] == "InternalError"
     assert caller.call(LIST).status_code == 200  # other actions are untouched
-    assert _jobs(emulator) == []
+    assert emulator_jobs(emulator) == []
 
 
 def test_delay_before_with_an_impatient_client_has_no_effect(emulator: IceEmulator, caller: IceCaller) -> None:
@@ -54,7 +55,7 @@ def test_delay_before_with_an_impatient_client_has_no_effect(emulator: IceEmulat
     with pytest.raises(httpx.ReadTimeout):
         caller.submit()
     time.sleep(1.0)
-    assert _jobs(emulator) == []
+    assert emulator_jobs(emulator) == []
 
 
 def test_delay_before_with_a_patient_client_is_just_slow(emulator: IceEmulator, caller: IceCaller) -> None:
@@ -69,7 +70,7 @@ def test_delay_after_times_out_the_client_but_the_job_exists(emulator: IceEmulat
     caller.http.timeout = httpx.Timeout(0.3)
     with pytest.raises(httpx.ReadTimeout):
         caller.submit()
-    assert len(_jobs(emulator)) == 1
+    assert len(emulator_jobs(emulator)) == 1
 
 
 def test_malformed_response_is_truncated_json_after_doing_the_work(emulator: IceEmulator, caller: IceCaller) -> None:
@@ -81,7 +82,7 @@ def test_malformed_response_is_truncated_json_after_doing_the_work(emulator: Ice
     with pytest.raises(ValueError):
         json.loads(response.content)
     assert response.content.startswith(b'{"RequestId"')
-    assert len(_jobs(emulator)) == 1
+    assert len(emulator_jobs(emulator)) == 1
 
 
 def test_dropped_callback_is_never_sent_and_recorded(emulator: IceEmulator, caller: IceCaller) -> None:
@@ -89,7 +90,7 @@ def test_dropped_callback_is_never_sent_and_recorded(emulator: IceEmulator, call
     with serve(Receiver()) as receiver:
         job_id = caller.submit(user_data=_notify(receiver.url))
         caller.wait_terminal(job_id)
-        wait_until(lambda: _jobs(emulator)[0]["Callback"]["State"] == "dropped")  # type: ignore[index]
+        wait_until(lambda: emulator_jobs(emulator)[0]["Callback"]["State"] == "dropped")
         time.sleep(0.2)
     assert receiver.received == []
 
@@ -196,7 +197,7 @@ def test_ice_client_retries_throttling_and_5xx_then_succeeds(emulator: IceEmulat
         emulator.set_faults(Faults(error_5xx_rate=1.0, max_request_faults=1))
         assert client.get_batch_media_producing_job(job_id).job_id == job_id
     assert len(sleeps) == 3
-    assert len(_jobs(emulator)) == 1
+    assert len(emulator_jobs(emulator)) == 1
 
 
 @pytest.mark.parametrize(
@@ -214,4 +215,4 @@ def test_a_submit_without_a_usable_answer_is_outcome_unknown(
     with _ice_client(emulator, [], timeout=0.3) as client, pytest.raises(SubmitOutcomeUnknownError):
         client.submit_scene_media_selection_job(_request())
     time.sleep(1.0)
-    assert len(_jobs(emulator)) == jobs_created
+    assert len(emulator_jobs(emulator)) == jobs_created

@@ -8,36 +8,30 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.ice_emulator import (
-    AK_SECRET,
-    AUTH_KEY,
-    GatedRunner,
-    IceCaller,
-    make_emulator,
-    selection_runner,
-    wait_until,
-)
-from support.ice_emulator import CallbackReceiver as Receiver
-from support.ice_emulator import callback_receiver as serve
 
 from scene_select.cloud.errors import MediaError
 from scene_select.cloud.models.job_config import SelectionJobRequest
 from scene_select.workstation.local.emulator import CallbackDelivery, EmulatorOptions, IceEmulator
+from scene_select_testkit.ice import (
+    AK_SECRET,
+    AUTH_KEY,
+    GatedRunner,
+    IceCaller,
+    emulator_job,
+    make_emulator,
+    selection_runner,
+)
+from scene_select_testkit.ice import CallbackReceiver as Receiver
+from scene_select_testkit.ice import callback_receiver as serve
+from scene_select_testkit.waiting import wait_until
 
 
 def _user_data(url: str, **extra: str) -> str:
     return json.dumps({"NotifyAddress": url, **extra}, ensure_ascii=False)
 
 
-def _job_row(emulator: IceEmulator, job_id: str) -> dict[str, Any]:
-    assert emulator.store is not None
-    row = emulator.store.get(job_id)
-    assert row is not None
-    return row.inspection()
-
-
 def _callback_settled(emulator: IceEmulator, job_id: str) -> bool:
-    return bool(_job_row(emulator, job_id)["Callback"]["State"] != "pending")
+    return bool(emulator_job(emulator, job_id)["Callback"]["State"] != "pending")
 
 
 def test_finished_job_posts_a_signed_callback_in_ices_envelope(emulator: IceEmulator, caller: IceCaller) -> None:
@@ -57,7 +51,7 @@ def test_finished_job_posts_a_signed_callback_in_ices_envelope(emulator: IceEmul
     }
     job = caller.get(job_id)
     assert got.body["EventTime"] == job["CompleteTime"]
-    row = _job_row(emulator, job_id)
+    row = emulator_job(emulator, job_id)
     assert row["Callback"]["State"] == "delivered" and row["Callback"]["Attempts"] == 1
     assert AUTH_KEY not in json.dumps(row) and AK_SECRET not in json.dumps(row)
 
@@ -112,7 +106,7 @@ def test_callback_retries_twice_one_second_apart_like_ice(tmp_path: Path) -> Non
         job_id = caller.submit(user_data=_user_data(receiver.url))
         wait_until(lambda: len(receiver.received) == 3, timeout=10, what="three attempts")
         wait_until(lambda: _callback_settled(emulator, job_id), what="the callback state")
-        row = _job_row(emulator, job_id)
+        row = emulator_job(emulator, job_id)
     gaps = [b.at - a.at for a, b in zip(receiver.received, receiver.received[1:], strict=False)]
     assert all(0.9 <= gap <= 1.6 for gap in gaps), gaps
     assert all(r.signature_ok for r in receiver.received)
@@ -125,7 +119,7 @@ def test_callback_is_dropped_after_three_failed_attempts(emulator: IceEmulator, 
         job_id = caller.submit(user_data=_user_data(receiver.url))
         wait_until(lambda: _callback_settled(emulator, job_id), what="the callback to be dropped")
         assert len(receiver.received) == 3
-    row = _job_row(emulator, job_id)
+    row = emulator_job(emulator, job_id)
     assert row["Callback"]["State"] == "dropped" and row["Callback"]["Attempts"] == 3
 
 
@@ -143,8 +137,11 @@ def test_a_non_200_success_or_a_slow_answer_counts_as_failure(tmp_path: Path) ->
         first = caller.submit(user_data=_user_data(quick.url))
         second = caller.submit(user_data=_user_data(slow.url))
         wait_until(lambda: _callback_settled(emulator, first) and _callback_settled(emulator, second), timeout=10)
-        assert [entry["Outcome"] for entry in _job_row(emulator, first)["Callback"]["Log"]] == ["HTTP 204", "HTTP 200"]
-        slow_row = _job_row(emulator, second)
+        assert [entry["Outcome"] for entry in emulator_job(emulator, first)["Callback"]["Log"]] == [
+            "HTTP 204",
+            "HTTP 200",
+        ]
+        slow_row = emulator_job(emulator, second)
         assert slow_row["Callback"]["State"] == "dropped"
         assert all("no answer within 0.3s" in entry["Outcome"] for entry in slow_row["Callback"]["Log"])
 
@@ -152,7 +149,7 @@ def test_a_non_200_success_or_a_slow_answer_counts_as_failure(tmp_path: Path) ->
 def test_mns_notify_address_is_recorded_not_delivered_locally(emulator: IceEmulator, caller: IceCaller) -> None:
     job_id = caller.submit(user_data=_user_data("ice-callback-demo"))
     caller.wait_terminal(job_id)
-    row = _job_row(emulator, job_id)
+    row = emulator_job(emulator, job_id)
     assert row["Callback"] == {"State": "not-delivered-locally", "Attempts": 0, "Log": []}
 
 

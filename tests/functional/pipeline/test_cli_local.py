@@ -7,14 +7,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from support.stack import emulator_jobs
 
 from scene_select.workstation.cli import main
 from scene_select.workstation.local.stack import LocalStack
+from scene_select_testkit.ice import emulator_jobs
+from scene_select_testkit.waiting import wait_until
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 
@@ -28,10 +28,7 @@ def test_local_up_writes_stack_json_and_stops_cleanly_on_ctrl_c(tmp_path: Path) 
         env={k: v for k, v in os.environ.items() if not k.startswith("SCENE_SELECT_")},
     )
     try:
-        for _ in range(200):
-            if (state / "stack.json").exists():
-                break
-            time.sleep(0.1)
+        wait_until((state / "stack.json").exists, interval=0.1, what="stack.json")
         stack = json.loads((state / "stack.json").read_text())
         assert set(stack) == {
             "iceEndpoint",
@@ -42,6 +39,7 @@ def test_local_up_writes_stack_json_and_stops_cleanly_on_ctrl_c(tmp_path: Path) 
             "authKey",
             "accessKeyId",
             "accessKeySecret",
+            "dashboardUrl",
         }
         assert (
             stack["iceEndpoint"].startswith("http://127.0.0.1:") and (state / "stack.json").stat().st_mode & 0o077 == 0
@@ -51,6 +49,7 @@ def test_local_up_writes_stack_json_and_stops_cleanly_on_ctrl_c(tmp_path: Path) 
         _, errors = process.communicate(timeout=60)
     assert process.returncode == 0, errors
     assert "press Ctrl-C" in errors and not (state / "stack.json").exists()
+    assert f"dashboard      {stack['dashboardUrl']}" in errors and stack["dashboardUrl"].startswith("http://127.0.0.1:")
 
 
 def test_invoke_runs_a_handler_with_a_running_stacks_environment(
@@ -66,7 +65,7 @@ def test_invoke_runs_a_handler_with_a_running_stacks_environment(
     assert main(["invoke", "submit", "--event", str(event_file), "--stack", str(stack.state_dir)]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["records"][0]["outcome"] == "ignored"
-    assert emulator_jobs(stack) == []
+    assert emulator_jobs(stack.emulator) == []
 
 
 def test_invoke_errors_say_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,24 +10,26 @@ import os
 import shutil
 import time
 from pathlib import Path
-
-from support.stack import emulator_jobs, wait_for_state
+from typing import Any
 
 from scene_select.workstation.local.stack import LocalStack
+from scene_select_testkit.ice import emulator_jobs
+from scene_select_testkit.stack import placeholder_video, wait_for_state
+from scene_select_testkit.waiting import wait_until
 
 BATCH = "inbox/smart-mix/resave/"
 RESULTS = "results/smart-mix/resave/"
-VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"v" * 64  # the quick runner never decodes
+VIDEO = placeholder_video()
 
 
-def _wait_for_deliveries(stack: LocalStack, at_least: int, timeout: float = 30.0) -> None:
-    assert stack.watcher is not None
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if stack.watcher.delivered >= at_least and stack.watcher.idle():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"the watcher delivered {stack.watcher.delivered} event(s), expected {at_least}")
+def _wait_for_deliveries(stack: LocalStack, at_least: int) -> None:
+    watcher = stack.watcher
+    assert watcher is not None
+    wait_until(
+        lambda: watcher.delivered >= at_least and watcher.idle(),
+        interval=0.05,
+        what=lambda: f"{at_least} event(s) delivered (the watcher delivered {watcher.delivered})",
+    )
 
 
 def _runs(stack: LocalStack) -> set[str]:
@@ -71,18 +73,18 @@ def test_saving_a_finished_batchs_manifest_again_unchanged_starts_nothing(stack:
         save()
         delivered += 1
         _wait_for_deliveries(stack, delivered)
-    assert len(emulator_jobs(stack)) == 1
+    assert len(emulator_jobs(stack.emulator)) == 1
     assert _runs(stack) == {first["run_key"]}
 
     script.write_bytes(original.replace(b"kite.", b"kite!"))  # one byte changed: a new run, as in OSS
     _wait_for_deliveries(stack, delivered + 1)
-    for _ in range(400):
-        latest = wait_for_state(stack, RESULTS, {"finished"})
-        if latest["run_key"] != first["run_key"]:
-            break
-        time.sleep(0.05)
-    assert latest["run_key"] != first["run_key"]
-    assert len(emulator_jobs(stack)) == 2
+
+    def new_run_finished() -> dict[str, Any] | None:
+        record = wait_for_state(stack, RESULTS, {"finished"})
+        return record if record["run_key"] != first["run_key"] else None
+
+    latest = wait_until(new_run_finished, interval=0.05, what="a new run to finish")
+    assert len(emulator_jobs(stack.emulator)) == 2
     assert _runs(stack) == {first["run_key"], latest["run_key"]}
 
 
@@ -98,4 +100,4 @@ def test_media_saved_again_unchanged_starts_nothing(stack: LocalStack, tmp_path:
     copy.write_bytes(VIDEO)
     shutil.copy2(copy, folder / "beach.mp4")  # the same video uploaded again
     _wait_for_deliveries(stack, delivered + 1)
-    assert len(emulator_jobs(stack)) == 1 and _runs(stack) == {first["run_key"]}
+    assert len(emulator_jobs(stack.emulator)) == 1 and _runs(stack) == {first["run_key"]}

@@ -1,7 +1,7 @@
 """The FC shim against a faithful copy of FC's own Python runtime: the handlers cannot tell them apart.
 
 Each real handler (functions/submit, callback, reconcile) gets the same event and the same invocation
-metadata twice: through the shim, and through ``support/fc_bootstrap.py`` in a fresh process (what FC's
+metadata twice: through the shim, and through ``scene_select_testkit.fc_bootstrap`` in a fresh process (what FC's
 python3 bootstrap does: code directory first on sys.path, the module loaded as ``index``, the context
 built from the ``x-fc-*`` headers, the result serialised, an exception turned into the error document).
 The answers must be byte for byte the same, on the python3.10 and the python3.12 context.
@@ -14,16 +14,15 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
-from support.stack import oss_event
 
 from scene_select.workstation.local.fc_runtime import LocalContext, LocalCredentials, invoke_raw
 from scene_select.workstation.local.stack import LocalStack
+from scene_select_testkit.events import http_trigger_event, ice_callback_body, oss_event
 
-BOOTSTRAP = Path(__file__).resolve().parents[2] / "support" / "fc_bootstrap.py"
+BOOTSTRAP = "scene_select_testkit.fc_bootstrap"
 REQUEST_ID = "1-6925e1f0-0123456789abcdef01234567"
 TIMER = json.dumps({"triggerTime": "2026-11-30T08:00:00Z", "triggerName": "every-5-minutes", "payload": ""})
 
@@ -81,7 +80,7 @@ def _through_the_runtime_copy(
         "FC_FUNCTION_NAME": function,  # set by the platform, removed by the bootstrap
     }
     completed = subprocess.run(
-        [sys.executable, str(BOOTSTRAP)],
+        [sys.executable, "-m", BOOTSTRAP],
         input=json.dumps(request),
         capture_output=True,
         text=True,
@@ -94,19 +93,13 @@ def _through_the_runtime_copy(
     return base64.b64decode(answer["payload"]), answer["failed"]
 
 
-def _callback_event(stack: LocalStack) -> bytes:
-    body = json.dumps({"EventType": "BatchProduceMediaComplete", "MessageBody": {"JobId": "f" * 32}})
-    return json.dumps(
-        {
-            "version": "v1",
-            "rawPath": "/callback",
-            "body": body,
-            "isBase64Encoded": False,
-            "headers": {"X-Ice-Timestamp": str(int(time.time())), "X-Ice-Signature": "0" * 32},
-            "queryParameters": {},
-            "requestContext": {"http": {"method": "POST", "path": "/callback"}, "requestId": REQUEST_ID},
-        }
-    ).encode()
+def _callback_event() -> bytes:
+    return http_trigger_event(
+        body=ice_callback_body("f" * 32),
+        headers={"X-Ice-Timestamp": str(int(time.time())), "X-Ice-Signature": "0" * 32},
+        path="/callback",
+        request_id=REQUEST_ID,
+    )
 
 
 @pytest.mark.parametrize("runtime", ["python3.10", "python3.12"])
@@ -114,10 +107,10 @@ def test_every_handler_answers_the_same_through_the_shim_and_the_runtime(stack: 
     stack.watcher.stop()  # type: ignore[union-attr]
     stack.store.put("results/smart-mix/x/script.txt", "一句。".encode())
     cases = [
-        ("submit", oss_event(stack, "results/smart-mix/x/script.txt"), stack.environ),  # ignored: not the inbox
+        ("submit", oss_event(stack.store, "results/smart-mix/x/script.txt"), stack.environ),  # ignored: not the inbox
         ("submit", b"not json", stack.environ),  # malformed: reported, not retried
         ("reconcile", TIMER.encode(), stack.environ),  # nothing pending
-        ("callback", _callback_event(stack), stack.environ),  # a forged signature: 401
+        ("callback", _callback_event(), stack.environ),  # a forged signature: 401
         ("submit", b"{}", {k: v for k, v in stack.environ.items() if k != "SCENE_SELECT_BUCKET"}),  # raises
     ]
     for function, event, environ in cases:

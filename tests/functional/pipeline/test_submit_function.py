@@ -7,14 +7,16 @@ import threading
 from types import SimpleNamespace
 
 import pytest
-from support.stack import emulator_jobs, oss_event, wait_for_state
 
 from scene_select.cloud.errors import ConfigError
 from scene_select.cloud.fc.handlers import FunctionRuntime
 from scene_select.workstation.local.fc_runtime import LocalContext, invoke
 from scene_select.workstation.local.stack import LocalStack
+from scene_select_testkit.events import oss_event
+from scene_select_testkit.ice import emulator_jobs
+from scene_select_testkit.stack import placeholder_video, wait_for_state
 
-VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"x" * 64  # the quick runner never decodes; the planner checks size > 0
+VIDEO = placeholder_video("x")
 BATCH = "inbox/smart-mix/周末 vlog/"
 RESULTS = "results/smart-mix/周末 vlog/"
 
@@ -34,13 +36,13 @@ def test_a_batch_becomes_one_job_and_results(stack: LocalStack) -> None:
     assert json.loads(stack.store.get(RESULTS + "raw.json"))["textMatchMediaOutputList"]
     report = stack.store.get(RESULTS + "report.html").decode("utf-8")
     assert "第一句。" in report and "<script" not in report
-    assert record["job_id"] and len(emulator_jobs(stack)) == 1
+    assert record["job_id"] and len(emulator_jobs(stack.emulator)) == 1
 
 
 def test_duplicate_and_concurrent_deliveries_submit_one_job(stack: LocalStack) -> None:
     stack.watcher.stop()  # type: ignore[union-attr]  # deliver by hand, many times
     upload_batch(stack)
-    event = oss_event(stack, BATCH + "script.txt")
+    event = oss_event(stack.store, BATCH + "script.txt")
     for _ in range(3):
         stack.deliver_upload_event(event)
     threads = [threading.Thread(target=stack.deliver_upload_event, args=(event,)) for _ in range(8)]
@@ -50,7 +52,7 @@ def test_duplicate_and_concurrent_deliveries_submit_one_job(stack: LocalStack) -
         thread.join()
     wait_for_state(stack, RESULTS, {"finished"})
     stack.deliver_upload_event(event)  # a late duplicate after completion
-    assert len(emulator_jobs(stack)) == 1
+    assert len(emulator_jobs(stack.emulator)) == 1
 
 
 def test_a_changed_manifest_is_a_new_run_that_keeps_the_old_record(stack: LocalStack) -> None:
@@ -67,7 +69,7 @@ def test_a_changed_manifest_is_a_new_run_that_keeps_the_old_record(stack: LocalS
     assert latest["run_key"] != first["run_key"]
     old = json.loads(stack.store.get(f"{RESULTS}runs/{first['run_key']}/job.json"))
     assert old["state"] == "finished" and old["job_id"] == first["job_id"]
-    assert len(emulator_jobs(stack)) == 2
+    assert len(emulator_jobs(stack.emulator)) == 2
 
 
 def test_bad_input_gets_an_error_record_and_no_job(stack: LocalStack) -> None:
@@ -86,7 +88,7 @@ def test_bad_input_gets_an_error_record_and_no_job(stack: LocalStack) -> None:
         for error in errors:  # one record per offending upload
             document = json.loads(stack.store.get(error.key))
             assert document["message"] and document["retried"] is False
-    assert emulator_jobs(stack) == []
+    assert emulator_jobs(stack.emulator) == []
 
 
 def test_results_and_foreign_keys_never_start_a_job(stack: LocalStack) -> None:
@@ -94,19 +96,19 @@ def test_results_and_foreign_keys_never_start_a_job(stack: LocalStack) -> None:
     stack.store.put("results/smart-mix/x/script.txt", "一句。".encode())
     stack.store.put("inbox/smart-mix/x/a.mp4", VIDEO)
     answer = invoke(
-        stack.functions_dir / "submit", oss_event(stack, "results/smart-mix/x/script.txt"), environ=stack.environ
+        stack.functions_dir / "submit", oss_event(stack.store, "results/smart-mix/x/script.txt"), environ=stack.environ
     )
     assert answer["records"][0]["outcome"] == "ignored"
-    removed = oss_event(stack, "inbox/smart-mix/x/a.mp4", event_name="ObjectRemoved:DeleteObject")
+    removed = oss_event(stack.store, "inbox/smart-mix/x/a.mp4", event_name="ObjectRemoved:DeleteObject")
     assert invoke(stack.functions_dir / "submit", removed, environ=stack.environ)["records"][0]["outcome"] == "ignored"
-    assert emulator_jobs(stack) == []
+    assert emulator_jobs(stack.emulator) == []
 
 
 def test_a_malformed_event_is_reported_not_retried(stack: LocalStack) -> None:
     for event in (b"not json", b'{"events": "x"}', b'{"events": [{"eventName": 1}]}'):
         answer = invoke(stack.functions_dir / "submit", event, environ=stack.environ)
         assert answer["ok"] is False and answer["error"]
-    assert emulator_jobs(stack) == []
+    assert emulator_jobs(stack.emulator) == []
 
 
 def test_highlight_video_with_sidecar(stack: LocalStack) -> None:
@@ -135,14 +137,14 @@ def test_a_deployment_problem_keeps_the_batch_pending_until_it_is_fixed(stack: L
     right_secret = stack.environ["ALIBABA_CLOUD_ACCESS_KEY_SECRET"]
     stack.environ["ALIBABA_CLOUD_ACCESS_KEY_SECRET"] = "rotated-away"
     upload_batch(stack)
-    answer = invoke(stack.functions_dir / "submit", oss_event(stack, BATCH + "script.txt"), environ=stack.environ)
+    answer = invoke(stack.functions_dir / "submit", oss_event(stack.store, BATCH + "script.txt"), environ=stack.environ)
     assert answer["records"][0]["outcome"] == "deferred"
     assert "SignatureDoesNotMatch" in answer["records"][0]["detail"]
-    assert list(stack.store.list(RESULTS + "errors/")) == [] and emulator_jobs(stack) == []
+    assert list(stack.store.list(RESULTS + "errors/")) == [] and emulator_jobs(stack.emulator) == []
     stack.environ["ALIBABA_CLOUD_ACCESS_KEY_SECRET"] = right_secret  # the operator fixes the role / keys
     assert stack.reconcile_now()["ok"]
     wait_for_state(stack, RESULTS, {"submitted", "finished"})
-    assert len(emulator_jobs(stack)) == 1
+    assert len(emulator_jobs(stack.emulator)) == 1
 
 
 def test_the_runtimes_region_serves_when_fc_region_is_absent(stack: LocalStack) -> None:
@@ -151,7 +153,7 @@ def test_the_runtimes_region_serves_when_fc_region_is_absent(stack: LocalStack) 
     environ = {name: value for name, value in stack.environ.items() if name != "FC_REGION"}
     runtime = FunctionRuntime(environ)
     upload_batch(stack)
-    event = oss_event(stack, BATCH + "script.txt")
+    event = oss_event(stack.store, BATCH + "script.txt")
     with pytest.raises(ConfigError, match="no region"):
         runtime.submit(event, SimpleNamespace(request_id="no-region"))
     context = LocalContext(function_name="submit", region=stack.options.region)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 
-from support.chaos import (
+from scene_select.workstation.local.emulator import Faults
+from scene_select.workstation.local.stack import LocalStack
+from scene_select_testkit.chaos import (
     RecordWatch,
     batch_state,
     callbacks_sent,
@@ -13,12 +15,9 @@ from support.chaos import (
     upload_batch,
     verify_and_tally,
     wait_for_batches,
-    wait_until,
 )
-from support.stack import emulator_jobs
-
-from scene_select.workstation.local.emulator import Faults
-from scene_select.workstation.local.stack import LocalStack
+from scene_select_testkit.ice import emulator_jobs
+from scene_select_testkit.waiting import wait_until
 
 BATCHES = 6
 
@@ -30,8 +29,8 @@ def test_every_callback_dropped_reconcile_completes_every_job(stack: LocalStack)
     for name in names:
         upload_batch(stack, name)
     wait_for_batches(stack, names, {"submitted"})
-    wait_until(lambda: len(emulator_jobs(stack)) == BATCHES and jobs_terminal(stack), what="ICE to finish")
-    assert all(job["Callback"]["State"] == "dropped" for job in emulator_jobs(stack))
+    wait_until(lambda: len(emulator_jobs(stack.emulator)) == BATCHES and jobs_terminal(stack), what="ICE to finish")
+    assert all(job["Callback"]["State"] == "dropped" for job in emulator_jobs(stack.emulator))
     assert {batch_state(stack, name) for name in names} == {"submitted"}  # no callback came
 
     answer = stack.reconcile_now()  # the timer's pass, through the FC shim
@@ -57,7 +56,7 @@ def test_delayed_duplicated_and_reordered_callbacks_write_results_once(stack: Lo
     assert watch.regressions == []
     assert watch.rewritten == [] and watch.partial == []
     assert watch.observations > 10
-    logs = [entry for job in emulator_jobs(stack) for entry in job["Callback"]["Log"]]
+    logs = [entry for job in emulator_jobs(stack.emulator) for entry in job["Callback"]["Log"]]
     assert sum(entry["Replay"] for entry in logs) >= BATCHES - 1  # stale callbacks of earlier jobs arrived late
     assert all(entry["Outcome"] in ("HTTP 200", "HTTP 401") for entry in logs), logs
     verify_and_tally(stack, "callbacks late, doubled, reordered", batches=BATCHES, duplicates=len(logs) - BATCHES)

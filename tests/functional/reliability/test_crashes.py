@@ -9,30 +9,31 @@ promise on every batch.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pytest
-from support.chaos import (
+
+from scene_select.workstation.local.emulator import Faults
+from scene_select.workstation.local.stack import LocalStack
+from scene_select_testkit.chaos import (
     Crash,
     CrashingIce,
     ObservedStore,
     callback_directly,
     callbacks_sent,
-    envelope,
     later,
     reconcile_directly,
     settle,
-    signed_headers,
     stack_ice,
     submit_directly,
     upload_batch,
     verify_and_tally,
-    wait_until,
 )
-from support.stack import emulator_jobs, oss_event
-
-from scene_select.workstation.local.emulator import Faults
-from scene_select.workstation.local.stack import LocalStack
+from scene_select_testkit.events import ice_callback_body, oss_event
+from scene_select_testkit.ice import emulator_jobs
+from scene_select_testkit.stack import callback_headers
+from scene_select_testkit.waiting import wait_until
 
 PAST_TTL = 3600.0  # the stack's claim TTL is 120 s: an hour later every claim has expired
 
@@ -74,19 +75,19 @@ def test_submit_dying_after_any_write_or_after_ice_accepted(stack: LocalStack, f
     def act(batch: str, store: ObservedStore) -> None:
         nonlocal deliveries
         deliveries += 1
-        submit_directly(stack, oss_event(stack, upload_batch(stack, batch)), store=store)
+        submit_directly(stack, oss_event(stack.store, upload_batch(stack, batch)), store=store)
 
     def recover(batch: str) -> None:
         nonlocal deliveries
         if fc_retries:
             deliveries += 1
-            submit_directly(stack, oss_event(stack, f"inbox/smart-mix/{batch}/script.txt"))
+            submit_directly(stack, oss_event(stack.store, f"inbox/smart-mix/{batch}/script.txt"))
 
     crashes = crash_at_every_write(stack, "submit", act, recover)
     assert crashes >= 6  # intent, index, pending, lease, views…, submitted marker, views
 
     # dying after ICE accepted the submit, before anything recorded it
-    event = oss_event(stack, upload_batch(stack, "after-ice-accepted"))
+    event = oss_event(stack.store, upload_batch(stack, "after-ice-accepted"))
     with pytest.raises(Crash):
         submit_directly(stack, event, ice=CrashingIce(stack_ice(stack), "submit"))
     deliveries += 1
@@ -103,18 +104,18 @@ def test_submit_dying_after_any_write_or_after_ice_accepted(stack: LocalStack, f
 
 def callback(stack: LocalStack, job_id: str, *, store: object = None, ice: object = None, attempt: int = 1) -> int:
     """ICE's callback for ``job_id``; attempt n is signed n - 1 seconds later (ICE retries 1 s apart)."""
-    headers = signed_headers(stack, offset=attempt - 1)
-    return callback_directly(stack, headers, envelope(job_id), store=store, ice=ice).status  # type: ignore[arg-type]
+    headers = callback_headers(stack, timestamp=int(time.time()) + attempt - 1)
+    return callback_directly(stack, headers, ice_callback_body(job_id), store=store, ice=ice).status  # type: ignore[arg-type]
 
 
 def finished_job(stack: LocalStack, batch: str) -> str:
     """Upload and submit a batch; return its ICE job id once ICE finished it (its callback is dropped)."""
-    report = submit_directly(stack, oss_event(stack, upload_batch(stack, batch)))
+    report = submit_directly(stack, oss_event(stack.store, upload_batch(stack, batch)))
     job_id = report.outcomes[0].job_id
     assert job_id is not None
 
     def done() -> bool:
-        return any(j["JobId"] == job_id and j["Status"] == "Finished" for j in emulator_jobs(stack))
+        return any(j["JobId"] == job_id and j["Status"] == "Finished" for j in emulator_jobs(stack.emulator))
 
     wait_until(done, what=f"ICE to finish {batch}")
     return job_id
@@ -166,7 +167,7 @@ def test_reconcile_dying_while_adopting_or_resubmitting_a_dead_claim(stack: Loca
         """A submit that died right after its lease (or right after ICE accepted it)."""
         nonlocal dead_claims
         dead_claims += 1
-        event = oss_event(stack, upload_batch(stack, batch))
+        event = oss_event(stack.store, upload_batch(stack, batch))
         lease_only = ObservedStore(stack.store, crash_after=1, matching=r"/lease-\d+\.json$")
         ice = CrashingIce(stack_ice(stack), "submit") if after_ice else None
         with pytest.raises(Crash):

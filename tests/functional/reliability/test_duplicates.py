@@ -6,7 +6,9 @@ import multiprocessing
 import threading
 from pathlib import Path
 
-from support.chaos import (
+from scene_select.cloud.storage.local import LocalDirectoryStore
+from scene_select.workstation.local.stack import LocalStack
+from scene_select_testkit.chaos import (
     callbacks_sent,
     deliver_in_process,
     settle,
@@ -15,10 +17,7 @@ from support.chaos import (
     upload_batch,
     verify_and_tally,
 )
-from support.stack import oss_event
-
-from scene_select.cloud.storage.local import LocalDirectoryStore
-from scene_select.workstation.local.stack import LocalStack
+from scene_select_testkit.events import oss_event
 
 SEQUENTIAL = 10
 THREADS, PER_THREAD = 8, 3
@@ -65,7 +64,9 @@ def race_processes(stack: LocalStack, event: bytes) -> list[object]:
 def test_one_event_delivered_many_times_every_way_makes_one_job_per_batch(stack: LocalStack, tmp_path: Path) -> None:
     assert stack.watcher is not None
     stack.watcher.stop()  # this test delivers every event itself
-    events = {name: oss_event(stack, upload_batch(stack, name)) for name in ("sequential", "threads", "processes")}
+    events = {
+        name: oss_event(stack.store, upload_batch(stack, name)) for name in ("sequential", "threads", "processes")
+    }
 
     sequential = [stack.deliver_upload_event(events["sequential"]) for _ in range(SEQUENTIAL)]
     thread_outcomes = race_threads(stack, events["threads"])

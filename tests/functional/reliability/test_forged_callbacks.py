@@ -9,6 +9,7 @@ that feed arbitrary requests — unsigned and validly signed — to the handler 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,21 +17,21 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support.chaos import (
-    callback_directly,
-    envelope,
-    signed_headers,
-    stack_ice,
-    tally,
-    upload_batch,
-    wait_for_batches,
-)
-from support.stack import emulator_jobs, start_stack
 
 from scene_select.cloud.fc.handlers import FunctionRuntime
 from scene_select.cloud.models.job_config import SelectionJobRequest
 from scene_select.workstation.local.fc_runtime import LocalContext
 from scene_select.workstation.local.stack import LocalStack
+from scene_select_testkit.chaos import (
+    callback_directly,
+    stack_ice,
+    tally,
+    upload_batch,
+    wait_for_batches,
+)
+from scene_select_testkit.events import ice_callback_body
+from scene_select_testkit.ice import emulator_jobs
+from scene_select_testkit.stack import callback_headers, start_stack
 
 EXAMPLES = 100
 FORGED = {"count": 0}
@@ -43,6 +44,7 @@ def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]
     try:
         upload_batch(running, "mine")
         wait_for_batches(running, ["mine"], {"finished"})
+        running.wait_settled()  # its follow-up (editor timelines) done: nothing moves while we probe
         yield running
     finally:
         running.stop()
@@ -78,22 +80,24 @@ def test_jobs_of_other_deployments_and_hostile_headers_are_refused(fuzz_stack: L
     unmarked = foreign_job(stack, None)
     before = bucket_state(stack)
     for job_id in (other_bucket, unmarked):
-        answer = post(stack, envelope(job_id), signed_headers(stack))
+        answer = post(stack, ice_callback_body(job_id), callback_headers(stack))
         assert answer.status_code == 404, answer.text
+    foreign = ice_callback_body(other_bucket)
+    future = int(time.time()) + 10_000
     hostile = [
-        ({"x-ice-timestamp": "9" * 5000, "x-ice-signature": "0" * 32}, envelope(other_bucket), 401),
-        ({"x-ice-timestamp": "１７００００００００".encode(), "x-ice-signature": "x"}, envelope(other_bucket), 401),
-        (signed_headers(stack, offset=10_000), envelope(other_bucket), 401),  # from the future
-        (signed_headers(stack), b"[" * 50_000, 400),  # nesting deeper than the parser's stack
-        (signed_headers(stack), b'{"MessageBody": "' + b"[" * 50_000 + b'"}', 400),
-        (signed_headers(stack), envelope("中文字符"), 400),
-        (signed_headers(stack), envelope("a" * 65), 400),
+        ({"x-ice-timestamp": "9" * 5000, "x-ice-signature": "0" * 32}, foreign, 401),
+        ({"x-ice-timestamp": "１７００００００００".encode(), "x-ice-signature": "x"}, foreign, 401),
+        (callback_headers(stack, timestamp=future), foreign, 401),  # from the future
+        (callback_headers(stack), b"[" * 50_000, 400),  # nesting deeper than the parser's stack
+        (callback_headers(stack), b'{"MessageBody": "' + b"[" * 50_000 + b'"}', 400),
+        (callback_headers(stack), ice_callback_body("中文字符"), 400),
+        (callback_headers(stack), ice_callback_body("a" * 65), 400),
     ]
     for headers, body, status in hostile:
         answer = post(stack, body, headers)
         assert answer.status_code == status, (headers, body[:40], answer.text)
     assert bucket_state(stack) == before
-    assert len(emulator_jobs(stack)) == 3  # ours and the two foreign ones: no callback submitted anything
+    assert len(emulator_jobs(stack.emulator)) == 3  # ours and the two foreign ones: no callback submitted anything
 
 
 TEXT = st.text(max_size=80)
@@ -143,7 +147,7 @@ def test_validly_signed_garbage_never_crashes_and_never_writes(
     fuzz_stack: LocalStack, body: bytes, extra: dict[str, str]
 ) -> None:
     before = bucket_state(fuzz_stack)
-    status = call_handler(fuzz_stack, "POST", {**extra, **signed_headers(fuzz_stack)}, body)
+    status = call_handler(fuzz_stack, "POST", {**extra, **callback_headers(fuzz_stack)}, body)
     assert status in (400, 401, 404, 413)  # 401 only for a replayed signature
     assert bucket_state(fuzz_stack) == before
 

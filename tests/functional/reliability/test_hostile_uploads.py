@@ -12,8 +12,6 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support.chaos import ObservedStore, submit_directly, tally, verify_and_tally, wait_for_batches
-from support.stack import emulator_jobs, oss_event, start_stack
 
 from scene_select.cloud.errors import EventError
 from scene_select.cloud.models.job_config import MAX_ARRAY_ITEMS
@@ -21,8 +19,12 @@ from scene_select.cloud.models.oss_event import parse_oss_event
 from scene_select.workstation.engine.synth import Segment, make_video
 from scene_select.workstation.local.fc_runtime import invoke
 from scene_select.workstation.local.stack import LocalStack
+from scene_select_testkit.chaos import ObservedStore, submit_directly, tally, verify_and_tally, wait_for_batches
+from scene_select_testkit.events import oss_event
+from scene_select_testkit.ice import emulator_jobs
+from scene_select_testkit.stack import placeholder_video, start_stack
 
-VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"h" * 64
+VIDEO = placeholder_video("h")
 
 HOSTILE_KEYS = [
     "inbox/smart-mix/../../etc/passwd",
@@ -74,7 +76,7 @@ def test_a_hostile_key_gets_an_error_record_or_is_ignored(
     caplog.set_level(logging.DEBUG)
     stack = quiet_stack
     observed = ObservedStore(stack.store)
-    report = submit_directly(stack, oss_event(stack, key, data=VIDEO), store=observed)
+    report = submit_directly(stack, oss_event(stack.store, key, data=VIDEO), store=observed)
     [outcome] = report.outcomes
     assert outcome.outcome in ("rejected", "ignored"), outcome
     if outcome.outcome == "rejected":
@@ -82,9 +84,9 @@ def test_a_hostile_key_gets_an_error_record_or_is_ignored(
         record = json.loads(stack.store.get(observed.writes[0]))
         assert record["key"] == key and record["message"] and record["retried"] is False
     check_contained(observed, (key.rsplit("/", 1)[0] + "/",))  # at most its own folder (a valid OSS key)
-    answer = invoke(stack.functions_dir / "submit", oss_event(stack, key, data=VIDEO), environ=stack.environ)
+    answer = invoke(stack.functions_dir / "submit", oss_event(stack.store, key, data=VIDEO), environ=stack.environ)
     assert answer["ok"] is True  # handled, not raised: FC must not retry it forever
-    assert emulator_jobs(stack) == []
+    assert emulator_jobs(stack.emulator) == []
     controls = {char for char in key if unicodedata.category(char) == "Cc"}
     forged_lines = [r.getMessage() for r in caplog.records if controls & set(r.getMessage())]
     assert forged_lines == []  # a key cannot write raw control characters (a fake log line) into the log
@@ -127,14 +129,15 @@ def test_a_broken_batch_gets_a_clear_error_record_and_no_job(quiet_stack: LocalS
         stack.store.put(prefix + file_name, data)
     last = prefix + ("job.json" if "job.json" in files else "script.txt")
     observed = ObservedStore(stack.store)
-    report = submit_directly(stack, oss_event(stack, last), store=observed)
+    report = submit_directly(stack, oss_event(stack.store, last), store=observed)
     assert [o.outcome for o in report.outcomes] == ["rejected"], report.summary()
-    [error_key] = observed.writes
+    [error_key, index_key] = observed.writes  # the error record, then the batch index's news of it
     assert error_key.startswith(f"results/smart-mix/{name}/errors/")
+    assert index_key == f"results/_index/batches/smart-mix/{name}/error.json"
     record = json.loads(stack.store.get(error_key))
     assert record["message"] and len(record["message"]) < 2000 and record["whatToDo"]
     check_contained(observed, (prefix,))
-    assert emulator_jobs(stack) == []
+    assert emulator_jobs(stack.emulator) == []
     verify_and_tally(stack, "broken batches", batches=1, jobs=0, events=1, hostile=1)
 
 
@@ -143,7 +146,7 @@ def test_a_manifest_over_the_limit_is_refused_without_being_read(quiet_stack: Lo
     stack.store.put("inbox/smart-mix/big/a.mp4", VIDEO)
     stack.store.put("inbox/smart-mix/big/job.json", b" " * 2_000_000 + b"{}")
     observed = ObservedStore(stack.store)
-    report = submit_directly(stack, oss_event(stack, "inbox/smart-mix/big/job.json"), store=observed)
+    report = submit_directly(stack, oss_event(stack.store, "inbox/smart-mix/big/job.json"), store=observed)
     assert "at most" in report.outcomes[0].detail
     assert observed.reads.count("inbox/smart-mix/big/job.json") == 1  # its HEAD; never its 2 MB
 

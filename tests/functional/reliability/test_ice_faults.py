@@ -14,18 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.chaos import (
-    batch_state,
-    pending,
-    upload_batch,
-    verify_and_tally,
-    wait_until,
-)
-from support.stack import start_stack
 
 from scene_select.cloud.config import ENV_ICE_READ_TIMEOUT, ENV_SUBMIT_UNKNOWN_GRACE
 from scene_select.workstation.local.emulator import Faults
 from scene_select.workstation.local.stack import LocalStack
+from scene_select_testkit.chaos import batch_state, pending, upload_batch, verify_and_tally
+from scene_select_testkit.stack import start_stack
+from scene_select_testkit.waiting import wait_until
 
 SUBMIT = "SubmitSceneMediaSelectionJob"
 READ_TIMEOUT = 1.0

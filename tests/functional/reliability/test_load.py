@@ -11,8 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from support.chaos import RecordWatch, events_delivered, pending, upload_batch, verify_and_tally, wait_until
-from support.stack import start_stack
+
+from scene_select_testkit.chaos import RecordWatch, events_delivered, pending, upload_batch, verify_and_tally
+from scene_select_testkit.stack import start_stack
+from scene_select_testkit.waiting import wait_until
 
 
 def run_load(state_dir: Path, batches: int) -> None:

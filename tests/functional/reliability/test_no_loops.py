@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from support.chaos import upload_batch, verify_and_tally, wait_for_batches, wait_until
-from support.stack import emulator_jobs
 
 from scene_select.cloud.config import ENV_INBOX_PREFIX, ENV_RESULTS_PREFIX, Settings
 from scene_select.cloud.errors import ConfigError
 from scene_select.workstation.local.stack import LocalStack
 from scene_select.workstation.local.watcher import BucketWatcher
+from scene_select_testkit.chaos import upload_batch, verify_and_tally, wait_for_batches
+from scene_select_testkit.ice import emulator_jobs
+from scene_select_testkit.stack import placeholder_video
+from scene_select_testkit.waiting import wait_until
 
 
 def test_a_trigger_on_the_whole_bucket_never_turns_results_into_jobs(stack: LocalStack) -> None:
@@ -31,18 +33,19 @@ def test_a_trigger_on_the_whole_bucket_never_turns_results_into_jobs(stack: Loca
         stack.store.put("inbox/smart-mix/bad/a.mp4", b"x")
         stack.store.put("inbox/smart-mix/bad/job.json", b"{not json")  # an error record, written to results/
         wait_for_batches(stack, ["loop"], {"finished"})
-        stack.store.put("inbox/highlights/show.mp4", b"\x00\x00\x00\x18ftypmp42" + b"z" * 64)
+        stack.store.put("inbox/highlights/show.mp4", placeholder_video("z"))
         wait_until(lambda: stack.store.head("results/highlights/show.mp4/report.html") is not None, what="report")
 
         def every_result_came_back() -> bool:  # as an event (what exists now; pending entries come and go)
-            return {info.key for info in stack.store.list("results/")} <= set(delivered)
+            # idle too: a record rewritten after its first event has a second one on the way
+            return {info.key for info in stack.store.list("results/")} <= set(delivered) and whole_bucket.idle()
 
         wait_until(every_result_came_back, what="every result to come back as an event")
     results_events = [key for key in delivered if key.startswith("results/")]
     assert {"results/smart-mix/loop/selection.json", "results/smart-mix/loop/report.html"} <= set(results_events)
     assert any("/errors/" in key for key in results_events)
     assert whole_bucket.failures == []
-    assert len(emulator_jobs(stack)) == 2  # the smart-mix batch and the highlight video, nothing else
+    assert len(emulator_jobs(stack.emulator)) == 2  # the smart-mix batch and the highlight video, nothing else
     verify_and_tally(stack, "no loops (trigger on the whole bucket)", batches=2, events=len(delivered))
 
 

@@ -18,8 +18,6 @@ from typing import Any
 
 import httpx
 import pytest
-from support.chaos import audit, envelope, signed_headers, upload_batch, wait_for_batches, wait_until
-from support.stack import emulator_jobs, quick_runner, start_stack
 
 from scene_select.cloud.config import Settings
 from scene_select.cloud.credentials import Credentials, static_credentials
@@ -27,6 +25,11 @@ from scene_select.cloud.errors import IceClientError, MediaError, SceneSelectErr
 from scene_select.cloud.ice.client import IceClient
 from scene_select.cloud.models.job_config import SelectionJobRequest
 from scene_select.workstation.local.emulator import Faults
+from scene_select_testkit.chaos import audit, upload_batch, wait_for_batches
+from scene_select_testkit.events import ice_callback_body
+from scene_select_testkit.ice import emulator_jobs
+from scene_select_testkit.stack import callback_headers, quick_runner, start_stack
+from scene_select_testkit.waiting import wait_until
 
 
 def failing_runner(request: SelectionJobRequest) -> dict[str, Any]:
@@ -56,11 +59,15 @@ def run_the_chain(state_dir: Path) -> tuple[dict[str, str], list[str]]:
         stack.store.put("inbox/smart-mix/broken/a.mp4", b"x")
         stack.store.put("inbox/smart-mix/broken/job.json", b'{"SpeechTextArray": [1, 2]}')
         wait_until(lambda: list(stack.store.list("results/smart-mix/broken/errors/")), what="the error record")
-        wait_until(lambda: "Failed" in {job["Status"] for job in emulator_jobs(stack)}, what="ICE to fail a job")
+        wait_until(
+            lambda: "Failed" in {job["Status"] for job in emulator_jobs(stack.emulator)}, what="ICE to fail a job"
+        )
         good_job = json.loads(stack.store.get("results/smart-mix/good/job.json"))["job_id"]
-        headers = signed_headers(stack)
+        headers = callback_headers(stack)
         for sent in (headers, headers, {**headers, "x-ice-signature": "0" * 32}):
-            messages.append(httpx.post(stack.callback_url, content=envelope(good_job), headers=sent, timeout=10).text)
+            messages.append(
+                httpx.post(stack.callback_url, content=ice_callback_body(good_job), headers=sent, timeout=10).text
+            )
         messages.append(str(stack.reconcile_now()))
         wait_for_batches(stack, ["ice-fails"], {"failed"}, timeout=5)
         messages += provoked_errors(stack, secrets)

@@ -3,30 +3,19 @@ and import in a clean interpreter with nothing else on sys.path."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+
+from infra import build_artifacts  # the repository root is on the path (pyproject: pythonpath)
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SRC_PACKAGE = REPO_ROOT / "src" / "scene_select"
 
-
-def _load_build_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_artifacts", REPO_ROOT / "infra" / "build_artifacts.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["build_artifacts"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-build_artifacts = _load_build_module()
 
 # What the clean interpreter prints: where each module came from, and whether anything heavy loaded.
 IMPORT_CHECK = """
@@ -184,7 +173,7 @@ def test_built_artifact_imports_in_a_clean_interpreter(tmp_path: Path) -> None:
         [sys.executable, "-I", "-S", "-c", IMPORT_CHECK, artifact], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+    report = json.loads(result.stdout.splitlines()[-1])  # after the invocation's own JSON log line
     assert report["handler"] is True
     assert report["outcome"] == "ignored"
     assert report["index"] == str(Path(artifact) / "index.py")

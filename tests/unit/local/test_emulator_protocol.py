@@ -10,22 +10,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support.ice_emulator import (
-    AK_ID,
-    AK_SECRET,
-    INPUT_CONFIG,
-    OUTPUT_CONFIG,
-    SMART_MIX,
-    IceCaller,
-    make_emulator,
-    wait_until,
-)
 
 from scene_select.cloud.credentials import Credentials, static_credentials
 from scene_select.cloud.ice.auth import AcsV3Auth
 from scene_select.cloud.ice.rpc import build_rpc_request
 from scene_select.cloud.models.selection import parse_extend_output
 from scene_select.workstation.local.emulator import Faults, IceEmulator
+from scene_select_testkit.ice import AK_ID, AK_SECRET, INPUT_CONFIG, OUTPUT_CONFIG, SMART_MIX, IceCaller, make_emulator
+from scene_select_testkit.waiting import wait_until
 
 ERROR_KEYS = {"RequestId", "HostId", "Code", "Message", "Recommend"}
 ICE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")

@@ -6,9 +6,9 @@ import threading
 import time
 
 import pytest
-from support.ice_emulator import wait_until
 
 from scene_select.workstation.local.scheduling import DelayedTaskRunner
+from scene_select_testkit.waiting import wait_until
 
 
 def test_tasks_run_in_due_order_and_failures_do_not_kill_the_worker() -> None:

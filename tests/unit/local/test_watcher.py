@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.ice_emulator import wait_until
 
 from scene_select.cloud.errors import ConfigError
 from scene_select.workstation.local.watcher import BucketWatcher, is_temporary_name
+from scene_select_testkit.waiting import wait_until
 
 # The native OSS trigger's sample event from docs/fc-oss.md#oss-trigger-events: our events must have exactly its shape.
 DOC_SAMPLE: dict[str, Any] = {

@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -15,21 +13,12 @@ from scene_select.cloud.models.oss_event import (
     parse_oss_event,
     percent_decoded_alternative,
 )
-
-EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
-
-
-def load_event(name: str) -> Any:
-    return json.loads((EVENTS_DIR / name).read_text(encoding="utf-8"))
-
-
-def _raw(name: str) -> bytes:
-    return (EVENTS_DIR / name).read_bytes()
+from scene_select_testkit.events import event_bytes, load_event
 
 
 def test_put_object_record_matches_the_raw_event_field_by_field() -> None:
     raw = load_event("oss_put_object.json")["events"][0]
-    (record,) = parse_oss_event(_raw("oss_put_object.json"))
+    (record,) = parse_oss_event(event_bytes("oss_put_object.json"))
     assert record == OssEventRecord(
         event_name=raw["eventName"],
         bucket=raw["oss"]["bucket"]["name"],
@@ -51,13 +40,13 @@ def test_put_object_record_matches_the_raw_event_field_by_field() -> None:
     ],
 )
 def test_keys_are_taken_as_given(fixture: str, key: str) -> None:
-    (record,) = parse_oss_event(_raw(fixture))
+    (record,) = parse_oss_event(event_bytes(fixture))
     assert record.key == key
     assert record.key == load_event(fixture)["events"][0]["oss"]["object"]["key"]
 
 
 def test_accepts_bytes_str_and_dict() -> None:
-    raw = _raw("oss_put_object.json")
+    raw = event_bytes("oss_put_object.json")
     assert parse_oss_event(raw) == parse_oss_event(raw.decode()) == parse_oss_event(json.loads(raw))
 
 
@@ -70,25 +59,25 @@ def test_accepts_bytes_str_and_dict() -> None:
     ],
 )
 def test_event_variants(fixture: str, event_name: str, completes: bool) -> None:
-    (record,) = parse_oss_event(_raw(fixture))
+    (record,) = parse_oss_event(event_bytes(fixture))
     assert record.event_name == event_name
     assert record.completes_an_upload is completes
 
 
 def test_multipart_etag_is_kept_verbatim() -> None:
-    (record,) = parse_oss_event(_raw("oss_complete_multipart.json"))
+    (record,) = parse_oss_event(event_bytes("oss_complete_multipart.json"))
     assert record.etag == "A6E1BB0C9D2F4E5A8B7C6D5E4F3A2B1C-5"
     assert record.size == 73400320
 
 
 def test_delete_records_may_lack_size_and_etag() -> None:
-    (record,) = parse_oss_event(_raw("oss_delete_object.json"))
+    (record,) = parse_oss_event(event_bytes("oss_delete_object.json"))
     assert (record.size, record.etag) == (None, None)
     assert not record.is_object_created
 
 
 def test_every_record_is_returned_in_order() -> None:
-    records = parse_oss_event(_raw("oss_multi_record.json"))
+    records = parse_oss_event(event_bytes("oss_multi_record.json"))
     assert [r.key for r in records] == [
         "inbox/smart-mix/batch-03/clip01.mp4",
         "inbox/smart-mix/batch-03/script.txt",
@@ -127,7 +116,7 @@ def test_upload_complete_events_are_the_trigger_events_without_prefix() -> None:
 )
 def test_malformed_events_name_what_is_wrong(fixture: str, says: str) -> None:
     with pytest.raises(EventError) as caught:
-        parse_oss_event(_raw(fixture))
+        parse_oss_event(event_bytes(fixture))
     assert says in str(caught.value)
     assert not caught.value.retryable
 

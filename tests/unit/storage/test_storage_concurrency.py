@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes.credentials import ACCESS_KEY
-from fakes.oss_server import FakeOssServer
-from fakes.store_race import race
 
 from scene_select.cloud.storage.base import ObjectStore
 from scene_select.cloud.storage.local import LocalDirectoryStore
+from scene_select_testkit.fakes.credentials import ACCESS_KEY
+from scene_select_testkit.fakes.oss_server import FakeOssServer
+from scene_select_testkit.fakes.store_race import race
 
 KEYS = [f"results/smart-mix/batch-{n}/job.json" for n in range(5)]
 

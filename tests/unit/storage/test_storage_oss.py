@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import oss2
 import pytest
-from fakes.credentials import ACCESS_KEY
-from fakes.oss_server import FakeOssServer, crc64ecma
 
 from scene_select.cloud.credentials import Credentials, env_credentials, static_credentials
 from scene_select.cloud.errors import CredentialsError, ObjectNotFoundError, StorageError
 from scene_select.cloud.storage import oss as oss_module
 from scene_select.cloud.storage.oss import OssStore
+from scene_select_testkit.fakes.credentials import ACCESS_KEY
+from scene_select_testkit.fakes.oss_server import FakeOssServer, crc64ecma
+from scene_select_testkit.fakes.sleeps import Sleeps
 
 
 def _static_bucket(server: FakeOssServer, credentials: Credentials = ACCESS_KEY) -> oss2.Bucket:
@@ -23,7 +24,7 @@ def _static_bucket(server: FakeOssServer, credentials: Credentials = ACCESS_KEY)
 
 @pytest.mark.parametrize("fault", ["503", "drop"])
 def test_transient_failures_are_retried_with_backoff(
-    oss_store: OssStore, fake_oss: FakeOssServer, sleeps: list[float], fault: str
+    oss_store: OssStore, fake_oss: FakeOssServer, sleeps: Sleeps, fault: str
 ) -> None:
     oss_store.put("results/r.json", b"v1")
     fake_oss.inject(fault, times=2)
@@ -32,7 +33,7 @@ def test_transient_failures_are_retried_with_backoff(
 
 
 def test_gives_up_after_max_attempts_with_a_storage_error(
-    oss_store: OssStore, fake_oss: FakeOssServer, sleeps: list[float]
+    oss_store: OssStore, fake_oss: FakeOssServer, sleeps: Sleeps
 ) -> None:
     fake_oss.inject("503", times=4)
     with pytest.raises(StorageError) as caught:
@@ -54,9 +55,9 @@ def test_network_failure_that_outlives_retries_names_the_kind_not_the_request(
     assert caught.value.status is None
 
 
-def test_client_errors_are_not_retried(fake_oss: FakeOssServer, sleeps: list[float]) -> None:
+def test_client_errors_are_not_retried(fake_oss: FakeOssServer, sleeps: Sleeps) -> None:
     wrong_secret = Credentials(ACCESS_KEY.access_key_id, "not-the-secret", ACCESS_KEY.security_token)
-    store = OssStore(_static_bucket(fake_oss, wrong_secret), region=fake_oss.region, sleep=sleeps.append)
+    store = OssStore(_static_bucket(fake_oss, wrong_secret), region=fake_oss.region, sleep=sleeps)
     with pytest.raises(StorageError) as caught:
         store.get("results/x")
     assert (caught.value.code, caught.value.status) == ("SignatureDoesNotMatch", 403)
@@ -65,7 +66,7 @@ def test_client_errors_are_not_retried(fake_oss: FakeOssServer, sleeps: list[flo
 
 
 def test_put_if_absent_recognises_its_own_write_after_an_ambiguous_failure(
-    oss_store: OssStore, fake_oss: FakeOssServer, sleeps: list[float]
+    oss_store: OssStore, fake_oss: FakeOssServer, sleeps: Sleeps
 ) -> None:
     # The first PutObject is stored but its answer never arrives; the retry meets 409 FileAlreadyExists.
     fake_oss.inject("drop-after-commit")
@@ -90,7 +91,7 @@ def test_put_if_absent_sends_forbid_overwrite(oss_store: OssStore, fake_oss: Fak
 
 
 def test_rotating_sts_credentials_are_picked_up_without_rebuilding_the_store(
-    fake_oss: FakeOssServer, sleeps: list[float]
+    fake_oss: FakeOssServer, sleeps: Sleeps
 ) -> None:
     environ = {
         "ALIBABA_CLOUD_ACCESS_KEY_ID": "STS.first",
@@ -103,7 +104,7 @@ def test_rotating_sts_credentials_are_picked_up_without_rebuilding_the_store(
         bucket_name=fake_oss.bucket,
         endpoint=fake_oss.endpoint,
         region=fake_oss.region,
-        sleep=sleeps.append,
+        sleep=sleeps,
     )
     store.put("results/r.json", b"before rotation")
     # FC rotates the role's STS credentials under a warm instance; the old ones stop working.
@@ -143,10 +144,10 @@ def test_missing_credentials_surface_as_credentials_error(fake_oss: FakeOssServe
 
 
 @pytest.mark.parametrize("head_error_header", [True, False])
-def test_head_404_with_and_without_x_oss_err_is_none(head_error_header: bool, sleeps: list[float]) -> None:
+def test_head_404_with_and_without_x_oss_err_is_none(head_error_header: bool, sleeps: Sleeps) -> None:
     with FakeOssServer(head_error_header=head_error_header) as server:
         server.grant(ACCESS_KEY.access_key_id, ACCESS_KEY.access_key_secret, ACCESS_KEY.security_token)
-        store = OssStore(_static_bucket(server), region=server.region, sleep=sleeps.append)
+        store = OssStore(_static_bucket(server), region=server.region, sleep=sleeps)
         assert store.head("results/none") is None
         with pytest.raises(ObjectNotFoundError):
             store.get("results/none")
@@ -197,14 +198,14 @@ def test_url_for_uses_the_public_endpoint_even_with_an_internal_client(fake_oss:
     assert custom.url_for("k") == "https://scene-bucket.oss-cn-shanghai.aliyuncs.com/k"
 
 
-def test_a_bucket_factory_is_called_per_attempt(fake_oss: FakeOssServer, sleeps: list[float]) -> None:
+def test_a_bucket_factory_is_called_per_attempt(fake_oss: FakeOssServer, sleeps: Sleeps) -> None:
     calls: list[int] = []
 
     def factory() -> oss2.Bucket:
         calls.append(1)
         return _static_bucket(fake_oss)
 
-    store = OssStore(factory, region=fake_oss.region, bucket_name=fake_oss.bucket, sleep=sleeps.append)
+    store = OssStore(factory, region=fake_oss.region, bucket_name=fake_oss.bucket, sleep=sleeps)
     fake_oss.inject("503")
     store.put("results/f", b"x")
     assert len(calls) == 2

@@ -13,7 +13,9 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
-from timeline_fixtures import (
+
+from scene_select.cloud.timelines import MediaInfo, MediaInfoFn, TimelineExport, export_selection
+from scene_select_testkit.timelines import (
     BATCH,
     HIGHLIGHTS,
     HOST,
@@ -29,8 +31,6 @@ from timeline_fixtures import (
     text_selection,
 )
 
-from scene_select.cloud.timelines import MediaInfo, MediaInfoFn, TimelineExport, export_selection
-
 otio = pytest.importorskip("opentimelineio")
 pytest.importorskip("av", reason="PyAV probes the media (the local extra)")
 
@@ -42,9 +42,9 @@ ALL_SUFFIXES = (".otio", ".fcpxml", ".xml", ".edl")
 
 
 @pytest.fixture
-def probed(bucket_root: Path) -> MediaInfoFn:
+def probed(timeline_bucket: Path) -> MediaInfoFn:
     """The workstation's media facts: the OSS URLs of the selections map to the bucket directory."""
-    return probe_media_info(MediaResolver(bucket_dirs={"scene-bucket": bucket_root}))
+    return probe_media_info(MediaResolver(bucket_dirs={"scene-bucket": timeline_bucket}))
 
 
 def _failed(export: TimelineExport) -> dict[str, str]:
@@ -54,7 +54,7 @@ def _failed(export: TimelineExport) -> dict[str, str]:
 # --- building -----------------------------------------------------------------------------------------
 
 
-def test_build_is_faithful_to_the_frame(probed: MediaInfoFn, bucket_root: Path) -> None:
+def test_build_is_faithful_to_the_frame(probed: MediaInfoFn, timeline_bucket: Path) -> None:
     timelines = build_timelines(MIXED, probed)
     assert len(timelines) == 2
     first = timelines[0]
@@ -285,7 +285,7 @@ def test_a_media_info_that_raises_is_an_assumed_rate_not_a_crash() -> None:
     assert any("OSError: disk on fire" in w for w in export.report["warnings"])
 
 
-def test_odd_file_names(probed: MediaInfoFn, bucket_root: Path) -> None:
+def test_odd_file_names(probed: MediaInfoFn, timeline_bucket: Path) -> None:
     """CJK, a space and an apostrophe: percent-encoded URLs, a safe EDL reel, FCPXML's XPath spared."""
     selection = text_selection([[("名字", [clip(ODD_NAME, 0.2, 1.5), clip(ODD_NAME, 2.0, 3.0)])]])
     export = export_selection(selection, probed)
@@ -294,7 +294,7 @@ def test_odd_file_names(probed: MediaInfoFn, bucket_root: Path) -> None:
     assert url.startswith("file:///") and " " not in url and "'" not in url
     edl = export.files["timeline.edl"].decode()
     assert "001  its " in edl  # the reel: the ASCII letters of the name, at most 8
-    assert f"* FROM CLIP: {bucket_root / BATCH / ODD_NAME}" in edl  # an EDL names a local file by its path
+    assert f"* FROM CLIP: {timeline_bucket / BATCH / ODD_NAME}" in edl  # an EDL names a local file by its path
     for name, fmt in (("timeline.otio", "otio"), ("timeline.xml", "fcp7xml"), ("timeline.fcpxml", "fcpxml")):
         assert_same_clips(read_one(export.files[name], fmt), selection, 0)  # type: ignore[arg-type]
 

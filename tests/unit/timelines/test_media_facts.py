@@ -6,11 +6,11 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from timeline_fixtures import BATCH, MEDIA, ODD_NAME, STILL
 
 from scene_select.cloud.timelines import format_for_path, normalise_rate
 from scene_select.cloud.timelines.formats import timeline_file_name
 from scene_select.cloud.timelines.mp4 import HeaderInfo, Mp4HeaderError, read_mp4_header
+from scene_select_testkit.timelines import BATCH, MEDIA, ODD_NAME, STILL
 
 av = pytest.importorskip("av", reason="PyAV (the local extra) is the reference the header reader is checked against")
 
@@ -59,8 +59,8 @@ def test_file_names_one_per_output() -> None:
     assert timeline_file_name("edl", 1, 2) == "timeline-1.edl"
 
 
-def test_probe_gives_exact_rates_timecode_sound_and_stills(bucket_root: Path) -> None:
-    folder = bucket_root / BATCH
+def test_probe_gives_exact_rates_timecode_sound_and_stills(timeline_bucket: Path) -> None:
+    folder = timeline_bucket / BATCH
     v25 = probe_timeline_media(folder / "v25.mp4")
     assert (v25.rate, v25.has_audio, v25.rate_source) == (25, True, "probed")
     assert v25.location.startswith("file:///") and v25.location.endswith("/v25.mp4")
@@ -79,8 +79,8 @@ def test_probe_gives_exact_rates_timecode_sound_and_stills(bucket_root: Path) ->
 
 
 @pytest.mark.parametrize("name", MP4_FAMILY)
-def test_container_header_rate_matches_pyav_exactly(bucket_root: Path, name: str) -> None:
-    path = bucket_root / BATCH / name
+def test_container_header_rate_matches_pyav_exactly(timeline_bucket: Path, name: str) -> None:
+    path = timeline_bucket / BATCH / name
     header = _read_file(path)
     probed = probe_timeline_media(path)
     assert normalise_rate(header.rate) == probed.rate
@@ -89,13 +89,13 @@ def test_container_header_rate_matches_pyav_exactly(bucket_root: Path, name: str
     assert probed.duration is not None and abs(header.duration - probed.duration) < 0.05
 
 
-def test_header_reads_only_the_header(bucket_root: Path) -> None:
+def test_header_reads_only_the_header(timeline_bucket: Path) -> None:
     """One read for a faststart file; three when moov follows mdat; never the media data."""
     faststart: list[tuple[int, int]] = []
-    _read_file(bucket_root / BATCH / "v23976.mp4", faststart)
+    _read_file(timeline_bucket / BATCH / "v23976.mp4", faststart)
     assert len(faststart) == 1
     moov_last: list[tuple[int, int]] = []
-    path = bucket_root / BATCH / "v24.mp4"
+    path = timeline_bucket / BATCH / "v24.mp4"
     _read_file(path, moov_last)
     assert len(moov_last) <= 3
     size = path.stat().st_size
@@ -103,9 +103,9 @@ def test_header_reads_only_the_header(bucket_root: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["v25.mkv", STILL])
-def test_header_reader_refuses_other_containers(bucket_root: Path, name: str) -> None:
+def test_header_reader_refuses_other_containers(timeline_bucket: Path, name: str) -> None:
     with pytest.raises(Mp4HeaderError, match="not an ISO-BMFF"):
-        _read_file(bucket_root / BATCH / name)
+        _read_file(timeline_bucket / BATCH / name)
 
 
 @pytest.mark.parametrize(
@@ -122,7 +122,7 @@ def test_header_reader_says_what_is_wrong(data: bytes, message: str) -> None:
         read_mp4_header(lambda offset, length: data[offset : offset + length])
 
 
-def test_header_reader_with_a_known_size(bucket_root: Path) -> None:
-    data = (bucket_root / BATCH / "v25.mp4").read_bytes()
+def test_header_reader_with_a_known_size(timeline_bucket: Path) -> None:
+    data = (timeline_bucket / BATCH / "v25.mp4").read_bytes()
     header = read_mp4_header(lambda offset, length: data[offset : offset + length], len(data), first_read=1024)
     assert header.rate == 25 and header.has_audio

@@ -4,37 +4,39 @@ bucket (LocalDirectoryStore) and over OSS (OssStore against the fake OSS server)
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from fakes.credentials import ACCESS_KEY
-from fakes.oss_server import FakeOssServer
-from timeline_fixtures import BATCH, HOST, MEDIA, MIXED, STILL, assert_same_clips, clip, read_one, text_selection
 
 from scene_select.cloud.credentials import static_credentials
 from scene_select.cloud.storage.local import LocalDirectoryStore
 from scene_select.cloud.storage.oss import OssStore
 from scene_select.cloud.timelines import export_selection, store_media_info
+from scene_select_testkit.fakes.credentials import ACCESS_KEY
+from scene_select_testkit.fakes.oss_server import FakeOssServer
+from scene_select_testkit.timelines import (
+    BATCH,
+    HOST,
+    MEDIA,
+    MIXED,
+    STILL,
+    assert_same_clips,
+    clip,
+    read_one,
+    text_selection,
+)
 
 otio = pytest.importorskip("opentimelineio")
 
 
 @pytest.fixture
-def local_store(bucket_root: Path) -> LocalDirectoryStore:
-    return LocalDirectoryStore(bucket_root, bucket="scene-bucket", region="cn-shanghai")
+def local_store(timeline_bucket: Path) -> LocalDirectoryStore:
+    return LocalDirectoryStore(timeline_bucket, bucket="scene-bucket", region="cn-shanghai")
 
 
 @pytest.fixture
-def fake_oss(bucket_root: Path) -> Iterator[FakeOssServer]:
-    with FakeOssServer(bucket="scene-bucket", region="cn-shanghai") as server:
-        server.grant(ACCESS_KEY.access_key_id, ACCESS_KEY.access_key_secret, ACCESS_KEY.security_token)
-        yield server
-
-
-@pytest.fixture
-def oss_store(fake_oss: FakeOssServer, bucket_root: Path) -> OssStore:
+def oss_store(fake_oss: FakeOssServer, timeline_bucket: Path) -> OssStore:
     store = OssStore.from_credentials(
         static_credentials(ACCESS_KEY),
         bucket_name=fake_oss.bucket,
@@ -43,7 +45,7 @@ def oss_store(fake_oss: FakeOssServer, bucket_root: Path) -> OssStore:
         timeout_seconds=5,
     )
     for name in [*MEDIA, STILL]:
-        store.put(f"{BATCH}/{name}", (bucket_root / BATCH / name).read_bytes())
+        store.put(f"{BATCH}/{name}", (timeline_bucket / BATCH / name).read_bytes())
     fake_oss.requests.clear()
     return store
 

@@ -19,6 +19,7 @@ import logging
 import os
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +31,9 @@ if TYPE_CHECKING:
     from scene_select.cloud.config import Settings
     from scene_select.cloud.credentials import Credentials, CredentialsProvider
     from scene_select.cloud.ice.client import IceClient
-    from scene_select.cloud.pipeline.ports import PipelineDeps
-    from scene_select.cloud.pipeline.report import ThumbnailLookup
+    from scene_select.cloud.pipeline.callback import CallbackAnswer
+    from scene_select.cloud.pipeline.complete import ReportMedia
+    from scene_select.cloud.pipeline.ports import FollowUps, PipelineDeps
     from scene_select.cloud.storage.base import ObjectStore
 
 __all__ = ["CALLBACK_ICE_ATTEMPTS", "DEFAULT_ICE_ATTEMPTS", "FunctionRuntime", "ice_timeout"]
@@ -50,7 +52,8 @@ class FunctionRuntime:
         self._settings: Settings | None = None
         self._store: ObjectStore | None = None
         self._ice: IceClient | None = None
-        self._thumbnail: ThumbnailLookup | None = None
+        self._media: ReportMedia | None = None
+        self._follow_ups: FollowUps | None = None
         self._credentials: CredentialsProvider | None = None
         self._fingerprint: tuple[tuple[str, str], ...] = ()
 
@@ -82,10 +85,11 @@ class FunctionRuntime:
                 environ, runtime_region=runtime_region if isinstance(runtime_region, str) else None
             )
             self._fingerprint = fingerprint
-            self._store = self._ice = self._thumbnail = None
+            self._store = self._ice = self._media = self._follow_ups = None
         settings = self._settings
         if self._store is None:
-            self._store, self._thumbnail = _build_store(settings, environ, self._current_credentials)
+            self._store, self._media = _build_store(settings, environ, self._current_credentials)
+            self._follow_ups = _follow_ups(settings)
         if self._ice is None:
             # The callback must answer inside ICE's 3 s: fewer, shorter tries (ICE retries the callback
             # and the reconciler is the backstop); the other functions can wait for a slow ICE.
@@ -102,50 +106,110 @@ class FunctionRuntime:
 
     def submit(self, event: bytes, context: Any) -> dict[str, Any]:
         """OSS trigger → one job per complete batch (pipeline.ingest)."""
+        from scene_select.cloud.fc.invocation_log import invocation_line
         from scene_select.cloud.pipeline.ingest import handle_upload_event
 
-        settings, deps = self._prepare(context)
-        try:
-            report = handle_upload_event(event, deps, settings=settings, holder=_request_id(context))
-        except EventError as exc:
-            log.error("malformed OSS event, not retried: %s", exc)
-            return {"ok": False, "error": str(exc)}
-        return {"ok": True, "records": [o.__dict__ for o in report.outcomes]}
+        with invocation_line("submit", _request_id(context), self._env()) as line:
+            settings, deps = self._prepare(context)
+            try:
+                report = handle_upload_event(event, deps, settings=settings, holder=_request_id(context))
+            except EventError as exc:
+                log.error("malformed OSS event, not retried: %s", exc)
+                line.update(outcome="malformed-event", error=str(exc))
+                return {"ok": False, "error": str(exc)}
+            line.records(report.outcomes)
+            return {"ok": True, "records": [_record_answer(o) for o in report.outcomes]}
 
     def callback(self, event: bytes, context: Any) -> dict[str, Any]:
-        """HTTP trigger → verified callback → results (pipeline.callback). Always an HTTP answer."""
-        from scene_select.cloud.fc.http_trigger import http_response, parse_http_event
-        from scene_select.cloud.pipeline.callback import CallbackSettings, handle_callback
+        """HTTP trigger → verified ICE callback → the step's results (pipeline.callback), or a signed
+        follow-up this function asked for itself (pipeline.advance). Always an HTTP answer."""
+        from scene_select.cloud.fc.invocation_log import invocation_line
+
+        with invocation_line("callback", _request_id(context), self._env()) as line:
+            answer = self._callback(event, context)
+            facts = answer.facts
+            status = answer.status
+            line.update(
+                outcome=facts.get("state") if status == 200 else _REFUSALS.get(status, f"http-{status}"),
+                status=status,
+                batch=facts.get("batch"),
+                run=facts.get("run"),
+                step=facts.get("step"),
+                jobId=facts.get("jobId"),
+                detail=answer.body.get("message"),
+            )
+            from scene_select.cloud.fc.http_trigger import http_response
+
+            return http_response(answer.status, answer.body)
+
+    def _callback(self, event: bytes, context: Any) -> CallbackAnswer:
+        from scene_select.cloud.fc.http_trigger import parse_http_event
+        from scene_select.cloud.pipeline.callback import (
+            CallbackAnswer,
+            CallbackSettings,
+            handle_callback,
+            handle_follow_up,
+        )
+        from scene_select.cloud.pipeline.follow_up_request import is_follow_up
 
         try:
             request = parse_http_event(event)
         except EventError as exc:
-            return http_response(400, {"ok": False, "message": str(exc)})
+            return CallbackAnswer(400, {"ok": False, "message": str(exc)})
+        if is_follow_up(request.headers):
+            from scene_select.cloud.pipeline.ports import ClaimPolicy
+
+            settings, deps = self._prepare(context)
+            answer = handle_follow_up(
+                request,
+                deps,
+                settings=CallbackSettings.from_settings(settings),
+                claim=ClaimPolicy.from_settings(settings, _request_id(context)),
+                media=self._media,
+            )
+            log.info("follow-up answered %d: %s", answer.status, answer.body.get("message"))
+            return answer
         settings, deps = self._prepare(context, within_callback_window=True)
         answer = handle_callback(
-            request, deps, settings=CallbackSettings.from_settings(settings), thumbnail=self._thumbnail
+            request,
+            replace(deps, follow_ups=self._follow_ups),
+            settings=CallbackSettings.from_settings(settings),
+            media=self._media,
         )
         laps = ", ".join(f"{stage} {ms:.1f} ms" for stage, ms in answer.timings.items())
         log.info("callback answered %d: %s (%s)", answer.status, answer.body.get("message"), laps)
-        return http_response(answer.status, answer.body)
+        return answer
 
     def reconcile(self, event: bytes, context: Any) -> dict[str, Any]:
         """Timer → one bounded pass over the pending index (pipeline.reconcile)."""
+        from scene_select.cloud.fc.invocation_log import invocation_line
         from scene_select.cloud.pipeline.ports import ClaimPolicy
         from scene_select.cloud.pipeline.reconcile import reconcile_pending
 
-        settings, deps = self._prepare(context)
-        try:
-            report = reconcile_pending(
-                deps,
-                ClaimPolicy.from_settings(settings, _request_id(context)),
-                max_runs=settings.reconcile_max_runs,
-                thumbnail=self._thumbnail,
+        with invocation_line("reconcile", _request_id(context), self._env()) as line:
+            settings, deps = self._prepare(context)
+            try:
+                report = reconcile_pending(
+                    deps,
+                    ClaimPolicy.from_settings(settings, _request_id(context)),
+                    max_runs=settings.reconcile_max_runs,
+                    media=self._media,
+                )
+            except PermanentError as exc:
+                log.error("reconcile pass failed: %s", exc)
+                line.update(outcome="error", error=str(exc))
+                return {"ok": False, "error": str(exc)}
+            first = report.failed[0] if report.failed else {}
+            line.update(
+                outcome="failed" if report.failed else "errors" if report.errors else "ok",
+                examined=report.examined,
+                outcomes=dict(report.outcomes),
+                failedRuns=report.failed or None,
+                batch=first.get("batch"),
+                run=first.get("run"),
+                detail="; ".join(report.errors) or None,
             )
-        except PermanentError as exc:
-            log.error("reconcile pass failed: %s", exc)
-            return {"ok": False, "error": str(exc)}
-        return {"ok": not report.errors, "summary": report.summary(), "errors": report.errors}
+            return {"ok": not report.errors, "summary": report.summary(), "errors": report.errors}
 
 
 def ice_timeout(settings: Settings, *, within_callback_window: bool = False) -> httpx.Timeout:
@@ -175,14 +239,35 @@ def _settings_fingerprint(environ: Mapping[str, str]) -> tuple[tuple[str, str], 
     )
 
 
+_REFUSALS = {400: "refused", 401: "refused", 405: "refused", 413: "refused", 404: "not-ours", 503: "not-ready"}
+
+
+def _record_answer(outcome: Any) -> dict[str, Any]:
+    """A record's outcome as the function answers it (the fields it always had, and the batch and run)."""
+    return {k: v for k, v in outcome.__dict__.items() if v is not None or k in ("detail", "job_id")}
+
+
 def _request_id(context: Any) -> str:
     return str(getattr(context, "request_id", "") or "unknown-request")
 
 
+def _follow_ups(settings: Settings) -> FollowUps | None:
+    """The callback's way to run follow-ups after answering: an async invocation of itself, when it
+    knows its own URL and can sign the request; otherwise the reconcile pass runs them."""
+    if not settings.callback_url or not settings.callback_url.startswith(("http://", "https://")):
+        return None
+    if not settings.callback_auth_keys:
+        return None
+    from scene_select.cloud.fc.follow_ups import SelfInvocation
+
+    return SelfInvocation(settings.callback_url, settings.callback_auth_keys[0])
+
+
 def _build_store(
     settings: Settings, environ: Mapping[str, str], credentials: CredentialsProvider
-) -> tuple[ObjectStore, ThumbnailLookup | None]:
+) -> tuple[ObjectStore, ReportMedia]:
     from scene_select.cloud.config import ENV_LOCAL_BUCKET_DIR, ENV_LOCAL_THUMBNAILS
+    from scene_select.cloud.pipeline.complete import ReportMedia
 
     local_dir = environ.get(ENV_LOCAL_BUCKET_DIR)
     if local_dir:
@@ -198,9 +283,11 @@ def _build_store(
         log.warning("LOCAL MODE: bucket %s is the directory %s, not OSS", settings.bucket, local_dir)
         store = LocalDirectoryStore(Path(local_dir), bucket=settings.bucket, region=settings.region)
         if environ.get(ENV_LOCAL_THUMBNAILS, "1").strip().lower() in ("0", "false", "no", "off"):
-            return store, None
-        return store, budgeted_frame_lookup(
-            lambda key, start, end, width: frame_data_uri(store.path_for(key), start, end, width)
+            return store, ReportMedia()
+        return store, ReportMedia(
+            thumbnail=budgeted_frame_lookup(
+                lambda key, start, end, width: frame_data_uri(store.path_for(key), start, end, width)
+            )
         )
     from scene_select.cloud.storage.oss import OssStore
 
@@ -209,4 +296,7 @@ def _build_store(
     )
     from scene_select.cloud.pipeline.thumbnails import oss_snapshot_lookup
 
-    return oss_store, oss_snapshot_lookup(lambda key, process: oss_store.signed_url(key, process=process))
+    return oss_store, ReportMedia(
+        thumbnail=oss_snapshot_lookup(lambda key, process: oss_store.signed_url(key, process=process)),
+        link=lambda key, _report_key: oss_store.signed_url(key),
+    )

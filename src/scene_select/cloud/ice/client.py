@@ -41,11 +41,12 @@ from scene_select.cloud.errors import (
 from scene_select.cloud.ice.auth import AcsV3Auth
 from scene_select.cloud.ice.retry import RetryPolicy
 from scene_select.cloud.ice.rpc import build_rpc_request
-from scene_select.cloud.models.ice_api import IceJob, IceJobPage, SubmitResult
+from scene_select.cloud.models.ice_api import EditingProject, IceJob, IceJobPage, SubmitResult
 from scene_select.cloud.models.wire import loads_untrusted
 
 if TYPE_CHECKING:
     from scene_select.cloud.models.job_config import SelectionJobRequest
+    from scene_select.cloud.models.step_requests import BatchEditingJobRequest, TimelineJobRequest
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -64,8 +65,11 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=10.0, pool=5.0)
 MAX_PAGE_SIZE = 100
 
 SUBMIT_ACTION = "SubmitSceneMediaSelectionJob"
+TIMELINE_ACTION = "SubmitSceneTimelineOrganizationJob"
+BATCH_EDITING_ACTION = "SubmitSceneBatchEditingJob"
 GET_ACTION = "GetBatchMediaProducingJob"
 LIST_ACTION = "ListBatchMediaProducingJobs"
+PROJECT_ACTION = "GetEditingProject"
 
 # SubmitSceneMediaSelectionJob sends these in the form body and every other parameter in the query
 # (docs/ice-api.md#submitscenemediaselectionjob, from the generated SDK).
@@ -192,28 +196,42 @@ class IceClient:
     def submit_scene_media_selection_job(self, request: SelectionJobRequest) -> SubmitResult:
         """Submit once. Raises SubmitOutcomeUnknownError when ICE may have created the job unseen."""
         query, form = split_submit_params(request.wire_params())
-        data = self._call(SUBMIT_ACTION, query=query, form=form, idempotent=False)
+        return self._submitted(SUBMIT_ACTION, self._call(SUBMIT_ACTION, query=query, form=form, idempotent=False))
+
+    @staticmethod
+    def _submitted(action: str, data: dict[str, Any]) -> SubmitResult:
         if not data.get("JobId"):
             raise SubmitOutcomeUnknownError(
-                "ICE accepted the submit but its answer has no JobId; list recent jobs to find it before resubmitting",
+                f"ICE accepted {action} but its answer has no JobId; list recent jobs to find it before resubmitting",
                 request_id=data.get("RequestId"),
             )
         return SubmitResult.model_validate(data)
+
+    def submit_scene_timeline_organization_job(self, request: TimelineJobRequest) -> SubmitResult:
+        """Submit a selection for timeline organisation, once (SubmitOutcomeUnknownError as for selection)."""
+        query, form = request.wire_params()
+        return self._submitted(TIMELINE_ACTION, self._call(TIMELINE_ACTION, query=query, form=form, idempotent=False))
+
+    def submit_scene_batch_editing_job(self, request: BatchEditingJobRequest) -> SubmitResult:
+        """Submit editing projects for rendering, once (SubmitOutcomeUnknownError as for selection)."""
+        query, form = request.wire_params()
+        return self._submitted(
+            BATCH_EDITING_ACTION, self._call(BATCH_EDITING_ACTION, query=query, form=form or None, idempotent=False)
+        )
+
+    def get_editing_project(self, project_id: str) -> EditingProject:
+        """An editing project with its timeline (RequestSource OpenAPI: the API-style timeline)."""
+        if not project_id.strip():
+            raise ConfigError("a ProjectId is required")
+        data = self._call(PROJECT_ACTION, query={"ProjectId": project_id}, form=None, idempotent=True)
+        return EditingProject.model_validate(_member(data, PROJECT_ACTION, "Project"))
 
     def get_batch_media_producing_job(self, job_id: str) -> IceJob:
         """The job's status, configs and (once finished) its selection result."""
         if not job_id.strip():
             raise ConfigError("a JobId is required (the 32-hex id that submit printed)")
         data = self._call(GET_ACTION, query={"JobId": job_id}, form=None, idempotent=True)
-        job = data.get("EditingBatchJob")
-        if not isinstance(job, dict):
-            raise IceServerError(
-                code="InvalidResponse",
-                message="GetBatchMediaProducingJob answered without EditingBatchJob",
-                request_id=data.get("RequestId"),
-                http_status=200,
-            )
-        return IceJob.model_validate(job)
+        return IceJob.model_validate(_member(data, GET_ACTION, "EditingBatchJob"))
 
     def list_batch_media_producing_jobs_page(
         self, filters: JobListFilter | None = None, *, next_token: str | None = None
@@ -372,3 +390,16 @@ def _retry_after_seconds(headers: httpx.Headers) -> float | None:
             if seconds > 0:
                 return seconds
     return None
+
+
+def _member(data: dict[str, Any], action: str, name: str) -> dict[str, Any]:
+    """The object an answer carries under ``name``; an answer without it is ICE's fault, reported as such."""
+    member = data.get(name)
+    if not isinstance(member, dict):
+        raise IceServerError(
+            code="InvalidResponse",
+            message=f"{action} answered without {name}",
+            request_id=data.get("RequestId"),
+            http_status=200,
+        )
+    return member

@@ -17,7 +17,7 @@ from pydantic.alias_generators import to_pascal
 if TYPE_CHECKING:
     from scene_select.cloud.models.selection import SelectionResult
 
-__all__ = ["TERMINAL_STATUSES", "IceJob", "IceJobPage", "SubmitResult"]
+__all__ = ["TERMINAL_STATUSES", "EditingProject", "IceJob", "IceJobPage", "SubmitResult"]
 
 TERMINAL_STATUSES = frozenset({"Finished", "Failed"})
 
@@ -92,6 +92,10 @@ class IceJob(_IceResponseModel):
             return {}
         return decoded if isinstance(decoded, dict) else {}
 
+    def sub_jobs(self) -> list[dict[str, Any]]:
+        """SubJobList entries that are JSON objects (ICE's per-output results of timeline/render jobs)."""
+        return [entry for entry in self.sub_job_list if isinstance(entry, dict)]
+
     def selection(self) -> SelectionResult | None:
         """The parsed selection result, or None while ExtendOutput is absent (not finished, or List)."""
         from scene_select.cloud.models.selection import parse_extend_output
@@ -112,3 +116,27 @@ class IceJobPage(_IceResponseModel):
     @property
     def jobs(self) -> list[IceJob]:
         return self.editing_batch_job_list
+
+
+class EditingProject(_IceResponseModel):
+    """``Project`` of GetEditingProject: an editing project ICE made from a selection, with its timeline.
+
+    ``timeline`` is ICE Timeline JSON as a string (VideoTracks, AudioTracks, SubtitleTracks, …), kept
+    verbatim; :meth:`timeline_dict` decodes it.
+    """
+
+    project_id: str
+    title: str | None = None
+    timeline: str | None = None
+    status: str | None = None
+    duration: float | None = None
+
+    def timeline_dict(self) -> dict[str, Any] | None:
+        """The timeline decoded, or None when absent or not a JSON object."""
+        if not self.timeline:
+            return None
+        try:
+            decoded = json.loads(self.timeline)
+        except ValueError:
+            return None
+        return decoded if isinstance(decoded, dict) else None

@@ -26,14 +26,22 @@ from scene_select.cloud.errors import (
 from scene_select.cloud.ice.callback_auth import verify_callback
 from scene_select.cloud.models.http_request import HttpRequest
 from scene_select.cloud.models.wire import loads_untrusted
-from scene_select.cloud.pipeline.complete import complete_run, load_run_index
-from scene_select.cloud.pipeline.ports import USER_DATA_KEY, PipelineDeps
+from scene_select.cloud.pipeline.advance import follow_up
+from scene_select.cloud.pipeline.complete import ReportMedia, complete_run, load_run_index
+from scene_select.cloud.pipeline.follow_up_request import verify_follow_up
+from scene_select.cloud.pipeline.ports import USER_DATA_KEY, ClaimPolicy, PipelineDeps
 from scene_select.cloud.pipeline.report import ThumbnailLookup
 
 if TYPE_CHECKING:
     from scene_select.cloud.config import Settings
 
-__all__ = ["MAX_CALLBACK_BODY_BYTES", "CallbackAnswer", "CallbackSettings", "handle_callback"]
+__all__ = [
+    "MAX_CALLBACK_BODY_BYTES",
+    "CallbackAnswer",
+    "CallbackSettings",
+    "handle_callback",
+    "handle_follow_up",
+]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +55,8 @@ class CallbackAnswer:
     status: int
     body: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
+    facts: dict[str, str] = field(default_factory=dict)
+    """What the answer is about, for the invocation's log line (never sent): batch, run, step, jobId, state."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,7 @@ def handle_callback(
     *,
     settings: CallbackSettings,
     thumbnail: ThumbnailLookup | None = None,
+    media: ReportMedia | None = None,
 ) -> CallbackAnswer:
     """Verify and act on one HTTP callback; never raises for anything a caller can send.
 
@@ -86,8 +97,34 @@ def handle_callback(
     from ICE, the run's index entry), write (results and records) — because ICE waits 3 s at most.
     """
     stopwatch = _Stopwatch()
-    answer = _handle(request, deps, settings, thumbnail, stopwatch)
+    answer = _handle(request, deps, settings, media or ReportMedia(thumbnail=thumbnail), stopwatch)
     return replace(answer, timings=stopwatch.laps)
+
+
+def handle_follow_up(
+    request: HttpRequest,
+    deps: PipelineDeps,
+    *,
+    settings: CallbackSettings,
+    claim: ClaimPolicy,
+    media: ReportMedia | None = None,
+) -> CallbackAnswer:
+    """Run the follow-up a signed self-invocation asks for (follow_up_request.py, advance.py).
+
+    Transient failures raise (FC retries an asynchronous invocation); a forged or malformed request is
+    answered 401/400 and changes nothing.
+    """
+    try:
+        run_key = verify_follow_up(
+            request.headers, request.body, settings.auth_keys, now=deps.clock(), window_seconds=settings.window_seconds
+        )
+    except CallbackRejectedError as exc:
+        return _answer(exc.status, str(exc))
+    done = follow_up(run_key, deps, claim, media=media)
+    facts = {"run": run_key, "state": "failed" if "failed" in done else "followed-up"}
+    if "failed" in done and (entry := load_run_index(deps, run_key)) is not None:
+        facts["batch"] = entry.batch.label
+    return replace(_answer(200, f"run {run_key}: {done}"), facts=facts)
 
 
 class _Stopwatch:
@@ -105,7 +142,7 @@ def _handle(
     request: HttpRequest,
     deps: PipelineDeps,
     settings: CallbackSettings,
-    thumbnail: ThumbnailLookup | None,
+    media: ReportMedia,
     stopwatch: _Stopwatch,
 ) -> CallbackAnswer:
     if request.method != "POST":
@@ -138,7 +175,9 @@ def _handle(
     try:
         job = deps.ice.get_batch_media_producing_job(job_id)
     except IceClientError as exc:
-        return _answer(404, f"ICE does not know job {job_id} for this account ({exc.code})")
+        return replace(
+            _answer(404, f"ICE does not know job {job_id} for this account ({exc.code})"), facts={"jobId": job_id}
+        )
     except RetryableError as exc:
         log.warning("callback for %s: ICE not reachable now: %s", job_id, exc)
         return _answer(503, "ICE is not reachable right now; retry")
@@ -146,14 +185,17 @@ def _handle(
     run_key = marker.get("run") if isinstance(marker, dict) and marker.get("bucket") == store.bucket else None
     entry = load_run_index(deps, run_key) if isinstance(run_key, str) else None
     if entry is None:
-        return _answer(404, f"job {job_id} was not submitted by this deployment")
+        return replace(_answer(404, f"job {job_id} was not submitted by this deployment"), facts={"jobId": job_id})
     stopwatch.lap("fetch")
-    outcome = complete_run(job, entry, deps, thumbnail=thumbnail)
+    outcome = complete_run(job, entry, deps, media=media)
+    facts = {"batch": entry.batch.label, "run": entry.run_key, "step": outcome.step.value, "jobId": job_id}
     if outcome.kind == "not-terminal":
-        return _answer(503, f"job {job_id} is {outcome.state} at ICE; not complete yet")
+        return replace(_answer(503, f"job {job_id} is {outcome.state} at ICE; not complete yet"), facts=facts)
     store.put_if_absent(seen_key, json.dumps({"jobId": job_id}).encode("utf-8"), content_type="application/json")
     stopwatch.lap("write")
-    return _answer(200, f"run {entry.run_key} {outcome.state}", jobId=job_id, outcome=outcome.kind)
+    answer = _answer(200, f"run {entry.run_key} {outcome.state}", jobId=job_id, outcome=outcome.kind)
+    state = outcome.state if outcome.kind == "written" else "duplicate"
+    return replace(answer, facts={**facts, "state": state})
 
 
 def _job_id(body: bytes) -> str | None:

@@ -8,6 +8,7 @@ its turn, so FC retries the event; the records already done are idempotent on th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from scene_select.cloud.errors import (
     SubmitOutcomeUnknownError,
 )
 from scene_select.cloud.models.oss_event import OssEventRecord, parse_oss_event
+from scene_select.cloud.pipeline.batch_index import write_error_entry, write_waiting_entry
 from scene_select.cloud.pipeline.layout import InboxObject, Role
 from scene_select.cloud.pipeline.plan import NotReady, plan_upload
 from scene_select.cloud.pipeline.ports import ClaimPolicy, PipelineDeps
@@ -50,6 +52,9 @@ class RecordOutcome:
     )
     detail: str = ""
     job_id: str | None = None
+    batch: str | None = None  # the batch's label, when the key maps to one
+    run: str | None = None  # the run key, when a run was planned
+    step: str | None = None  # the step the record started (selection; timeline for an approval)
 
 
 @dataclass
@@ -97,26 +102,53 @@ def _handle_record(record: OssEventRecord, deps: PipelineDeps, settings: Setting
             return RecordOutcome(key, "ignored", "folder placeholder")
         if upload.role is Role.UNSUPPORTED:
             raise BatchError(upload.problem or f"{key!r} is not a supported file")
+        if upload.role is Role.APPROVAL:
+            return _approve(upload, deps, settings, claim)
         planned = plan_upload(upload, store, settings, layout)
         if isinstance(planned, NotReady):
-            return RecordOutcome(key, "waiting", planned.reason)
+            write_waiting_entry(store, layout, planned.batch, key=key, reason=planned.reason, at=iso_time(deps.clock()))
+            return RecordOutcome(key, "waiting", planned.reason, batch=planned.batch.label)
         outcomes = []
         for plan in planned:
+            label, run = plan.batch.label, plan.run_key
             try:
                 result = submit_run(plan, deps, claim)
-                outcomes.append(RecordOutcome(key, result.kind, f"{plan.batch.label} {result.detail}", result.job_id))
+                detail = f"{label} {result.detail}"
+                outcomes.append(RecordOutcome(key, result.kind, detail, result.job_id, label, run, "selection"))
             except ClaimHeldError as exc:
-                outcomes.append(RecordOutcome(key, "in-progress", str(exc)))
+                outcomes.append(RecordOutcome(key, "in-progress", str(exc), batch=label, run=run))
             except SubmitOutcomeUnknownError as exc:
-                outcomes.append(RecordOutcome(key, "outcome-unknown", f"{exc}; the reconciler will finish it"))
+                detail = f"{exc}; the reconciler will finish it"
+                outcomes.append(RecordOutcome(key, "outcome-unknown", detail, batch=label, run=run))
         return outcomes[0] if len(outcomes) == 1 else _combine(key, outcomes)
     except PermanentError as exc:
         _write_error_record(deps, upload=upload, key=key, exc=exc)
-        return RecordOutcome(key, "rejected", str(exc))
+        return RecordOutcome(key, "rejected", str(exc), batch=upload.batch.label if upload else None)
+
+
+def _approve(upload: InboxObject, deps: PipelineDeps, settings: Settings, claim: ClaimPolicy) -> RecordOutcome:
+    """A person's approval of a review batch (approval.py); the file is read as a manifest is, size-capped."""
+    from scene_select.cloud.pipeline.approval import handle_approval
+
+    info = deps.store.head(upload.key)
+    if info is None:
+        return RecordOutcome(upload.key, "ignored", "the approval is gone again (deleted before it was read)")
+    if info.size > settings.max_manifest_bytes:
+        raise BatchError(f"{upload.key}: the approval is {info.size} bytes, at most {settings.max_manifest_bytes}")
+    try:
+        outcome = handle_approval(upload, info, deps.store.get(upload.key), deps, claim)
+    except ClaimHeldError as exc:
+        return RecordOutcome(upload.key, "in-progress", str(exc))
+    except SubmitOutcomeUnknownError as exc:
+        return RecordOutcome(upload.key, "outcome-unknown", f"{exc}; the reconciler will finish it")
+    label = upload.batch.label
+    return RecordOutcome(upload.key, outcome.kind, outcome.detail, None, label, outcome.run_key, "timeline")
 
 
 def _combine(key: str, outcomes: list[RecordOutcome]) -> RecordOutcome:
-    return RecordOutcome(key, outcomes[0].outcome, " | ".join(o.detail for o in outcomes), outcomes[0].job_id)
+    first = outcomes[0]
+    detail = " | ".join(o.detail for o in outcomes)
+    return RecordOutcome(key, first.outcome, detail, first.job_id, first.batch, first.run, first.step)
 
 
 def _write_error_record(deps: PipelineDeps, *, upload: InboxObject | None, key: str, exc: PermanentError) -> None:
@@ -133,11 +165,15 @@ def _write_error_record(deps: PipelineDeps, *, upload: InboxObject | None, key: 
     }
     data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
     if upload is not None:
+        record_key = deps.layout.error_key(upload.batch, key)
         try:
-            deps.store.put(deps.layout.error_key(upload.batch, key), data, content_type="application/json")
-            return
+            deps.store.put(record_key, data, content_type="application/json")
         except ObjectKeyError as unstorable:
             log.warning(
                 "error record for %r cannot go next to its batch (%s); it goes under _rejected/", key, unstorable
             )
+        else:
+            with contextlib.suppress(ObjectKeyError):  # the batch's name may be unstorable in the index too
+                write_error_entry(deps.store, deps.layout, upload.batch, record_key=record_key, document=document)
+            return
     deps.store.put(deps.layout.rejected_key(key), data, content_type="application/json")

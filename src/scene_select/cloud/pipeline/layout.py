@@ -36,6 +36,10 @@ SMART_MIX_FOLDER = "smart-mix"
 HIGHLIGHTS_FOLDER = "highlights"
 MANIFEST_FILE = "job.json"
 SCRIPT_FILE = "script.txt"
+APPROVAL_FILE = "approval.json"
+"""A person's approval of a review batch's selection: ``inbox/smart-mix/<batch>/approval.json``, or
+``inbox/highlights/<video name>.approval.json`` next to a highlight video."""
+APPROVAL_SUFFIX = "." + APPROVAL_FILE
 
 _ERROR_NAME_CHARS = 64  # of the offending file's name, in its error record's name
 
@@ -50,6 +54,7 @@ class Role(Enum):
     SCRIPT = "script"  # smart-mix script.txt
     SIDECAR = "sidecar"  # highlights <name>.json
     SUBTITLES = "subtitles"  # <name>.srt next to a video: read by the engine, never a job of its own
+    APPROVAL = "approval"  # a person approves a review batch's selection: its videos are made
     UNSUPPORTED = "unsupported"  # a stray file in a batch: reported next to the batch, never a job
 
 
@@ -131,6 +136,8 @@ class BucketLayout:
             return InboxObject(key, batch, Role.MANIFEST, file_name)
         if file_name == SCRIPT_FILE:
             return InboxObject(key, batch, Role.SCRIPT, file_name)
+        if file_name == APPROVAL_FILE:
+            return InboxObject(key, batch, Role.APPROVAL, file_name)
         if file_name.lower().endswith(".srt"):
             return InboxObject(key, batch, Role.SUBTITLES, file_name)
         if media_kind(file_name) in ("video", "image"):
@@ -151,6 +158,9 @@ class BucketLayout:
             raise BatchError(f"{key!r}: put highlight videos under {self.inbox_prefix}{HIGHLIGHTS_FOLDER}/<name>")
         file_name = below.rsplit("/", 1)[-1]
         lowered = below.lower()
+        if lowered.endswith(APPROVAL_SUFFIX) and len(below) > len(APPROVAL_SUFFIX):
+            video = below[: -len(APPROVAL_SUFFIX)]
+            return InboxObject(key, BatchRef(JobType.HIGHLIGHTS, video), Role.APPROVAL, file_name)
         if lowered.endswith(".json"):
             return InboxObject(key, BatchRef(JobType.HIGHLIGHTS, below[: -len(".json")]), Role.SIDECAR, file_name)
         if lowered.endswith(".srt"):
@@ -201,6 +211,22 @@ class BucketLayout:
 
     def pending_key(self, run_key: str) -> str:
         return f"{self.pending_prefix()}{run_key}.json"
+
+    def exports_prefix(self) -> str:
+        return f"{self.results_prefix}_index/exports/"
+
+    def exports_key(self, run_key: str) -> str:
+        """A finished selection whose editor timelines are not written yet (the follow-up's work list)."""
+        return f"{self.exports_prefix()}{run_key}.json"
+
+    def batch_index_prefix(self) -> str:
+        """``results/_index/batches/``: a few small files per batch, what ``scene-select status`` lists."""
+        return f"{self.results_prefix}_index/batches/"
+
+    def batch_index_key(self, batch: BatchRef, kind: str) -> str:
+        """``results/_index/batches/<smart-mix|highlights>/<name>/<kind>``, kind ``run.json``,
+        ``waiting.json`` or ``error.json`` (batch_index.py)."""
+        return f"{self.batch_index_prefix()}{batch.folder}/{batch.name}/{kind}"
 
     def callback_seen_key(self, signature: str, job_id: str) -> str:
         """Marks one signed callback of one job as used (the replay guard)."""

@@ -23,6 +23,17 @@ class _ManifestModel(BaseModel):
     # defer_build: a highlight upload never validates a smart-mix manifest; build each schema on first use
     model_config = ConfigDict(extra="forbid", populate_by_name=True, alias_generator=to_pascal, defer_build=True)
 
+    produce: str | None = Field(default=None, description="selection, video or review (SCENE_SELECT_PRODUCE)")
+
+    @field_validator("produce")
+    @classmethod
+    def _produce(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or value.strip().lower() not in ("selection", "video", "review"):
+            raise ValueError(f"Produce must be selection, video or review, got {value!r}")
+        return value.strip().lower()
+
 
 class BatchManifest(_ManifestModel):
     """``job.json`` of a smart-mix batch. ``Media`` (optional) is the exact media list, as file names."""

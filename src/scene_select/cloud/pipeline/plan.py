@@ -27,8 +27,17 @@ from scene_select.cloud.models.job_config import (
     SelectionJobRequest,
 )
 from scene_select.cloud.models.media import media_kind
+from scene_select.cloud.models.step_requests import Produce
 from scene_select.cloud.models.wire import compact_json
-from scene_select.cloud.pipeline.layout import MANIFEST_FILE, SCRIPT_FILE, BatchRef, BucketLayout, InboxObject, Role
+from scene_select.cloud.pipeline.layout import (
+    APPROVAL_FILE,
+    MANIFEST_FILE,
+    SCRIPT_FILE,
+    BatchRef,
+    BucketLayout,
+    InboxObject,
+    Role,
+)
 from scene_select.cloud.pipeline.manifest import (
     BatchManifest,
     HighlightSidecar,
@@ -39,7 +48,7 @@ from scene_select.cloud.pipeline.manifest import (
 from scene_select.cloud.pipeline.ports import USER_DATA_KEY
 from scene_select.cloud.storage.base import ObjectInfo, ObjectStore
 
-__all__ = ["USER_DATA_KEY", "NotReady", "PlannedRun", "plan_upload"]
+__all__ = ["USER_DATA_KEY", "NotReady", "PlannedRun", "plan_retry", "plan_upload", "run_key_for"]
 
 _LIST_LIMIT = 1000
 _HEADS_AT_MOST = 3
@@ -56,6 +65,9 @@ class PlannedRun:
     request: SelectionJobRequest
     sources: list[ObjectInfo]
     warnings: list[str] = field(default_factory=list)
+    produce: Produce = Produce.SELECTION
+    retry: dict[str, Any] | None = None
+    """Set for a run started by ``scene-select retry``: ``{"generation", "of", "root", "at", "reason"}``."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +152,7 @@ def _plan_smart_mix(
         input_config=input_config,
         editing=_with_media_urls(manifest.editing_config, urls_by_name),
         output=manifest.output_config,
+        produce=manifest.produce,
         sources=[info for info, _ in sources] + media,
         warnings=warnings,
     )
@@ -192,7 +205,7 @@ def _folder_media(
     warnings: list[str] = []
     for info in store.list(prefix, limit=_LIST_LIMIT + 1):
         name = info.key[len(prefix) :]
-        if "/" in name or name in (MANIFEST_FILE, SCRIPT_FILE) or name.lower().endswith(".srt"):
+        if "/" in name or name in (MANIFEST_FILE, SCRIPT_FILE, APPROVAL_FILE) or name.lower().endswith(".srt"):
             continue
         if media_kind(name) in ("video", "image"):
             media.append(_non_empty(info))
@@ -259,6 +272,7 @@ def _plan_highlights(
                 input_config=input_config,
                 editing=sidecar.editing_config,
                 output=sidecar.output_config,
+                produce=sidecar.produce,
                 sources=sources,
                 warnings=[],
             )
@@ -299,19 +313,67 @@ def _finish_plan(
     output: dict[str, Any] | None,
     sources: list[ObjectInfo],
     warnings: list[str],
+    produce: str | None = None,
 ) -> PlannedRun:
     # url_for percent-encodes the key, so the {index} placeholder is appended after it, literally.
     default_url = settings.output_media_url or store.url_for(layout.results_dir(batch) + "output") + "_{index}.mp4"
     output_config = _merged({"MediaURL": default_url, "Count": 1}, settings.default_output_config, output)
     editing_config = _merged(settings.default_editing_config, editing) or None
     unsigned = SelectionJobRequest.from_wire(batch.job_type.value, input_config, output_config, editing_config)
-    source_tags = sorted(f"{s.key}\t{s.etag}" for s in sources)
-    fingerprint = "\n".join([batch.job_type.value, batch.name, *source_tags, compact_json(unsigned.wire_params())])
-    run_key = hashlib.sha256(fingerprint.encode("utf-8")).hexdigest()[:20]
+    what = Produce(produce) if produce else settings.produce
+    if what is not Produce.SELECTION and not unsigned.output_config.media_url:
+        raise BatchError(
+            f"batch {batch.label} asks for videos (Produce {what.value}) but its OutputConfig.MediaURL is empty; "
+            "leave MediaURL out for the default (next to the results) or give the OSS URL to render to"
+        )
+    run_key = run_key_for(batch, sources, unsigned, what)
     user_data: dict[str, Any] = {USER_DATA_KEY: {"bucket": store.bucket, "run": run_key}}
     if settings.callback_url:
         user_data["NotifyAddress"] = settings.callback_url
     request = SelectionJobRequest.from_wire(
         batch.job_type.value, input_config, output_config, editing_config, user_data
     )
-    return PlannedRun(batch=batch, run_key=run_key, request=request, sources=sources, warnings=warnings)
+    return PlannedRun(batch=batch, run_key=run_key, request=request, sources=sources, warnings=warnings, produce=what)
+
+
+def run_key_for(
+    batch: BatchRef, sources: list[ObjectInfo], unsigned: SelectionJobRequest, produce: Produce, *, retry: int = 0
+) -> str:
+    """The run key: a hash of the job type, the batch, each source's key and ETag, the exact configs (without
+    UserData, which carries the key itself), what the run produces and, for a retry, its generation.
+
+    A run that only selects keeps the key it always had; one that also renders is another run; retry
+    generation *n* of a run is another run again, the same for everyone who asks for it (retry.py).
+    """
+    source_tags = sorted(f"{s.key}\t{s.etag}" for s in sources)
+    wanted = [] if produce is Produce.SELECTION else [f"produce={produce.value}"]
+    again = [f"retry={retry}"] if retry else []
+    fingerprint = "\n".join(
+        [batch.job_type.value, batch.name, *source_tags, compact_json(unsigned.wire_params()), *wanted, *again]
+    )
+    return hashlib.sha256(fingerprint.encode("utf-8")).hexdigest()[:20]
+
+
+def plan_retry(previous: PlannedRun, *, generation: int, retry: dict[str, Any]) -> PlannedRun:
+    """Generation ``generation`` of a run: the same sources and configs under a new run key (and UserData
+    naming it). ``retry`` is what the new run records about itself (retry.py)."""
+    params = previous.request.wire_params()
+    unsigned = SelectionJobRequest.from_wire(
+        params["JobType"], params["InputConfig"], params["OutputConfig"], params.get("EditingConfig")
+    )
+    run_key = run_key_for(previous.batch, previous.sources, unsigned, previous.produce, retry=generation)
+    user_data = dict(previous.request.user_data.to_wire()) if previous.request.user_data else {}
+    ours = user_data.get(USER_DATA_KEY)
+    user_data[USER_DATA_KEY] = {**(ours if isinstance(ours, dict) else {}), "run": run_key}
+    request = SelectionJobRequest.from_wire(
+        params["JobType"], params["InputConfig"], params["OutputConfig"], params.get("EditingConfig"), user_data
+    )
+    return PlannedRun(
+        batch=previous.batch,
+        run_key=run_key,
+        request=request,
+        sources=previous.sources,
+        warnings=previous.warnings,
+        produce=previous.produce,
+        retry=retry,
+    )

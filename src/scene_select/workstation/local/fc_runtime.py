@@ -62,6 +62,8 @@ from scene_select.workstation.local.oss_events import DEFAULT_ACCOUNT_ID
 
 __all__ = [
     "RUNTIMES",
+    "AsyncFailure",
+    "AsyncInvocations",
     "FunctionError",
     "HttpTriggerServer",
     "LocalContext",
@@ -408,12 +410,83 @@ def _error_document(exc: BaseException, trace: TracebackType | None, *, first_fr
 # -- the HTTP trigger ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class AsyncFailure:
+    """An asynchronous invocation that failed every attempt (FC would send it to the failure destination)."""
+
+    request_id: str
+    attempts: int
+    error: str
+
+
+class AsyncInvocations:
+    """FC's asynchronous invocation of an HTTP function (``X-Fc-Invocation-Type: Async``), locally.
+
+    The request is answered 202 at once; the invocation runs later on a worker thread, and one that
+    fails is retried after each of ``retry_delays`` (``maxAsyncRetryAttempts: 3`` in s.yaml), then
+    recorded in ``failures`` — never dropped silently.
+    """
+
+    def __init__(self, retry_delays: Sequence[float] = (1.0, 2.0, 4.0)) -> None:
+        from scene_select.workstation.local.scheduling import DelayedTaskRunner
+
+        self._retry_delays = tuple(retry_delays)
+        self._runner = DelayedTaskRunner(threads=1, name="fc-async-invocations")
+        self._runner.start()
+        self._lock = threading.Lock()
+        self._failures: list[AsyncFailure] = []
+        self._finished = 0
+
+    def submit(self, request_id: str, run: Callable[[], bool], attempt: int = 1, delay: float = 0.0) -> None:
+        """Run ``run`` (True: handled; False or an exception: failed) with FC's retries."""
+
+        def attempt_once() -> None:
+            try:
+                failed, error = not run(), "the function raised"
+            except Exception as exc:  # the handler's failure: retried as FC retries it
+                failed, error = True, f"{type(exc).__name__}: {exc}"
+            if not failed:
+                with self._lock:
+                    self._finished += 1
+                return
+            if attempt <= len(self._retry_delays):
+                self.submit(request_id, run, attempt + 1, self._retry_delays[attempt - 1])
+                return
+            logger.error("async invocation %s failed %d time(s): %s", request_id, attempt, error)
+            with self._lock:
+                self._failures.append(AsyncFailure(request_id, attempt, error))
+
+        if not self._runner.schedule(attempt_once, delay=delay, label=f"async invocation {request_id}"):
+            with self._lock:
+                self._failures.append(AsyncFailure(request_id, attempt - 1, "the trigger stopped first"))
+
+    def idle(self) -> bool:
+        """True when no asynchronous invocation is queued or running."""
+        return self._runner.idle()
+
+    @property
+    def failures(self) -> list[AsyncFailure]:
+        with self._lock:
+            return list(self._failures)
+
+    @property
+    def finished(self) -> int:
+        with self._lock:
+            return self._finished
+
+    def stop(self, timeout: float = 10.0) -> None:
+        for task in self._runner.stop(timeout):
+            with self._lock:
+                self._failures.append(AsyncFailure(task.label, 0, "the trigger stopped before it ran"))
+
+
 class HttpTriggerServer:
     """A running local HTTP trigger; ``url`` is its base URL. Close it (or use ``with``)."""
 
-    def __init__(self, server: ThreadingHTTPServer, thread: threading.Thread) -> None:
+    def __init__(self, server: ThreadingHTTPServer, thread: threading.Thread, invocations: AsyncInvocations) -> None:
         self._server = server
         self._thread = thread
+        self.async_invocations = invocations
         host, port = _address(server)
         self.url = f"http://{host}:{port}"
 
@@ -421,6 +494,7 @@ class HttpTriggerServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+        self.async_invocations.stop()
 
     def __enter__(self) -> HttpTriggerServer:
         return self
@@ -442,18 +516,23 @@ def serve_http_trigger(
     with _INVOCATION_LOCK, _function_environment(function_dir, environ, handler):
         load_handler(function_dir, handler)  # fail now, not on the first request, if the handler is missing
     allowed = frozenset(method.upper() for method in methods)
-    request_handler = _make_request_handler(Path(function_dir), dict(environ), allowed, handler)
+    invocations = AsyncInvocations()
+    request_handler = _make_request_handler(Path(function_dir), dict(environ), allowed, handler, invocations)
     server = ThreadingHTTPServer((host, port), request_handler)
     server.daemon_threads = True
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fc-http-trigger", daemon=True
     )
     thread.start()
-    return HttpTriggerServer(server, thread)
+    return HttpTriggerServer(server, thread, invocations)
 
 
 def _make_request_handler(
-    function_dir: Path, environ: dict[str, str], allowed: frozenset[str], handler: str
+    function_dir: Path,
+    environ: dict[str, str],
+    allowed: frozenset[str],
+    handler: str,
+    invocations: AsyncInvocations,
 ) -> type[BaseHTTPRequestHandler]:
     class TriggerRequestHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -489,6 +568,14 @@ def _make_request_handler(
             event = _http_event(self, method, body, request_id, function_dir.name)
             context = LocalContext.for_function(function_dir, environ, handler=handler)
             context.request_id = request_id
+            if (self.headers.get("X-Fc-Invocation-Type") or "").lower() == "async":
+
+                def run() -> bool:
+                    return not invoke_raw(function_dir, event, environ=environ, context=context, handler=handler)[1]
+
+                invocations.submit(request_id, run)
+                self._reply(202, {}, b"", request_id)
+                return
             payload, failed = invoke_raw(function_dir, event, environ=environ, context=context, handler=handler)
             if failed:  # the handler's own failure, reported as FC reports it
                 logger.error(

@@ -19,10 +19,11 @@ import secrets
 import socket
 import string
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scene_select.cloud.config import (
     ENV_ACCESS_KEY_ID,
@@ -33,6 +34,7 @@ from scene_select.cloud.config import (
     ENV_CLAIM_TTL,
     ENV_FC_REGION,
     ENV_ICE_ENDPOINT,
+    ENV_INVOCATION_LOG,
     ENV_LOCAL_BUCKET_DIR,
     ENV_SECURITY_TOKEN,
 )
@@ -40,7 +42,12 @@ from scene_select.cloud.errors import ConfigError
 from scene_select.cloud.storage.local import LocalDirectoryStore
 from scene_select.workstation.local.emulator import CallbackDelivery, EmulatorOptions, IceEmulator, Runner
 from scene_select.workstation.local.fc_runtime import HttpTriggerServer, invoke, serve_http_trigger
+from scene_select.workstation.local.uploads import DEFAULT_MAX_UPLOAD_BYTES
 from scene_select.workstation.local.watcher import BucketWatcher
+from scene_select.workstation.render.spec import Renderer
+
+if TYPE_CHECKING:
+    from scene_select.workstation.local.dashboard import Dashboard
 
 __all__ = ["LocalStack", "StackOptions", "find_functions_dir"]
 
@@ -63,6 +70,13 @@ class StackOptions:
     extra_environment: Mapping[str, str] | None = None
     sts_credentials: bool = False
     """Temporary credentials, as FC gives a function role: a random security token the emulator requires."""
+    dashboard: bool = True
+    """Serve the dashboard (dashboard.py) on 127.0.0.1; its URL is ``dashboardUrl`` in stack.json."""
+    dashboard_port: int = 0
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    renderer: Renderer | None = None
+    """What renders the emulator's batch-editing jobs: None is the real renderer; tests pass the fast
+    placeholder (:func:`scene_select.workstation.render.placeholder.placeholder_renderer`)."""
 
 
 def find_functions_dir() -> Path:
@@ -113,9 +127,15 @@ class LocalStack:
         self.emulator: IceEmulator | None = None
         self.callback_server: HttpTriggerServer | None = None
         self.watcher: BucketWatcher | None = None
+        self.dashboard: Dashboard | None = None
         self.environ: dict[str, str] = {}
         self._stop = threading.Event()
         self._reconciler: threading.Thread | None = None
+
+    @property
+    def invocation_log(self) -> Path:
+        """Every function invocation's JSON line (what SLS indexes in the cloud: fc/invocation_log.py)."""
+        return self.state_dir / "logs" / "invocations.jsonl"
 
     @property
     def callback_url(self) -> str:
@@ -123,6 +143,7 @@ class LocalStack:
 
     def start(self) -> LocalStack:
         self.bucket_dir.mkdir(parents=True, exist_ok=True)
+        (self.state_dir / "logs").mkdir(exist_ok=True)
         callback_port = _free_port()
         callback_url = f"http://127.0.0.1:{callback_port}{CALLBACK_PATH}"
         options = EmulatorOptions(
@@ -134,7 +155,11 @@ class LocalStack:
             security_tokens={self.access_key_id: self.security_token} if self.security_token else {},
         )
         self.emulator = IceEmulator(
-            self.state_dir / "ice", {self.access_key_id: self.access_key_secret}, runner=self._runner, options=options
+            self.state_dir / "ice",
+            {self.access_key_id: self.access_key_secret},
+            runner=self._runner,
+            renderer=self.options.renderer,
+            options=options,
         ).start()
         self.environ = {
             ENV_FC_REGION: self.options.region,
@@ -144,6 +169,7 @@ class LocalStack:
             ENV_CALLBACK_URL: callback_url,
             ENV_CALLBACK_AUTH_KEY: self.auth_key,
             ENV_CLAIM_TTL: str(self.options.claim_ttl_seconds),
+            ENV_INVOCATION_LOG: str(self.invocation_log),
             ENV_ACCESS_KEY_ID: self.access_key_id,
             ENV_ACCESS_KEY_SECRET: self.access_key_secret,
             **({ENV_SECURITY_TOKEN: self.security_token} if self.security_token else {}),
@@ -163,15 +189,54 @@ class LocalStack:
         self.watcher.start()
         self._reconciler = threading.Thread(target=self._reconcile_loop, name="reconcile-timer", daemon=True)
         self._reconciler.start()
+        if self.options.dashboard:
+            self.dashboard = self._start_dashboard()
         self._write_stack_file()
         log.info(
             "local stack up: ICE %s, callback %s, bucket %s", self.emulator.endpoint, callback_url, self.bucket_dir
         )
         return self
 
+    @property
+    def dashboard_url(self) -> str | None:
+        return self.dashboard.url if self.dashboard is not None else None
+
+    def _start_dashboard(self) -> Dashboard:
+        from scene_select.cloud.config import Settings
+        from scene_select.cloud.pipeline.layout import BucketLayout
+        from scene_select.workstation.local.dashboard import Dashboard
+
+        settings = Settings.from_env(self.environ)
+        return Dashboard(
+            self.store,
+            BucketLayout.from_settings(settings),
+            port=self.options.dashboard_port,
+            max_manifest_bytes=settings.max_manifest_bytes,
+            max_upload_bytes=self.options.max_upload_bytes,
+        ).start()
+
     def _etag_for(self, key: str, _path: Path) -> str:
         info = self.store.head(key)
         return info.etag if info else ""
+
+    def settled(self) -> bool:
+        """Nothing in flight: no upload waiting to be delivered, no ICE job or callback, no follow-up."""
+        return (
+            (self.watcher is None or self.watcher.idle())
+            and (self.emulator is None or self.emulator.settled())
+            and (self.callback_server is None or self.callback_server.async_invocations.idle())
+        )
+
+    def wait_settled(self, timeout: float = 60.0) -> None:
+        """Wait until :meth:`settled` holds twice in a row (a callback may start a follow-up)."""
+        deadline = time.monotonic() + timeout
+        calm = 0
+        while time.monotonic() < deadline:
+            calm = calm + 1 if self.settled() else 0
+            if calm >= 2:
+                return
+            time.sleep(0.05)
+        raise TimeoutError(f"the local stack in {self.state_dir} is still busy after {timeout:g} s")
 
     def deliver_upload_event(self, event: bytes) -> None:
         """What FC does with an OSS event: invoke the submit function (raising makes the watcher retry)."""
@@ -200,6 +265,7 @@ class LocalStack:
             "accessKeyId": self.access_key_id,
             "accessKeySecret": self.access_key_secret,
             **({"securityToken": self.security_token} if self.security_token else {}),
+            **({"dashboardUrl": self.dashboard.url} if self.dashboard is not None else {}),
         }
         path = self.state_dir / "stack.json"
         path.write_text(json.dumps(document, indent=2), encoding="utf-8")
@@ -207,6 +273,8 @@ class LocalStack:
 
     def stop(self) -> None:
         self._stop.set()
+        if self.dashboard is not None:
+            self.dashboard.close()
         if self.watcher is not None:
             self.watcher.stop()
         if self._reconciler is not None:

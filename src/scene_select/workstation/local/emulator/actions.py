@@ -1,13 +1,21 @@
-"""The three ICE actions the emulator implements, answering as ICE answers (docs/ice-api.md#actions-used).
+"""The ICE actions the emulator implements, answering as ICE answers (docs/ice-api.md#actions-used).
 
 - ``SubmitSceneMediaSelectionJob``: validates the configs with ``SelectionJobRequest.from_wire`` (a broken
   rule → ``InvalidParameter`` whose message names the field), stores the job in Init, queues it, answers
   ``{JobId}``. The configs are echoed later exactly as submitted.
-- ``GetBatchMediaProducingJob``: the job as ``EditingBatchJob`` — ExtendOutput once Finished, Extend with
-  ErrorCode/ErrorMessage once Failed, an empty SubJobList (selection jobs have no sub-jobs).
+- ``SubmitSceneTimelineOrganizationJob`` (JobType ``*_Timeline_Organize``) and ``SubmitSceneBatchEditingJob``
+  (stored as JobType ``Scene_Batch_Editing``): checked by scene_requests.py, stored with their
+  ExtendInput (the selection; the project ids as a JSON array string), queued, answered ``{JobId}``.
+- ``GetBatchMediaProducingJob``: the job as ``EditingBatchJob`` — ExtendInput when the job has one,
+  ExtendOutput once a selection Finished, Extend with ErrorCode/ErrorMessage once Failed, and SubJobList:
+  one entry per editing project (timeline organisation) or per video (batch editing); selection jobs
+  have none.
+- ``GetEditingProject``: ``{Project}`` with its Timeline (a JSON string), Status, Duration and times; an
+  unknown ProjectId is ``InvalidParameter.ProjectNotExist``.
 - ``ListBatchMediaProducingJobs``: filters Status, JobType, JobId, StartTime/EndTime (on CreateTime),
   SortBy desc|asc, pages with MaxResults (1–100, default 10) and an opaque NextToken (absent on the last
-  page); items carry no ExtendOutput, ExtendInput or SubJobList.
+  page); every job type is listed; items carry no ExtendOutput, ExtendInput or SubJobList (the SDK's
+  list model has none).
 """
 
 from __future__ import annotations
@@ -22,15 +30,31 @@ from scene_select.cloud.errors import JobConfigError
 from scene_select.cloud.models.job_config import SelectionJobRequest
 from scene_select.workstation.local.emulator.api_errors import ApiError, invalid_parameter
 from scene_select.workstation.local.emulator.callbacks import initial_callback_state
-from scene_select.workstation.local.emulator.job_store import JobFilter, JobRow, JobStore, format_time, parse_time
+from scene_select.workstation.local.emulator.job_store import (
+    EditingProjectRow,
+    JobFilter,
+    JobRow,
+    JobStore,
+    format_time,
+    parse_time,
+)
 from scene_select.workstation.local.emulator.requests import ApiRequest
+from scene_select.workstation.local.emulator.scene_requests import (
+    BATCH_EDITING_JOB_TYPE,
+    batch_editing_params,
+    project_not_found,
+    timeline_params,
+)
 
 __all__ = ["ACTIONS", "IceActions"]
 
 SUBMIT = "SubmitSceneMediaSelectionJob"
+TIMELINE = "SubmitSceneTimelineOrganizationJob"
+BATCH_EDITING = "SubmitSceneBatchEditingJob"
 GET = "GetBatchMediaProducingJob"
 LIST = "ListBatchMediaProducingJobs"
-ACTIONS = frozenset({SUBMIT, GET, LIST})
+PROJECT = "GetEditingProject"
+ACTIONS = frozenset({SUBMIT, TIMELINE, BATCH_EDITING, GET, LIST, PROJECT})
 
 _JOB_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 _STATUSES = ("Init", "Processing", "Finished", "Failed")
@@ -47,10 +71,16 @@ class IceActions:
     def handle(self, action: str, request: ApiRequest) -> dict[str, Any]:
         if action == SUBMIT:
             return self.submit(request)
+        if action == TIMELINE:
+            return self.submit_timeline(request)
+        if action == BATCH_EDITING:
+            return self.submit_batch_editing(request)
         if action == GET:
             return self.get(request)
         if action == LIST:
             return self.list(request)
+        if action == PROJECT:
+            return self.get_project(request)
         raise ApiError("InvalidApi.NotFound", "Specified api is not found, please check your url and method.", 404)
 
     def submit(self, request: ApiRequest) -> dict[str, Any]:
@@ -74,6 +104,41 @@ class IceActions:
         self._enqueue(row.job_id)
         return {"JobId": row.job_id}
 
+    def submit_timeline(self, request: ApiRequest) -> dict[str, Any]:
+        params = timeline_params(request)
+        row = self._store.create(
+            job_type=params.job_type,
+            input_config=params.input_config,
+            output_config=params.output_config,
+            editing_config=params.editing_config,
+            user_data=params.user_data,
+            callback_state=initial_callback_state(params.user_data),
+            extend_input=params.media_select_result,
+        )
+        self._enqueue(row.job_id)
+        return {"JobId": row.job_id}
+
+    def submit_batch_editing(self, request: ApiRequest) -> dict[str, Any]:
+        params = batch_editing_params(request, lambda project_id: self._store.get_project(project_id) is not None)
+        row = self._store.create(
+            job_type=BATCH_EDITING_JOB_TYPE,
+            input_config="",
+            output_config=params.output_config,
+            editing_config=None,
+            user_data=params.user_data,
+            callback_state=initial_callback_state(params.user_data),
+            extend_input=params.extend_input,
+        )
+        self._enqueue(row.job_id)
+        return {"JobId": row.job_id}
+
+    def get_project(self, request: ApiRequest) -> dict[str, Any]:
+        project_id = request.required("ProjectId")
+        project = self._store.get_project(project_id.strip())
+        if project is None:
+            raise project_not_found(project_id)
+        return {"Project": _project_fields(project)}
+
     def get(self, request: ApiRequest) -> dict[str, Any]:
         job_id = request.required("JobId")
         if not _JOB_ID.match(job_id):
@@ -82,9 +147,11 @@ class IceActions:
         if row is None:
             raise invalid_parameter(f"The specified job does not exist: {job_id}.", code="InvalidParameter.JobNotExist")
         job = _job_fields(row)
+        if row.extend_input is not None:
+            job["ExtendInput"] = row.extend_input
         if row.extend_output is not None:
             job["ExtendOutput"] = row.extend_output
-        job["SubJobList"] = []
+        job["SubJobList"] = row.sub_job_list
         return {"EditingBatchJob": job}
 
     def list(self, request: ApiRequest) -> dict[str, Any]:
@@ -112,7 +179,7 @@ def _job_fields(row: JobRow) -> dict[str, Any]:
         "JobId": row.job_id,
         "JobType": row.job_type,
         "Status": row.status,
-        "InputConfig": row.input_config,
+        "InputConfig": row.input_config or None,  # batch editing has none
         "EditingConfig": row.editing_config,
         "OutputConfig": row.output_config,
         "UserData": row.user_data,
@@ -120,6 +187,24 @@ def _job_fields(row: JobRow) -> dict[str, Any]:
         "CreateTime": row.create_time,
         "ModifiedTime": row.modified_time,
         "CompleteTime": row.complete_time,
+    }
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _project_fields(project: EditingProjectRow) -> dict[str, Any]:
+    """GetEditingProject's ``Project``: what ICE documents that the emulator has."""
+    fields: dict[str, Any] = {
+        "ProjectId": project.project_id,
+        "Title": project.title,
+        "Timeline": project.timeline,
+        "Status": project.status,
+        "Duration": project.duration,
+        "CreateTime": project.create_time,
+        "ModifiedTime": project.modified_time,
+        "CreateSource": "OpenAPI",
+        "ModifiedSource": "OpenAPI",
+        "ProjectType": "EditingProject",
+        "TemplateType": "Timeline",
     }
     return {name: value for name, value in fields.items() if value is not None}
 

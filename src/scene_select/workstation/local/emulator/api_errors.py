@@ -7,6 +7,8 @@ gateway's usual keys ``RequestId``, ``HostId``, ``Code``, ``Message`` and ``Reco
 Codes chosen where ICE's own documentation is silent (docs/ice-api.md#assumptions lists them):
 - unknown JobId in GetBatchMediaProducingJob → ``InvalidParameter.JobNotExist`` (HTTP 400); a JobId that is
   not 32 hex characters → ``InvalidParameter``;
+- unknown ProjectId in GetEditingProject or SubmitSceneBatchEditingJob → ``InvalidParameter.ProjectNotExist``
+  (HTTP 400; scene_requests.py);
 - wrong or missing STS token for an access key that needs one → ``InvalidSecurityToken.MismatchWithAccessKey``;
 - fault-injected throttling → ``Throttling.User`` with HTTP 400 (POP's usual status; configurable).
 """

@@ -104,6 +104,10 @@ class CallbackDispatcher:
     def start(self) -> None:
         self._runner.start()
 
+    def idle(self) -> bool:
+        """True when no callback is due or being posted."""
+        return self._runner.idle()
+
     def stop(self, timeout: float = 10.0) -> None:
         """Stop sending; callbacks still queued stay ``pending`` in the store and are sent after a restart."""
         for task in self._runner.stop(timeout):

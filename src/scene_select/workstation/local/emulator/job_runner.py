@@ -1,10 +1,14 @@
 """Runs the emulator's jobs: Init → Processing → Finished | Failed, on a small worker pool.
 
-The selection engine is CPU heavy and the machine is small, so the default is one worker. Whatever the engine
-does, the job ends in a state: a result becomes ``Finished`` with ExtendOutput; an exception becomes
+A job runs by its JobType: a selection (``*_Media_Select``) through the :data:`Runner` (the engine, or a
+test's stand-in), timeline organisation and batch editing through their scene jobs (scene_jobs.py). The
+engine and the renderer are CPU heavy and the machine is small, so the default is one worker. Whatever a
+job does, it ends in a state: a result becomes ``Finished`` with ExtendOutput or SubJobList (``Failed``
+with both Extend and SubJobList when every video of a batch-editing job failed); an exception becomes
 ``Failed`` with Extend ``{"ErrorCode", "ErrorMessage"}`` — a ``MediaError`` as ``InvalidMaterial.NotFound``
 (missing file) or ``InvalidMaterial.ResourceContentBad`` (unreadable), a ``JobConfigError`` as
-``InvalidParameter``, anything else as ``InternalError``. A worker thread never dies of a job.
+``InvalidParameter``, a ``RenderError`` as ``RenderFailed``, anything else as ``InternalError``. A worker
+thread never dies of a job.
 
 Stopping the emulator cancels the running job (the default engine runner checks a flag at every progress
 report); a result that arrives after stop is discarded, so the job stays ``Processing`` in the store and the
@@ -23,7 +27,9 @@ from scene_select.cloud.errors import JobConfigError, MediaError, ObjectNotFound
 from scene_select.cloud.models.job_config import SelectionJobRequest
 from scene_select.cloud.models.wire import compact_json
 from scene_select.workstation.local.emulator.job_store import JobRow, JobStore
+from scene_select.workstation.local.emulator.scene_jobs import JobCancelledError, JobOutcome, SceneJob
 from scene_select.workstation.local.scheduling import DelayedTaskRunner
+from scene_select.workstation.render.spec import RenderError
 
 __all__ = ["JobCancelledError", "JobWorkers", "Runner", "engine_runner", "failure_code"]
 
@@ -33,10 +39,6 @@ Runner = Callable[[SelectionJobRequest], dict[str, Any]]
 """Turns a validated request into the ExtendOutput object (docs/ice-api.md#results-extendoutput)."""
 
 _MAX_ERROR_MESSAGE = 1000
-
-
-class JobCancelledError(Exception):
-    """Raised inside a running job when the emulator stops; the job is left to run again after restart."""
 
 
 def engine_runner(
@@ -66,6 +68,8 @@ def failure_code(error: BaseException) -> str:
         return "InvalidMaterial.NotFound" if _caused_by_missing_file(error) else "InvalidMaterial.ResourceContentBad"
     if isinstance(error, JobConfigError):
         return "InvalidParameter"
+    if isinstance(error, RenderError):
+        return "RenderFailed"
     return "InternalError"
 
 
@@ -82,10 +86,17 @@ class JobWorkers:
     """A pool of ``workers`` threads taking job ids and running them to a terminal state."""
 
     def __init__(
-        self, store: JobStore, runner: Runner, on_complete: Callable[[JobRow], None], *, workers: int = 1
+        self,
+        store: JobStore,
+        runner: Runner,
+        on_complete: Callable[[JobRow], None],
+        *,
+        workers: int = 1,
+        scene_jobs: Mapping[str, SceneJob] | None = None,
     ) -> None:
         self._store = store
         self._runner = runner
+        self._scene_jobs = dict(scene_jobs or {})
         self._on_complete = on_complete
         self._pool = DelayedTaskRunner(threads=workers, name="ice-emulator-job")
         self.cancelled = threading.Event()
@@ -114,10 +125,7 @@ class JobWorkers:
             return
         self._store.mark_processing(job_id)
         try:
-            request = SelectionJobRequest.from_wire(
-                row.job_type, row.input_config, row.output_config, row.editing_config, row.user_data
-            )
-            extend_output = compact_json(self._runner(request))
+            outcome = self._execute(row)
         except JobCancelledError as exc:
             log.info("job %s cancelled (%s); it will run again after the next start", job_id, exc)
             return
@@ -133,7 +141,21 @@ class JobWorkers:
             if self.cancelled.is_set():
                 log.info("job %s finished after stop; result discarded, it will run again after restart", job_id)
                 return
-            self._store.finish(job_id, extend_output)
+            if outcome.error is not None:
+                log.warning("job %s failed: %s %s", job_id, *outcome.error)
+                self._store.fail(job_id, *outcome.error, sub_jobs=outcome.sub_jobs)
+            else:
+                self._store.finish(job_id, outcome.extend_output, sub_jobs=outcome.sub_jobs)
         completed = self._store.get(job_id)
         if completed is not None:
             self._on_complete(completed)
+
+    def _execute(self, row: JobRow) -> JobOutcome:
+        """Run the job by its JobType: a scene job when one is registered for it, else a selection."""
+        scene_job = self._scene_jobs.get(row.job_type)
+        if scene_job is not None:
+            return scene_job(row, self.cancelled)
+        request = SelectionJobRequest.from_wire(
+            row.job_type, row.input_config, row.output_config, row.editing_config, row.user_data
+        )
+        return JobOutcome(extend_output=compact_json(self._runner(request)))

@@ -1,9 +1,14 @@
-"""The emulator's jobs, kept in sqlite so that they survive a restart like ICE's do.
+"""The emulator's jobs and editing projects, kept in sqlite so that they survive a restart like ICE's do.
 
-One file, ``jobs.sqlite`` in the state directory. Besides what GetBatchMediaProducingJob returns, each row
-records what happened to its completion callback (state, attempts, a short log) so tests and people can see
-a dropped callback instead of guessing. Seen request nonces live here too: a replayed request is refused
-even across a restart.
+One file, ``jobs.sqlite`` in the state directory. Besides what GetBatchMediaProducingJob returns (the
+configs, ExtendInput, ExtendOutput, SubJobList), each job row records what happened to its completion
+callback (state, attempts, a short log) so tests and people can see a dropped callback instead of
+guessing. The editing projects that timeline organisation makes live in their own table, with their
+timelines, for GetEditingProject and batch editing. Seen request nonces live here too: a replayed request
+is refused even across a restart.
+
+A state directory written before a column existed is brought up to date when it is opened (the column is
+added, empty).
 
 Times are ICE's: ISO 8601 UTC to the second, ``yyyy-MM-ddTHH:mm:ssZ``. Job ids are 32 lowercase hex.
 """
@@ -15,7 +20,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -23,6 +28,7 @@ from typing import Any
 __all__ = [
     "CALLBACK_STATES",
     "TERMINAL_STATUSES",
+    "EditingProjectRow",
     "JobFilter",
     "JobRow",
     "JobStore",
@@ -40,6 +46,8 @@ CALLBACK_STATES = (
     "not-delivered-locally",  # an ice-callback* MNS queue: there is no MNS here
 )
 _MAX_LOG_ENTRIES = 50
+_ADDED_COLUMNS = {"extend_input": "TEXT", "sub_job_list": "TEXT NOT NULL DEFAULT '[]'"}
+"""Columns added after the first release, with their definitions: added to an older jobs.sqlite on open."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -58,9 +66,22 @@ CREATE TABLE IF NOT EXISTS jobs (
     complete_time TEXT,
     callback_state TEXT NOT NULL,
     callback_attempts INTEGER NOT NULL DEFAULT 0,
-    callback_log TEXT NOT NULL DEFAULT '[]'
+    callback_log TEXT NOT NULL DEFAULT '[]',
+    extend_input TEXT,
+    sub_job_list TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status);
+CREATE TABLE IF NOT EXISTS editing_projects (
+    project_id TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    output_index INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    timeline TEXT NOT NULL,
+    status TEXT NOT NULL,
+    duration REAL,
+    create_time TEXT NOT NULL,
+    modified_time TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS nonces (
     access_key_id TEXT NOT NULL,
     nonce TEXT NOT NULL,
@@ -110,6 +131,8 @@ class JobRow:
     callback_state: str
     callback_attempts: int
     callback_log: list[dict[str, Any]]
+    extend_input: str | None = None
+    sub_job_list: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def is_terminal(self) -> bool:
@@ -124,11 +147,29 @@ class JobRow:
             "UserData": self.user_data,
             "Extend": self.extend,
             "HasExtendOutput": self.extend_output is not None,
+            "SubJobList": self.sub_job_list,
             "CreateTime": self.create_time,
             "ModifiedTime": self.modified_time,
             "CompleteTime": self.complete_time,
             "Callback": {"State": self.callback_state, "Attempts": self.callback_attempts, "Log": self.callback_log},
         }
+
+
+@dataclass(frozen=True)
+class EditingProjectRow:
+    """An editing project made by timeline organisation: its timeline (ICE Timeline JSON, a string) and
+    where it stands (``Draft`` until batch editing renders it: ``Producing``, then ``Produced`` or
+    ``ProduceFailed``, GetEditingProject's documented statuses)."""
+
+    project_id: str
+    job_id: str
+    output_index: int
+    title: str
+    timeline: str
+    status: str
+    duration: float | None
+    create_time: str
+    modified_time: str
 
 
 @dataclass(frozen=True)
@@ -155,6 +196,10 @@ class JobStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        present = {row["name"] for row in self._db.execute("PRAGMA table_info(jobs)").fetchall()}
+        for name, definition in _ADDED_COLUMNS.items():
+            if name not in present:
+                self._db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {definition}")
 
     def close(self) -> None:
         with self._lock:
@@ -171,15 +216,28 @@ class JobStore:
         editing_config: str | None,
         user_data: str | None,
         callback_state: str,
+        extend_input: str | None = None,
     ) -> JobRow:
-        """Insert a new job in status Init and return it."""
+        """Insert a new job in status Init and return it (``input_config`` "" for a job that has none)."""
         job_id = uuid.uuid4().hex
         now = format_time(self._clock())
         with self._lock:
             self._db.execute(
                 "INSERT INTO jobs (job_id, job_type, status, input_config, editing_config, output_config, user_data,"
-                " create_time, modified_time, callback_state) VALUES (?, ?, 'Init', ?, ?, ?, ?, ?, ?, ?)",
-                (job_id, job_type, input_config, editing_config, output_config, user_data, now, now, callback_state),
+                " create_time, modified_time, callback_state, extend_input)"
+                " VALUES (?, ?, 'Init', ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    job_id,
+                    job_type,
+                    input_config,
+                    editing_config,
+                    output_config,
+                    user_data,
+                    now,
+                    now,
+                    callback_state,
+                    extend_input,
+                ),
             )
         row = self.get(job_id)
         assert row is not None
@@ -193,22 +251,36 @@ class JobStore:
     def mark_processing(self, job_id: str) -> None:
         self._set_status(job_id, "Processing", complete=False)
 
-    def finish(self, job_id: str, extend_output: str) -> None:
-        self._set_status(job_id, "Finished", complete=True, extend_output=extend_output)
+    def finish(
+        self, job_id: str, extend_output: str | None = None, *, sub_jobs: list[dict[str, Any]] | None = None
+    ) -> None:
+        """Finished, with the selection (ExtendOutput) or the per-output results (SubJobList)."""
+        self._set_status(job_id, "Finished", complete=True, extend_output=extend_output, sub_jobs=sub_jobs)
 
-    def fail(self, job_id: str, error_code: str, error_message: str) -> None:
+    def fail(
+        self, job_id: str, error_code: str, error_message: str, *, sub_jobs: list[dict[str, Any]] | None = None
+    ) -> None:
         extend = json.dumps({"ErrorCode": error_code, "ErrorMessage": error_message}, ensure_ascii=False)
-        self._set_status(job_id, "Failed", complete=True, extend=extend)
+        self._set_status(job_id, "Failed", complete=True, extend=extend, sub_jobs=sub_jobs)
 
     def _set_status(
-        self, job_id: str, status: str, *, complete: bool, extend: str | None = None, extend_output: str | None = None
+        self,
+        job_id: str,
+        status: str,
+        *,
+        complete: bool,
+        extend: str | None = None,
+        extend_output: str | None = None,
+        sub_jobs: list[dict[str, Any]] | None = None,
     ) -> None:
         now = format_time(self._clock())
+        sub_job_list = None if sub_jobs is None else json.dumps(sub_jobs, ensure_ascii=False)
         with self._lock:
             self._db.execute(
                 "UPDATE jobs SET status = ?, modified_time = ?, complete_time = ?, extend = COALESCE(?, extend),"
-                " extend_output = COALESCE(?, extend_output) WHERE job_id = ?",
-                (status, now, now if complete else None, extend, extend_output, job_id),
+                " extend_output = COALESCE(?, extend_output), sub_job_list = COALESCE(?, sub_job_list)"
+                " WHERE job_id = ?",
+                (status, now, now if complete else None, extend, extend_output, sub_job_list, job_id),
             )
 
     def unfinished(self) -> list[str]:
@@ -252,6 +324,38 @@ class JobStore:
         with self._lock:
             return [_to_row(r) for r in self._db.execute("SELECT * FROM jobs ORDER BY seq").fetchall()]
 
+    # ---- editing projects -----------------------------------------------------------------------------------
+
+    def save_project(
+        self, *, project_id: str, job_id: str, output_index: int, title: str, timeline: str, duration: float | None
+    ) -> EditingProjectRow:
+        """Store a project in Draft (again, unchanged ids, when a restarted organisation job makes it anew)."""
+        now = format_time(self._clock())
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO editing_projects (project_id, job_id, output_index, title, timeline, status, duration,"
+                " create_time, modified_time) VALUES (?, ?, ?, ?, ?, 'Draft', ?, ?, ?)"
+                " ON CONFLICT (project_id) DO UPDATE SET timeline = excluded.timeline, title = excluded.title,"
+                " duration = excluded.duration, status = 'Draft', modified_time = excluded.modified_time",
+                (project_id, job_id, output_index, title, timeline, duration, now, now),
+            )
+        project = self.get_project(project_id)
+        assert project is not None
+        return project
+
+    def get_project(self, project_id: str) -> EditingProjectRow | None:
+        with self._lock:
+            found = self._db.execute("SELECT * FROM editing_projects WHERE project_id = ?", (project_id,)).fetchone()
+        return EditingProjectRow(**dict(found)) if found is not None else None
+
+    def set_project_status(self, project_id: str, status: str) -> None:
+        now = format_time(self._clock())
+        with self._lock:
+            self._db.execute(
+                "UPDATE editing_projects SET status = ?, modified_time = ? WHERE project_id = ?",
+                (status, now, project_id),
+            )
+
     # ---- callbacks ------------------------------------------------------------------------------------------
 
     def record_callback(self, job_id: str, *, state: str | None = None, attempt: dict[str, Any] | None = None) -> None:
@@ -289,4 +393,5 @@ class JobStore:
 def _to_row(found: sqlite3.Row) -> JobRow:
     values: dict[str, Any] = dict(found)
     values["callback_log"] = json.loads(values["callback_log"])
+    values["sub_job_list"] = json.loads(values.get("sub_job_list") or "[]")
     return JobRow(**values)

@@ -1,8 +1,9 @@
 """The ICE emulator: an HTTP server on loopback that speaks ICE's OpenAPI RPC protocol.
 
-``IceEmulator`` wires the parts together — request parsing (requests.py), ACS3 authentication (auth.py), the three
-actions (actions.py), the sqlite job store, the job workers running the engine, the callback dispatcher and
-fault injection — and owns their lifecycle: ``start()`` binds the port (0 → an ephemeral one), re-queues
+``IceEmulator`` wires the parts together — request parsing (requests.py), ACS3 authentication (auth.py), the
+actions (actions.py), the sqlite job store, the job workers running the engine and the scene jobs
+(timeline organisation, and batch editing with the renderer), the callback dispatcher and fault injection —
+and owns their lifecycle: ``start()`` binds the port (0 → an ephemeral one), re-queues
 jobs a previous run left unfinished and re-sends callbacks it left pending; ``stop()`` stops everything and
 leaves no thread behind (a running engine job is cancelled at its next progress report).
 
@@ -42,6 +43,10 @@ from scene_select.workstation.local.emulator.faults import FaultInjector, Faults
 from scene_select.workstation.local.emulator.job_runner import JobWorkers, Runner, engine_runner
 from scene_select.workstation.local.emulator.job_store import JobStore
 from scene_select.workstation.local.emulator.requests import check_api, new_request_id, parse_request
+from scene_select.workstation.local.emulator.scene_jobs import SceneJob, batch_editor, timeline_organiser
+from scene_select.workstation.local.emulator.scene_requests import BATCH_EDITING_JOB_TYPE, TIMELINE_JOB_TYPES
+from scene_select.workstation.render.media import media_resolver
+from scene_select.workstation.render.spec import Renderer
 
 __all__ = ["EmulatorOptions", "IceEmulator"]
 
@@ -63,7 +68,7 @@ class EmulatorOptions:
     callback: CallbackDelivery = field(default_factory=CallbackDelivery)
     workers: int = 1
     max_skew_seconds: int = 900
-    bucket_dirs: Mapping[str, Path] = field(default_factory=dict)  # for the default engine runner
+    bucket_dirs: Mapping[str, Path] = field(default_factory=dict)  # the local buckets: media in, videos out
     cache_dir: Path | None = None  # for the default engine runner
 
 
@@ -82,8 +87,10 @@ HANG_UP = HttpAnswer(0, b"")
 class IceEmulator:
     """ICE on 127.0.0.1, with jobs in ``<state_dir>/jobs.sqlite``.
 
-    ``credentials`` maps each accepted AccessKeyId to its secret. ``runner`` turns a request into the
-    ExtendOutput object; by default it is the local engine over ``options.bucket_dirs``.
+    ``credentials`` maps each accepted AccessKeyId to its secret. ``runner`` turns a selection request
+    into the ExtendOutput object; by default it is the local engine over ``options.bucket_dirs``.
+    ``renderer`` renders a batch-editing job's timelines; by default the real renderer (ffmpeg, espeak-ng)
+    over the same buckets — tests pass the fast placeholder.
     """
 
     def __init__(
@@ -92,6 +99,7 @@ class IceEmulator:
         credentials: Mapping[str, str],
         *,
         runner: Runner | None = None,
+        renderer: Renderer | None = None,
         options: EmulatorOptions | None = None,
         faults: Faults | None = None,
     ) -> None:
@@ -103,6 +111,7 @@ class IceEmulator:
         self.state_dir = state_dir
         self._credentials = dict(credentials)
         self._runner = runner
+        self._renderer = renderer
         self.faults = FaultInjector(faults)
         self._stopping = threading.Event()
         self._server: _Server | None = None
@@ -132,7 +141,11 @@ class IceEmulator:
         self.store = store
         self._callbacks = CallbackDispatcher(store, self.options.callback, self.faults)
         workers = JobWorkers(
-            store, self._runner_or_engine(), self._callbacks.job_completed, workers=self.options.workers
+            store,
+            self._runner_or_engine(),
+            self._callbacks.job_completed,
+            workers=self.options.workers,
+            scene_jobs=self._scene_jobs(store),
         )
         self._workers = workers
         self._actions = IceActions(store, workers.submit)
@@ -193,6 +206,22 @@ class IceEmulator:
     def idle(self) -> bool:
         """True when no job is queued or running (callbacks may still be in flight)."""
         return self._workers is None or self._workers.idle()
+
+    def settled(self) -> bool:
+        """True when no job is queued or running and no callback is due or being posted."""
+        return self.idle() and (self._callbacks is None or self._callbacks.idle())
+
+    def _scene_jobs(self, store: JobStore) -> dict[str, SceneJob]:
+        """Timeline organisation for each timeline JobType, batch editing for Scene_Batch_Editing."""
+        resolve = media_resolver(bucket_dirs=self.options.bucket_dirs)
+        if self._renderer is None:
+            from scene_select.workstation.render.render import timeline_renderer
+
+            self._renderer = timeline_renderer(resolve)
+        organise = timeline_organiser(store, resolve)
+        jobs: dict[str, SceneJob] = dict.fromkeys(TIMELINE_JOB_TYPES, organise)
+        jobs[BATCH_EDITING_JOB_TYPE] = batch_editor(store, self._renderer, self.options.bucket_dirs)
+        return jobs
 
     def _runner_or_engine(self) -> Runner:
         if self._runner is not None:

@@ -1,1 +1,0 @@
-"""Helpers shared by several test folders (importable because tests/ is on sys.path via its conftest)."""
