@@ -21,11 +21,25 @@ help:
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[cli,local,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[cli,local,samples,dev]'
 	@$(MAKE) --no-print-directory chromium
 	@touch $(STAMP)
 
-install: $(STAMP)
+# Real photographs for the sight tests (tests/functional/engine/test_engine_sight.py): Debian's
+# lomiri-wallpapers-16.04 (16 MB; CC-BY-4.0 / CC-BY-SA-4.0 / CC0-1.0 per photo), downloaded with apt and
+# unpacked inside the venv: nothing is installed on the system. Where apt is missing the test says so and skips.
+PHOTOS := $(VENV)/share/sight-photos
+PHOTOS_STAMP := $(PHOTOS)/.lomiri-stamp
+$(PHOTOS_STAMP): $(STAMP)
+	@mkdir -p $(PHOTOS)/debs
+	@cd $(PHOTOS)/debs && if command -v apt-get >/dev/null 2>&1 && command -v dpkg-deb >/dev/null 2>&1; then \
+		( apt-get download -q lomiri-wallpapers-16.04=20.04.0-2 >/dev/null 2>&1 || \
+		  ( apt-get update -qq >/dev/null 2>&1 && apt-get download -q lomiri-wallpapers-16.04=20.04.0-2 >/dev/null 2>&1 ) ) && \
+		dpkg-deb -x lomiri-wallpapers-16.04_*.deb ../lomiri-wallpapers-16.04 && rm -f lomiri-wallpapers-16.04_*.deb && \
+		touch ../.lomiri-stamp || echo "sight photos: apt-get download lomiri-wallpapers-16.04 failed; the sight photo test will skip"; \
+	else echo "sight photos: no apt-get here; the sight photo test will skip"; fi
+
+install: $(STAMP) $(PHOTOS_STAMP)
 
 # The dashboard's browser test (tests/functional/ops/test_dashboard_browser.py) needs a Chromium: Debian's
 # package, installed here when running as root; otherwise say what to do (the test says it too).
@@ -55,7 +69,7 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit -q
 
-test: lint typecheck
+test: lint typecheck $(PHOTOS_STAMP)
 	$(BIN)/pytest -q
 
 # The FC functions run on CPython 3.10: run everything they import under 3.10 too, when it is installed.

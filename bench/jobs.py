@@ -34,10 +34,10 @@ def request(job_type: str, media: list[Path]) -> SelectionJobRequest:
     return SelectionJobRequest.from_wire(job_type, config, {"Count": 1})
 
 
-def run_here(job_type: str, media: list[Path], cache: Path) -> float:
-    """Seconds one job takes in this process (the analysis cache is ``cache``)."""
+def run_here(job_type: str, media: list[Path], cache: Path, *, sight: bool = True) -> float:
+    """Seconds one job takes in this process (the analysis cache is ``cache``); ``sight`` as the engine's."""
     started = time.perf_counter()
-    result = run_selection(request(job_type, media), cache_dir=cache)
+    result = run_selection(request(job_type, media), cache_dir=cache, sight=sight)
     seconds = time.perf_counter() - started
     _check(result)
     return seconds
@@ -49,9 +49,10 @@ from pathlib import Path
 from bench.jobs import request, _check, peak_mib
 from scene_select.workstation.engine import run_selection
 job_type, media, cache = sys.argv[1], [Path(p) for p in json.loads(sys.argv[2])], Path(sys.argv[3])
+sight = sys.argv[4] == "sight"
 job = request(job_type, media)
 started = time.perf_counter()
-result = run_selection(job, cache_dir=cache)
+result = run_selection(job, cache_dir=cache, sight=sight)
 seconds = time.perf_counter() - started
 _check(result)
 print(json.dumps({"seconds": seconds, "peak_mib": peak_mib()}))
@@ -72,10 +73,11 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_fresh(job_type: str, media: list[Path], cache: Path) -> tuple[float, float]:
+def run_fresh(job_type: str, media: list[Path], cache: Path, *, sight: bool = True) -> tuple[float, float]:
     """(seconds, peak resident MiB) of one job in a fresh interpreter (imports and model loading included)."""
+    mode = "sight" if sight else "no-sight"
     result = subprocess.run(
-        [sys.executable, "-c", CHILD, job_type, json.dumps([str(p) for p in media]), str(cache)],
+        [sys.executable, "-c", CHILD, job_type, json.dumps([str(p) for p in media]), str(cache), mode],
         cwd=Path(__file__).resolve().parent.parent,
         env=child_environ({}),
         capture_output=True,

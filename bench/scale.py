@@ -12,6 +12,10 @@ all beyond a margin: media are analysed one at a time and the heap is trimmed be
 in turn (bench/media.py), so each step from 5 media on adds the same mix; the count series is run five
 times and each point is the median (its jobs are short, and one slow neighbour on this shared machine
 would look like a steep step); the points are drawn in bench/scale.png.
+
+Every job runs with sight (the engine's default for smart mix). In the same run, the fewest and the most
+media and the longest video are run once more without sight, so what sight costs in time and memory is
+read side by side.
 """
 
 from __future__ import annotations
@@ -46,9 +50,9 @@ def _distinct(media: list[Path]) -> list[Path]:
     return media
 
 
-def _job(media: list[Path]) -> tuple[float, float]:
+def _job(media: list[Path], *, sight: bool = True) -> tuple[float, float]:
     with tempfile.TemporaryDirectory(prefix="bench-cache-") as cache:
-        return run_fresh(SMART_MIX, media, Path(cache))
+        return run_fresh(SMART_MIX, media, Path(cache), sight=sight)
 
 
 def run(quick: bool = False, *, long: bool = False) -> Section:
@@ -57,11 +61,15 @@ def run(quick: bool = False, *, long: bool = False) -> Section:
     minutes = (1, 2) if quick else LONG_MINUTES if long else MINUTES
     repeats = 1 if quick else COUNT_REPEATS
     runs: dict[int, list[tuple[float, float]]] = {count: [] for count in counts}
+    plain: dict[int, list[tuple[float, float]]] = {counts[0]: [], counts[-1]: []}  # the same jobs without sight
     clips = _distinct([short_clip(i) for i in range(max(counts))])
     for _ in range(repeats):
         for count in counts:
             runs[count].append(_job(clips[:count]))
             log(f"scale: {count} media: {runs[count][-1][0]:.1f} s, {runs[count][-1][1]:.0f} MiB")
+            if count in plain:  # interleaved, so both see the same neighbours on this shared machine
+                plain[count].append(_job(clips[:count], sight=False))
+                log(f"scale: {count} media without sight: {plain[count][-1][0]:.1f} s")
     by_count = [(c, statistics.median(s for s, _ in r), max(m for _, m in r)) for c, r in runs.items()]
     by_minutes: list[Point] = []
     for length in minutes:
@@ -70,7 +78,7 @@ def run(quick: bool = False, *, long: bool = False) -> Section:
         log(f"scale: {length} min: {seconds:.1f} s, {peak:.0f} MiB")
     section.add(
         "One smart-mix job per point, in a fresh interpreter with a cold cache (imports and model loading, "
-        "~2 s, are in every point; they are the intercept, not a per-unit cost); the media counts are the "
+        "~5 s with sight, are in every point; they are the intercept, not a per-unit cost); the media counts are the "
         f"median of {repeats} runs, peak memory their maximum; the minutes are one run each. "
         "*Per unit* is seconds per media or per minute of video; *marginal* is the extra seconds per extra "
         "unit since the previous point, and *÷ slope so far* "
@@ -79,6 +87,7 @@ def run(quick: bool = False, *, long: bool = False) -> Section:
     )
     _series(section, "media (10 s 480p clips)", "media", by_count)
     _series(section, "minutes of 720p video", "minute", by_minutes)
+    _without_sight(section, plain, by_count, by_minutes, minutes)
     fewest, most = by_count[0], by_count[-1]
     section.target(
         f"peak memory, {most[0]} media against {fewest[0]} (analysed one at a time)",
@@ -97,6 +106,46 @@ def run(quick: bool = False, *, long: bool = False) -> Section:
     _plot(by_count, by_minutes, quick)
     section.add("", f"![scale]({PLOT.name if not quick else 'scale-quick.png'})")
     return section
+
+
+def _without_sight(
+    section: Section,
+    plain: dict[int, list[tuple[float, float]]],
+    by_count: list[Point],
+    by_minutes: list[Point],
+    minutes: tuple[int, ...],
+) -> None:
+    """The fewest and most media (run beside the series) and the longest video without sight, side by side."""
+    longest_seconds, longest_peak = _job([long_video(minutes[-1])], sight=False)
+    log(f"scale: {minutes[-1]} min without sight: {longest_seconds:.1f} s, {longest_peak:.0f} MiB")
+    without = {
+        f"{count} media": (statistics.median(s for s, _ in runs), max(m for _, m in runs))
+        for count, runs in plain.items()
+    }
+    without[f"{minutes[-1]} minutes of 720p"] = (longest_seconds, longest_peak)
+    with_sight = [by_count[0], by_count[-1], by_minutes[-1]]
+    rows = []
+    for (label, (plain_seconds, plain_peak)), (_, seconds, peak) in zip(without.items(), with_sight, strict=True):
+        rows.append(
+            [
+                label,
+                f"{plain_seconds:.1f} s",
+                f"{seconds:.1f} s",
+                f"{seconds - plain_seconds:+.1f} s",
+                f"{plain_peak:.0f} MiB",
+                f"{peak:.0f} MiB",
+                f"{peak - plain_peak:+.0f} MiB",
+            ]
+        )
+    section.add(
+        "",
+        "Without and with sight: the fewest and the most media run without sight right after the same job "
+        "with it, in every repeat (medians; peak memory the maximum); the longest video once each. Sight's "
+        "models (image model, sentence encoder, CC-CEDICT) are loaded once per process, so their time and "
+        "memory are in the intercept, not per media:",
+        "",
+    )
+    section.table(["job", "time without", "with sight", "difference", "peak without", "with sight", "difference"], rows)
 
 
 def _series(section: Section, what: str, unit: str, points: list[Point]) -> None:

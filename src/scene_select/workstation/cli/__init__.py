@@ -233,7 +233,7 @@ def _say(message: str) -> None:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from scene_select.cloud.models.selection import parse_extend_output
-    from scene_select.workstation.cli.text_output import selection_lines, video_lines
+    from scene_select.workstation.cli.text_output import selection_lines, sight_lines, video_lines
     from scene_select.workstation.local.demo import run_demo
 
     result = run_demo(Path(args.state_dir), progress=_say, timeout_seconds=args.timeout)
@@ -248,7 +248,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             print(f"  error: {record.error}")
             continue
         raw = (batch.results_dir / "raw.json").read_text(encoding="utf-8")
-        print("\n".join("  " + line for line in selection_lines(parse_extend_output(record.job_type, raw))))
+        selection = parse_extend_output(record.job_type, raw)
+        print("\n".join("  " + line for line in selection_lines(selection)))
+        if batch.sight:
+            print("  No caption and no telling file name: what matched each sentence is what sight saw.")
+            print("\n".join("  " + line for line in sight_lines(selection)))
         print("\n".join("  " + line for line in video_lines(batch.results_dir, result.bucket_dir)))
         print(f"  selection.json  {batch.results_dir / 'selection.json'}")
         print(f"  report.html     {batch.results_dir / 'report.html'}\n")
@@ -384,6 +388,7 @@ def _cmd_select(args: argparse.Namespace) -> int:
             explain=True,
             image_text_scorer=scorer,
             duration_measure=args.durations,
+            sight=not args.no_sight,
         )
     problem = selection_problem(result, len(request.input_config.media_array))
     if problem is not None and problem[1]:
@@ -481,6 +486,11 @@ def _add_select_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         choices=("model", "espeak"),
         default="model",
         help="sentence durations from the rate model (default) or measured with espeak-ng when installed",
+    )
+    select.add_argument(
+        "--no-sight",
+        action="store_true",
+        help="do not recognise what the footage shows (match on text, names and the visual prior only)",
     )
     select.add_argument("--clip-image-model", metavar="ONNX", help="optional image tower of a CLIP-style model")
     select.add_argument("--clip-text-model", metavar="ONNX", help="its text tower")

@@ -15,7 +15,15 @@ from typing import Any
 from scene_select.cloud.models.ice_api import IceJob
 from scene_select.cloud.models.selection import MatchClip, SelectionResult
 
-__all__ = ["display_width", "job_lines", "jobs_table_lines", "render_summary_lines", "selection_lines", "table_lines"]
+__all__ = [
+    "display_width",
+    "job_lines",
+    "jobs_table_lines",
+    "render_summary_lines",
+    "selection_lines",
+    "sight_lines",
+    "table_lines",
+]
 
 _TEXT_CELLS = 28
 _MEDIA_CELLS = 32
@@ -111,6 +119,25 @@ def selection_lines(result: SelectionResult) -> list[str]:
             lines += table_lines(["#", "media", "in", "out", "score", ""], rows, indent="    ")
     for error in result.media_errors:
         lines.append(f"  media error: {error.media_url or error.media_id}: {error.code} {error.message}".rstrip())
+    return lines
+
+
+def sight_lines(result: SelectionResult) -> list[str]:
+    """Per sentence whose first clip sight chose with no text naming it: the sentence, the clip, what was
+    seen (``explain.sees``) and how sure sight was."""
+    lines: list[str] = []
+    for output in result.text_match_outputs:
+        for sentence in output.text_match_media_sentence_output_list:
+            clip = sentence.match_clip_list[0] if sentence.match_clip_list else None
+            explain = (clip.explain or {}) if clip is not None else {}
+            signals = explain.get("signals") or {}
+            seen = explain.get("sees") or []
+            if clip is None or not seen or signals.get("textMatch") or signals.get("nameMatch"):
+                continue
+            sees = ", ".join(f"{s['label']} {s['p']:.2f}" for s in seen)
+            confidence = signals.get("sightConfidence", 0.0)
+            lines.append(f"{_fit(sentence.text, 40)} → {_media_name(clip)} {clip.start_time:.1f}–{clip.end_time:.1f} s")
+            lines.append(f"    by sight alone: sees: {sees} (confidence {confidence:.2f})")
     return lines
 
 

@@ -1,34 +1,38 @@
 """Analyse one media file: probe facts + one decoding pass → :class:`MediaAnalysis`.
 
-This module wires the analysers (cuts, video bins, audio, faces, OCR, optional image embeddings) to the
-decoding pass. Sampling policy: one larger picture per second for faces (and embeddings), plus one
-shortly after every detected cut so that short shots get their text read.
+This module wires the analysers (:mod:`.analyser`: cuts, video bins, audio, faces, on-screen text,
+sight, optional image embeddings) to the decoding pass. Sampling policy: one larger picture per second,
+plus one shortly after every cut so that short shots get their text read and seen; each analyser says
+which of those samples it wants.
 
-The per-sample analysers (faces, OCR, embeddings) run on a worker thread, in the order the samples were
-taken, while the decoding thread goes on: FFmpeg, OpenCV and onnxruntime release the GIL, so on two
-cores the two overlap instead of taking turns. Everything a sample's analysis depends on (the time, the
-OCR schedule) is decided on the decoding thread, so the result does not depend on the timing.
+The per-sample work (faces, OCR, sight, embeddings) runs on a worker thread, in the order the samples
+were taken, while the decoding thread goes on: FFmpeg, OpenCV and onnxruntime release the GIL, so on two
+cores the two overlap instead of taking turns. Everything a sample's analysis depends on (the time, each
+analyser's plan) is decided on the decoding thread, so the result does not depend on the timing.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scene_select.workstation.engine import decode
-from scene_select.workstation.engine.analysis import VIDEO_BIN, MediaAnalysis, MediaInfo
-from scene_select.workstation.engine.ocr import OcrRequest, OcrSampler
+from scene_select.workstation.engine.analyser import Analyser, PassState
+from scene_select.workstation.engine.analysis import MediaAnalysis, MediaInfo
+from scene_select.workstation.engine.ocr import OcrSampler
 from scene_select.workstation.engine.shots import CutDetector
 from scene_select.workstation.engine.signals import AudioFeatures, FaceCounter, VideoBins
+from scene_select.workstation.engine.visual import VisualAnalyser
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
     from scene_select.workstation.engine.clip_scorer import ImageTextScorer
+    from scene_select.workstation.engine.sight.model import Sight
 
 SAMPLE_INTERVAL = 1.0
 AFTER_CUT = 0.25
@@ -72,29 +76,23 @@ class _SampleWorker:
 class _AnalysisSink:
     """The :class:`~scene_select.workstation.engine.decode.FrameSink` that feeds every analyser."""
 
-    def __init__(self, info: MediaInfo, scorer: ImageTextScorer | None, *, read_text: bool = True) -> None:
-        self.info = info
-        self.read_text = read_text
-        self.cuts = CutDetector()
-        self.bins = VideoBins()
-        self.audio = AudioFeatures()
-        self.faces = FaceCounter()
-        self.ocr = OcrSampler()
-        self.scorer = scorer
-        self.face_counts: dict[int, float] = {}
-        self.embeddings: list[tuple[float, list[float]]] = []
+    def __init__(self, info: MediaInfo, analysers: Sequence[Analyser]) -> None:
+        self.state = PassState(info)
+        self.analysers = list(analysers)
+        self._thumbs = [a for a in self.analysers if _overrides(a, "on_thumb")]
+        self._audio = [a for a in self.analysers if _overrides(a, "on_audio")]
+        self._samplers = [a for a in self.analysers if _overrides(a, "plan_sample")]
         self._next_sample = 0.0
         self._known_cuts = 0
         self._pending_cut: float | None = None
         self.worker = _SampleWorker(self._analyse_sample)
 
     def on_thumb(self, t: float, thumb: npt.NDArray[np.uint8]) -> None:
-        motion = self.cuts.push(t, thumb)
-        self.bins.push(t, thumb, motion)
-        if len(self.cuts.cuts) > self._known_cuts:
-            self._known_cuts = len(self.cuts.cuts)
-            self._pending_cut = self.cuts.cuts[-1]
-            self.ocr.on_cut()
+        for analyser in self._thumbs:
+            analyser.on_thumb(t, thumb, self.state)
+        if len(self.state.cuts) > self._known_cuts:
+            self._known_cuts = len(self.state.cuts)
+            self._pending_cut = self.state.cuts[-1]
 
     def want_sample(self, t: float) -> bool:
         if t >= self._next_sample:
@@ -105,28 +103,44 @@ class _AnalysisSink:
         scheduled = t >= self._next_sample
         if scheduled:
             self._next_sample = t + SAMPLE_INTERVAL
-        if self._pending_cut is not None and t >= self._pending_cut + AFTER_CUT:
+        after_cut = self._pending_cut is not None and t >= self._pending_cut + AFTER_CUT
+        if after_cut:
             self._pending_cut = None
-        request = None
-        if self.read_text and (self.info.is_image or self.ocr.due(t)):
-            request = self.ocr.schedule(t, still=self.info.is_image)
-        if scheduled or request is not None:
-            self.worker.submit(t, rgb, scheduled, request)
+        self.state.scheduled, self.state.after_cut = scheduled, after_cut
+        plans = [(a, plan) for a in self._samplers if (plan := a.plan_sample(t, self.state)) is not None]
+        if plans:
+            self.worker.submit(t, rgb, plans)
 
-    def _analyse_sample(self, t: float, rgb: npt.NDArray[np.uint8], scheduled: bool, text: OcrRequest | None) -> None:
-        """On the worker thread: faces and embeddings for the once-a-second samples, OCR when scheduled."""
-        if scheduled:
-            count = self.faces.count(rgb)
-            if count >= 0:
-                self.face_counts[int(t / VIDEO_BIN)] = float(count)
-            if self.scorer is not None:
-                vector = self.scorer.embed_images([rgb])[0]
-                self.embeddings.append((round(t, 3), [round(float(v), 5) for v in vector]))
-        if text is not None:
-            self.ocr.read(text, rgb)
+    @staticmethod
+    def _analyse_sample(t: float, rgb: npt.NDArray[np.uint8], plans: list[tuple[Analyser, object]]) -> None:
+        """On the worker thread: each analyser that planned for this sample, in analyser order."""
+        for analyser, plan in plans:
+            analyser.on_sample(t, rgb, plan)
 
     def on_audio(self, samples: npt.NDArray[np.float32]) -> None:
-        self.audio.push(samples)
+        for analyser in self._audio:
+            analyser.on_audio(samples, self.state)
+
+
+def _overrides(analyser: Analyser, hook: str) -> bool:
+    return getattr(type(analyser), hook) is not getattr(Analyser, hook)
+
+
+def default_analysers(
+    *, read_text: bool = True, scorer: ImageTextScorer | None = None, sight: Sight | None = None
+) -> list[Analyser]:
+    """The engine's analysers for one file, in the order they run: cuts first (the others read its
+    motion and cuts), video bins before faces (faces are stored per bin)."""
+    analysers: list[Analyser] = [CutDetector(), VideoBins(), AudioFeatures(), FaceCounter()]
+    if read_text:
+        analysers.append(OcrSampler())
+    if sight is not None:
+        analysers.append(VisualAnalyser(sight))
+    if scorer is not None:
+        from scene_select.workstation.engine.clip_scorer import EmbeddingAnalyser
+
+        analysers.append(EmbeddingAnalyser(scorer))
+    return analysers
 
 
 def analyse_media(
@@ -134,14 +148,21 @@ def analyse_media(
     info: MediaInfo,
     *,
     scorer: ImageTextScorer | None = None,
+    sight: Sight | None = None,
     progress: Callable[[float], None] | None = None,
     read_text: bool = True,
+    analysers: Sequence[Analyser] | None = None,
 ) -> MediaAnalysis:
     """Decode ``path`` once and return everything the selection steps need about it.
 
-    ``read_text=False`` skips OCR (the benchmark uses it to show what on-screen text costs).
+    ``sight`` (a loaded :class:`~scene_select.workstation.engine.sight.model.Sight`) adds what each shot
+    shows; ``read_text=False`` skips OCR (the benchmark uses both to show what they cost). ``analysers``
+    replaces the default set altogether.
     """
-    sink = _AnalysisSink(info, scorer, read_text=read_text)
+    chosen = (
+        list(analysers) if analysers is not None else default_analysers(read_text=read_text, scorer=scorer, sight=sight)
+    )
+    sink = _AnalysisSink(info, chosen)
     try:
         report = decode.decode_media(path, info, sink, progress=progress)
     finally:
@@ -152,13 +173,8 @@ def analyse_media(
         duration = round(report.last_time + 1.0 / max(info.fps, 1.0), 3)
     final_info = MediaInfo(**{**info.__dict__, "duration": duration})
     analysis = MediaAnalysis(info=final_info)
-    analysis.cuts = [] if info.is_image else [c for c in sink.cuts.finish() if c < duration]
-    sink.bins.finish(analysis, duration)
-    analysis.faces = [sink.face_counts.get(i, -1.0) for i in range(len(analysis.motion))]
-    if info.has_audio:
-        sink.audio.finish(analysis)
-    analysis.ocr = sorted(sink.ocr.lines, key=lambda line: line.t)  # windows binary-search by time
-    if scorer is not None:
-        analysis.embeddings[scorer.scorer_id] = sink.embeddings
+    sink.state.duration = duration
+    for analyser in chosen:
+        analyser.complete(analysis, sink.state)
     analysis.decode_seconds = round(report.seconds, 3)
     return analysis

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 #: Bump when the analysis changes meaning; cached analyses of other versions are ignored.
-ANALYSIS_VERSION = 4
+ANALYSIS_VERSION = 5
 
 #: Seconds per video bin (motion, brightness, colour, faces).
 VIDEO_BIN = 0.5
@@ -48,6 +48,16 @@ class OcrLine:
     region: str
 
 
+@dataclass(frozen=True)
+class SightSample:
+    """What sight saw in the sample picture at ``t``: its top ImageNet labels (class index, probability),
+    best first, and its certainty (1 − normalised entropy of all 1000 probabilities)."""
+
+    t: float
+    top: tuple[tuple[int, float], ...]
+    certainty: float
+
+
 @dataclass
 class MediaAnalysis:
     """Per-media features on a common timeline (seconds from the start of the file)."""
@@ -67,6 +77,9 @@ class MediaAnalysis:
     ocr: list[OcrLine] = field(default_factory=list)
     # Optional image-text embeddings: scorer id -> list of (t, vector).
     embeddings: dict[str, list[tuple[float, list[float]]]] = field(default_factory=dict)
+    # Sight (engine/visual.py): a few samples per shot, and the model whose label indices they use.
+    sight: list[SightSample] = field(default_factory=list)
+    sight_model: str = ""
     decode_seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
@@ -84,6 +97,10 @@ class MediaAnalysis:
             key: [(float(t), list(vector)) for t, vector in values]
             for key, values in fields.get("embeddings", {}).items()
         }
+        fields["sight"] = [
+            SightSample(float(s["t"]), tuple((int(k), float(p)) for k, p in s["top"]), float(s["certainty"]))
+            for s in fields.get("sight", [])
+        ]
         return cls(**fields)
 
     def shots(self) -> list[tuple[float, float]]:

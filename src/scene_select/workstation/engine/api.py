@@ -32,6 +32,7 @@ from scene_select.workstation.engine.windows import MediaItem, allowed_ranges
 if TYPE_CHECKING:
     from scene_select.workstation.engine.analysis import MediaAnalysis, MediaInfo
     from scene_select.workstation.engine.clip_scorer import ImageTextScorer
+    from scene_select.workstation.engine.sight.model import Sight
 
 ProgressCallback = Callable[[str, float], None]
 logger = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ def run_selection(
     explain: bool = True,
     image_text_scorer: ImageTextScorer | None = None,
     duration_measure: str = "model",
+    sight: bool = True,
 ) -> dict[str, Any]:
     """Select clips for ``request`` on this machine; returns the ExtendOutput object.
 
@@ -60,6 +62,8 @@ def run_selection(
 
     ``cache_dir`` defaults to :func:`~scene_select.workstation.engine.cache.default_cache_dir`. ``duration_measure``
     is "model" (the documented rate model) or "espeak" (measure espeak-ng's rendering when installed).
+    ``sight`` lets smart-mix jobs recognise what the footage shows (docs/engine.md#sight); it is loaded once
+    per process, and left out of highlight jobs, which do not use it.
     Raises :class:`JobConfigError` for a job that breaks a rule only the media reveal (total > 2 h, a
     target longer than the material, no usable media for a script-less job).
     """
@@ -71,14 +75,23 @@ def run_selection(
     check_total_media_duration(sum(p.info.duration for p in probed))
     if request.job_type is JobType.HIGHLIGHTS:
         probed = _highlight_material(probed, errors)
-    items = _analyse_all(request, probed, cache_dir=cache_dir, scorer=image_text_scorer, errors=errors, report=report)
+    seer = _sight(request) if sight else None
+    items = _analyse_all(
+        request, probed, cache_dir=cache_dir, scorer=image_text_scorer, sight=seer, errors=errors, report=report
+    )
     report("selecting clips", 0.9)
     if request.job_type is JobType.SMART_MIX:
         assert isinstance(request.input_config, SmartMixInputConfig)
         from scene_select.workstation.engine.smart_mix import run_smart_mix
 
         result = run_smart_mix(
-            request, request.input_config, items, explain=explain, scorer=image_text_scorer, measure=duration_measure
+            request,
+            request.input_config,
+            items,
+            explain=explain,
+            scorer=image_text_scorer,
+            measure=duration_measure,
+            sight=seer,
         )
     else:
         assert isinstance(request.input_config, HighlightsInputConfig)
@@ -89,6 +102,15 @@ def run_selection(
         result["mediaErrorList"] = errors
     report("done", 1.0)
     return result
+
+
+def _sight(request: SelectionJobRequest) -> Sight | None:
+    """The process-wide sight for a smart-mix job (None for highlights, or when it cannot load)."""
+    if request.job_type is not JobType.SMART_MIX:
+        return None
+    from scene_select.workstation.engine.sight.model import load_sight
+
+    return load_sight()
 
 
 def _error(entry: str, code: str, message: str) -> dict[str, str]:
@@ -148,11 +170,13 @@ def _analyse_all(
     *,
     cache_dir: Path | None,
     scorer: ImageTextScorer | None,
+    sight: Sight | None,
     errors: list[dict[str, str]],
     report: ProgressCallback,
 ) -> list[MediaItem]:
     cache = AnalysisCache(cache_dir or default_cache_dir())
-    variant = scorer.scorer_id if scorer is not None else ""
+    parts = [scorer.scorer_id if scorer is not None else "", f"sight:{sight.model_id}" if sight is not None else ""]
+    variant = "|".join(p for p in parts if p)
     weights = [max(p.info.duration, 1.0) for p in probed]
     total = sum(weights) or 1.0
     done = 0.0
@@ -164,7 +188,9 @@ def _analyse_all(
         stage = f"analysing {name}"
         report(stage, base)
         try:
-            analysis = _analysis(probe, cache, variant, scorer, _scaled(report, stage, base, span))
+            analysis = _analysis(
+                probe, cache, variant, scorer=scorer, sight=sight, on_progress=_scaled(report, stage, base, span)
+            )
         except MediaError as exc:
             errors.append(_error(probe.source.entry, "InvalidMaterial", str(exc)))
             done += weight
@@ -208,7 +234,9 @@ def _analysis(
     probe: _Probed,
     cache: AnalysisCache,
     variant: str,
+    *,
     scorer: ImageTextScorer | None,
+    sight: Sight | None,
     on_progress: Callable[[float], None],
 ) -> MediaAnalysis:
     try:
@@ -219,7 +247,9 @@ def _analysis(
     if cached is not None:
         return cached
     try:
-        analysis = analyse_module.analyse_media(probe.source.path, probe.info, scorer=scorer, progress=on_progress)
+        analysis = analyse_module.analyse_media(
+            probe.source.path, probe.info, scorer=scorer, sight=sight, progress=on_progress
+        )
     finally:
         release_freed_memory()  # else the next media's peak stacks on this one's freed buffers
     try:

@@ -26,6 +26,20 @@ def default_cache_dir() -> Path:
     return Path(base) / "scene-select" / "analysis"
 
 
+def default_models_dir() -> Path:
+    """Where models converted or derived on this machine are kept (sight's ONNX graph, its label embeddings):
+    ``$SCENE_SELECT_MODELS_DIR``, else ``$XDG_CACHE_HOME/scene-select/models`` (``~/.cache/…`` when unset).
+
+    Separate from the analysis cache: a job's ``cache_dir`` is often a temporary directory, and these files
+    depend on the installed packages, not on the footage.
+    """
+    explicit = os.environ.get("SCENE_SELECT_MODELS_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "scene-select" / "models"
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:

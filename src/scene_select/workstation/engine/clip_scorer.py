@@ -22,10 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scene_select.cloud.errors import ConfigError
+from scene_select.workstation.engine.analyser import Analyser, PassState
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
+
+    from scene_select.workstation.engine.analysis import MediaAnalysis
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -148,6 +151,27 @@ class ImageTextScorer:
         crop = resized[top : top + self.image_size, left : left + self.image_size].astype(np.float32) / 255.0
         normalised = (crop - np.array(CLIP_MEAN, dtype=np.float32)) / np.array(CLIP_STD, dtype=np.float32)
         return np.ascontiguousarray(normalised.transpose(2, 0, 1), dtype=np.float32)
+
+
+class EmbeddingAnalyser(Analyser):
+    """The analyser that embeds the once-a-second samples with an :class:`ImageTextScorer` during the pass;
+    the vectors are stored under the scorer's id (the analysis cache keys on it too)."""
+
+    name = "embeddings"
+
+    def __init__(self, scorer: ImageTextScorer) -> None:
+        self.scorer = scorer
+        self.embeddings: list[tuple[float, list[float]]] = []
+
+    def plan_sample(self, t: float, state: PassState) -> object | None:
+        return True if state.scheduled else None
+
+    def on_sample(self, t: float, rgb: npt.NDArray[np.uint8], plan: object) -> None:
+        vector = self.scorer.embed_images([rgb])[0]
+        self.embeddings.append((round(t, 3), [round(float(v), 5) for v in vector]))
+
+    def complete(self, analysis: MediaAnalysis, state: PassState) -> None:
+        analysis.embeddings[self.scorer.scorer_id] = self.embeddings
 
 
 def _static(shape: Sequence[Any], axis: int, default: int) -> int:

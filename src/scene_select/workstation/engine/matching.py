@@ -4,8 +4,10 @@ Steps, per output:
 
 1. **Relevance** of each sentence to each candidate window (windows.py): BM25 of the sentence against
    the window's own text (OCR, subtitles) plus, at a lower weight, against its media's name, folder and
-   tags; a small visual prior from words that name colours, light, people or movement; optionally an
-   image-text (CLIP-style) similarity. Black windows are penalised (dropped with EnableClipDetection).
+   tags; a small visual prior from words that name colours, light, people or movement; what sight sees
+   in the window (:mod:`.sight`), weighted by how little the sentence's words are found as text anywhere
+   (see :class:`RelevanceModel`); optionally an image-text (CLIP-style) similarity. Black windows are
+   penalised (dropped with EnableClipDetection).
 2. **Primary window per sentence**, one-to-one: the Hungarian algorithm (scipy's
    ``linear_sum_assignment``) on the relevance matrix, or — when ProcessConfig.EnableTemporalOpt asks
    for story order — a monotonic dynamic programme that keeps windows in source order.
@@ -32,7 +34,13 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from scene_select.workstation.engine.sight.model import SightScores
+
 NAME_WEIGHT = 0.6
+SIGHT_WEIGHT = 0.8  # sight's say for a sentence no text names; it shrinks as text names the sentence …
+SIGHT_FLOOR = 0.02  # … down to a tie-breaker where some clip's own text or name names it (see ``named``)
+PRIOR_YIELD = 0.5  # share of the visual prior's weight that gives way where sight has its full say
+MIN_VISUALNESS = 0.2  # a sentence naming nothing sight knows (max label affinity below this) gets no sight term
 PRIOR_WEIGHT = 0.12
 IMAGE_TEXT_WEIGHT = 0.5
 BLACK_PENALTY = 0.3
@@ -79,6 +87,10 @@ class Evidence:
     prior: float
     image_text: float
     terms: tuple[str, ...]
+    sight: float = 0.0  # sight's relevance scaled by its confidence (0.5..1 ×), before the sentence's weight
+    sight_weight: float = 0.0  # the sentence's sight weight (0 when sight is off or the sentence names nothing seen)
+    sight_confidence: float = 0.0
+    sees: tuple[tuple[str, float], ...] = ()  # filled for chosen clips: the labels seen, with probabilities
 
 
 @dataclass
@@ -104,7 +116,19 @@ ImageTextSimilarity = Callable[[int, int], float]  # (sentence index, window ind
 
 
 class RelevanceModel:
-    """Relevance of sentences to windows (step 1 of the module docstring)."""
+    """Relevance of sentences to windows (step 1 of the module docstring).
+
+    The fusion rule for sight: ``named_i`` is how clearly some window's own text (OCR, subtitles) or its
+    media's name and tags name sentence ``i``: 1 when they share a whole word with it (a jieba word, an
+    English stem) or two character bigrams, ½ for one bigram, else 0 (:meth:`named`). Sight's weight for
+    the sentence is ``SIGHT_WEIGHT·(1 − named_i)``, at least ``SIGHT_FLOOR``: where a clip's own text,
+    subtitles or name name the sentence, text wins and sight only breaks ties; where nothing is written,
+    sight decides. Its term for
+    a window is ``relevance·(0.5 + 0.5·confidence)``: where sight is unsure it counts half. A sentence
+    that names nothing sight knows (visualness below ``MIN_VISUALNESS``) gets no sight term at all.
+    Where sight has its full say, the cheap visual prior (colour, light, faces, motion words) counts half
+    as much: it is a hint for what sight cannot read, not a rival to it.
+    """
 
     def __init__(
         self,
@@ -112,6 +136,7 @@ class RelevanceModel:
         windows: Sequence[Window],
         *,
         image_text: ImageTextSimilarity | None = None,
+        sight: SightScores | None = None,
         drop_black: bool = False,
     ) -> None:
         self.sentences = list(sentences)
@@ -129,9 +154,12 @@ class RelevanceModel:
         self._name_top = [max(self.media_index.max_score(q), 1e-9) for q in self.queries]
         self._names = [[self.media_index.score(q, k) for k in range(len(media))] for q in self.queries]
         self._hints = [visual_hints(s.text) for s in self.sentences]
+        self.sight = sight
         self.evidence: list[list[Evidence]] = [
             [self._evidence(i, j) for j in range(len(self.windows))] for i in range(len(self.sentences))
         ]
+        if sight is not None:
+            self._add_sight(sight)
 
     def matrix(self) -> npt.NDArray[np.float64]:
         import numpy as np
@@ -160,6 +188,50 @@ class RelevanceModel:
             image_text=round(image_text, 4),
             terms=terms,
         )
+
+    def _add_sight(self, sight: SightScores) -> None:
+        """Add each sentence's weighted sight term to its evidence (the fusion rule of the class docstring)."""
+        for i, row in enumerate(self.evidence):
+            if float(sight.visualness[i]) < MIN_VISUALNESS:
+                continue
+            weight = max(SIGHT_FLOOR, SIGHT_WEIGHT * (1.0 - self.named(i)))
+            prior_cut = PRIOR_WEIGHT * PRIOR_YIELD * weight / SIGHT_WEIGHT
+            relevance, confidence = sight.relevance[i], sight.confidence[i]
+            for j, evidence in enumerate(row):
+                value = float(relevance[j]) * (0.5 + 0.5 * float(confidence[j]))
+                evidence.sight = round(value, 4)
+                evidence.sight_weight = round(weight, 4)
+                evidence.sight_confidence = round(float(confidence[j]), 4)
+                evidence.total += weight * value - prior_cut * evidence.prior
+
+    def named(self, i: int) -> float:
+        """How clearly some window's own text, or some media's name or tags, names sentence ``i`` (0, ½ or 1).
+
+        Only words that tell windows (or media) apart count: a folder name every media shares, or a
+        watermark on every window, names nothing in particular.
+        """
+        query = self.queries[i]
+        words = [t for t in query if t.startswith(("w:", "e:"))]
+        bigrams = [t for t in query if t.startswith("b:")]
+        best = 0.0
+        for index in (self.window_index, self.media_index):
+            count = len(index.documents)
+            frequency = {t: sum(1 for d in index.documents if t in d) for t in (*words, *bigrams)}
+            telling_words = [t for t in words if 0 < frequency[t] < count]
+            telling_bigrams = [t for t in bigrams if 0 < frequency[t] < count]
+            for document in index.documents:
+                if any(t in document for t in telling_words):
+                    return 1.0
+                shared = sum(1 for t in telling_bigrams if t in document)
+                best = max(best, 1.0 if shared >= 2 else 0.5 * shared)
+        return best
+
+    def explained(self, i: int, j: int) -> Evidence:
+        """The evidence of sentence ``i`` for window ``j``, with what sight saw there filled in."""
+        evidence = self.evidence[i][j]
+        if self.sight is not None and evidence.sight_weight > 0 and not evidence.sees:
+            evidence.sees = self.sight.sees(i, j)
+        return evidence
 
     def evidence_time(self, i: int, j: int) -> float | None:
         """When the first OCR line carrying a matched term shows up inside window ``j`` (None: unknown)."""
@@ -353,7 +425,7 @@ class _OutputBuilder:
 
     def _cut_primary(self, i: int, j: int, plan: SentencePlan, needed: float) -> float:
         window = self.windows[j]
-        evidence = self.model.evidence[i][j]
+        evidence = self.model.explained(i, j)
         if window.flexible:  # a still image lasts as long as needed (in pieces of at most SingleShotDuration)
             length = min(needed, self.cap)
             plan.clips.append(ClipChoice(window, 0.0, round(length, 3), "primary", evidence))
@@ -412,7 +484,7 @@ class _OutputBuilder:
             # A sliver of a clip is worse than slightly more footage than the voiceover needs.
             length = min(max(remaining, MIN_PIECE), span_end - span_start, self.cap)
             start = 0.0 if window.flexible else span_start
-            clip = ClipChoice(window, round(start, 3), round(start + length, 3), "filler", self.model.evidence[i][j])
+            clip = ClipChoice(window, round(start, 3), round(start + length, 3), "filler", self.model.explained(i, j))
             plan.clips.append(clip)
             used_in_plan.add(id(window))
             if window.flexible:

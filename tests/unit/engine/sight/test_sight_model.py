@@ -1,0 +1,93 @@
+"""Sight's API: the picture square, describe (real model on a real photograph when the samples are installed),
+and scoring: bounded relevance, confidence against other shots, evidence, nothing for sentences about
+nothing visible."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scene_select.workstation.engine.sight.model import (
+    CLASSES,
+    Seen,
+    Sight,
+    WindowViews,
+    load_sight,
+    square,
+)
+
+
+def test_square_is_the_centre_of_the_shorter_side() -> None:
+    wide = np.zeros((360, 640, 3), dtype=np.uint8)
+    wide[:, 320:] = 255  # right half white
+    out = square(wide)
+    assert out.shape == (3, 224, 224) and out.dtype == np.float32
+    assert 0.4 < out.mean() / 255 < 0.6  # the centre square straddles both halves
+    assert square(np.zeros((50, 20, 3), dtype=np.uint8)).shape == (3, 224, 224)  # upscaled
+    with pytest.raises(ValueError):
+        square(np.zeros((10, 10), dtype=np.uint8))
+
+
+@pytest.fixture(scope="module")
+def sight() -> Sight:
+    loaded = load_sight()
+    assert loaded is not None, "sight must load from the local extra"
+    return loaded
+
+
+def _seen(k: int, p: float = 0.9) -> Seen:
+    return Seen(((k, p), ((k + 1) % CLASSES, 1 - p)), certainty=0.9)
+
+
+def test_describe_a_picture(sight: Sight) -> None:
+    rng = np.random.default_rng(0)
+    seen = sight.describe([rng.integers(0, 256, (120, 200, 3), dtype=np.uint8), np.zeros((64, 64, 3), np.uint8)])
+    assert len(seen) == 2
+    for one in seen:
+        assert len(one.top) == 20 and 0.0 <= one.certainty <= 1.0
+        probs = [p for _, p in one.top]
+        assert probs == sorted(probs, reverse=True) and sum(probs) <= 1.0001
+    assert sight.describe([]) == []
+    assert sight.model_id.startswith("effnet-lite0-") and "image model" in sight.timings
+
+
+def test_real_photograph(sight: Sight) -> None:
+    from PIL import Image
+
+    from scene_select.cloud.errors import MediaError
+    from scene_select.workstation.engine import real_media
+
+    try:
+        path = real_media.picture("cat")
+    except MediaError as exc:
+        pytest.skip(str(exc))
+    with Image.open(path) as image:
+        seen = sight.describe([np.asarray(image.convert("RGB"))])[0]
+    assert sight.labels.short_name(seen.top[0][0]) == "coffee mug" and seen.top[0][1] > 0.3
+
+
+def test_scores_are_bounded_confident_and_explained(sight: Sight) -> None:
+    cheetah, cup = 293, 968
+    views = WindowViews.build([[_seen(cheetah)], [_seen(cup)], [], [_seen(cheetah, 0.5)]], groups=[0, 1, 2, 0])
+    sentences = sight.read(["一只猎豹在草原上全速奔跑。", "A cup of tea on the table.", "我们下周二开会讨论预算。"])
+    scores = sight.score(sentences, views)
+    r, c = scores.relevance, scores.confidence
+    assert r.shape == (3, 4) and (r >= 0).all() and (r <= 1.0).all()
+    assert r[0, 0] > 0.5 > r[0, 1] and r[1, 1] > 0.5 > r[1, 0]
+    assert r[2].max() < 0.2 and scores.visualness[2] < 0.2  # a sentence about nothing visible relates to nothing
+    assert r[:, 2].max() == 0.0  # a window sight never looked at relates to nothing
+    assert c[0, 0] > 0.7 and c[0, 1] == 0.0
+    # Two windows of the same shot do not take each other's confidence away: the lead is over other shots.
+    assert c[0, 3] > 0.7
+    assert scores.sees(0, 0)[0] == ("cheetah", 0.9)
+    assert scores.sees(1, 0) == ()  # nothing the cheetah window shows is about a cup
+    assert scores.shows(1)[0] == ("tea cup", 0.9)
+
+
+def test_label_embeddings_are_cached(sight: Sight) -> None:
+    sight.load_text_side()
+    cached = list(sight.cache_dir.glob("label-embeddings-*.npy"))
+    assert cached
+    vectors = np.load(cached[0])
+    assert vectors.shape == (1000, 512)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)

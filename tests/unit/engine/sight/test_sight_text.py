@@ -1,0 +1,54 @@
+"""The text side of sight: the label space (names, WordNet reach) and the lexicon (English n-grams, Chinese
+through CC-CEDICT)."""
+
+from __future__ import annotations
+
+import pytest
+
+from scene_select.workstation.engine.sight.labels import LabelSpace
+from scene_select.workstation.engine.sight.lexicon import Lexicon, english_terms, singular
+
+
+def test_english_terms_and_singular() -> None:
+    assert singular("dogs") == "dog" and singular("puppies") == "puppy" and singular("leaves") == "leaf"
+    assert singular("glass") == "glass" and singular("bus") == "bus"
+    terms = english_terms("Two dogs near the wall clocks")
+    assert "dog" in terms and "wall clock" in terms and "the" not in terms
+
+
+@pytest.fixture(scope="module")
+def labels() -> LabelSpace:
+    return LabelSpace.load()
+
+
+def test_label_space(labels: LabelSpace) -> None:
+    assert len(labels) == 1000
+    assert labels.short_name(21) == "kite" and labels.names[978] == "beach"
+    assert len(set(labels.names)) == 1000  # duplicate clean names made unique
+    index = labels.term_index()
+    assert len(index["dog"]) > 100  # WordNet hypernyms reach the dog breeds
+    assert "head" not in index and "toy" not in index  # rare senses blocked
+    assert any(labels.names[k] == "wall clock" for k, _ in index["clock"])
+    assert len(labels.fingerprint) == 16
+
+
+def test_wordnet_notice_ships_with_the_data() -> None:
+    import json
+    from pathlib import Path
+
+    from scene_select.workstation.engine.sight import labels as module
+
+    data = json.loads(Path(module.WORDNET_FILE).read_text(encoding="utf-8"))
+    assert "Princeton University" in data["license"] and len(data["classes"]) == 1000
+    assert (Path(module.__file__).parent / "WORDNET-LICENSE.txt").is_file()
+
+
+def test_chinese_bridge(labels: LabelSpace) -> None:
+    lexicon = Lexicon(labels.term_index(), similarity=lambda a, b: 0.9 if "puppy" in a else 0.1)
+    assert lexicon.cedict.segment("一只小瓢虫在爬") == ["一", "只", "小", "瓢虫", "在", "爬"]
+    weights, terms = lexicon.class_weights("一只小瓢虫在爬")
+    assert "ladybug" in terms and max(weights, key=weights.__getitem__) == 301
+    _, dog_terms = lexicon.class_weights("一群小狗")  # 小狗 (puppy) → head character 狗 (dog), verified
+    assert dog_terms == {"dog": 0.8}
+    _, splash_terms = lexicon.class_weights("溅起水花")  # 水花 (spray) must not become 花 (flower)
+    assert "flower" not in splash_terms
