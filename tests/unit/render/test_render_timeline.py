@@ -119,6 +119,20 @@ def test_voiceover_subtitles_music_and_title_follow_the_sentences_and_the_config
     assert second["SubtitleTracks"][1]["SubtitleTrackClips"][0]["Content"] == "第二个标题"
 
 
+def test_asr_config_and_title_config_move_and_restyle_the_text() -> None:
+    editing = {
+        "SpeechConfig": {"AsrConfig": {"Y": 0.6, "FontColor": "#FFFF00", "Font": "unknown face", "X": [1]}},
+        "TitleConfig": {"Y": 0.2, "FontSize": 30},
+    }
+    (first,) = organize_timelines(SELECTION, {**INPUT, "TitleArray": ["标题"]}, editing, {**OUTPUT, "Count": 1})
+    subtitles, title = first["SubtitleTracks"]
+    sentence_style = subtitles["SubtitleTrackClips"][0]
+    assert (sentence_style["Y"], sentence_style["FontColor"], sentence_style["X"]) == (0.6, "#FFFF00", 0.5)
+    assert "Font" not in sentence_style  # not a field the renderer draws: left to the default
+    assert sentence_style["FontSize"] == 54  # what AsrConfig does not set keeps its default
+    assert (title["SubtitleTrackClips"][0]["Y"], title["SubtitleTrackClips"][0]["FontSize"]) == (0.2, 30)
+
+
 def test_count_caps_the_outputs_and_defaults_apply_without_editing_config() -> None:
     (only,) = organize_timelines(SELECTION, {"MediaArray": MEDIA}, None, {"Count": 1})
     assert video_clips(only)[0]["Effects"] == [{"Type": "Volume", "Gain": 0.0}]  # image-text: the voice speaks

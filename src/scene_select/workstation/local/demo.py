@@ -127,6 +127,8 @@ def _upload(stack: LocalStack, batch_name: str, files: dict[str, Path]) -> list[
     manifest = {
         "Produce": "video",  # the selection, then ICE's timeline organisation and batch editing: finished videos
         "OutputConfig": {"Count": 2, "Width": 640, "Height": 360},
+        # the sample clips carry their own captions at the bottom: the voiceover's subtitles go above them
+        "EditingConfig": {"SpeechConfig": {"AsrConfig": {"Y": 0.6}}},
         "MediaTags": {"train.mp4": ["火车", "train", "回家"]},
     }
     store.put(f"inbox/smart-mix/{batch_name}/job.json", json.dumps(manifest).encode("utf-8"))

@@ -352,6 +352,18 @@ def _title_style(width: int, height: int) -> dict[str, Any]:
     }
 
 
+# The placement and look fields of a subtitle clip that EditingConfig may set (SpeechConfig.AsrConfig for the
+# sentences, TitleConfig for the title): a team whose footage carries its own captions moves ours away.
+STYLE_FIELDS = ("X", "Y", "Alignment", "FontSize", "FontColor", "Outline", "OutlineColour", "TextWidth", "AdaptMode")
+
+
+def _style(section: Any) -> dict[str, Any]:
+    """The style fields an EditingConfig section sets (scalars only; anything else keeps the default)."""
+    if not isinstance(section, Mapping):
+        return {}
+    return {k: section[k] for k in STYLE_FIELDS if isinstance(section.get(k), str | int | float)}
+
+
 def _video_clip(placement: Placement, offset: float, clip_id: str, gain: float) -> dict[str, Any]:
     clip = placement.clip
     item: dict[str, Any] = {clip.ref_field: clip.ref, "ClipId": clip_id}
@@ -382,6 +394,8 @@ class _Settings:
     speech_rate: Any
     music: str | None
     title: str | None
+    subtitle_style: Mapping[str, Any]
+    title_style: Mapping[str, Any]
 
     @classmethod
     def of(
@@ -409,6 +423,8 @@ class _Settings:
             speech_rate=speech.get("SpeechRate"),
             music=str(music) if isinstance(music, str) and music else None,
             title=_pick(inputs.get("TitleArray"), index),
+            subtitle_style=_style(speech.get("AsrConfig")),
+            title_style=_style(editing.get("TitleConfig")),
         )
 
 
@@ -428,7 +444,7 @@ def build_timeline(
     subtitles: list[dict[str, Any]] = []
     cursor = 0.0
     if output.kind == "text_match":
-        style = subtitle_style(settings.width, settings.height)
+        style = {**subtitle_style(settings.width, settings.height), **settings.subtitle_style}
         for number, sentence in enumerate(output.sentences):
             slot = sentence.duration if sentence.duration > EPSILON else sum(c.length for c in sentence.clips)
             slot = _round(slot if slot > EPSILON else 1.0)
@@ -475,7 +491,9 @@ def build_timeline(
         tracks.append({"SubtitleTrackClips": subtitles})
     if settings.title:
         title = {"Type": "Text", "ClipId": "title", "Content": settings.title}
-        tracks.append({"SubtitleTrackClips": [{**title, **_title_style(settings.width, settings.height)}]})
+        tracks.append(
+            {"SubtitleTrackClips": [{**title, **_title_style(settings.width, settings.height), **settings.title_style}]}
+        )
     if tracks:
         timeline["SubtitleTracks"] = tracks
     return timeline
