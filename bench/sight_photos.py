@@ -12,8 +12,8 @@ held out for a first run, after which the text side was changed; ``gcompris-anim
 ``gcompris-mixed`` were added after that run as fresh held-out sets. The sets and sentences are the
 prototype's, unchanged; ``opencv-samples`` (Debian ``opencv-doc``) was added with the WordNet backoff,
 before any of its constants were tuned, and run once at the end (docs/engine.md#sight has the history).
-bench/sight_eval.py runs them through the product. The photos are fetched into ``bench/out/sight-photos`` (not committed: several licenses, and
-some give no provenance) with the ordinary clients only.
+bench/sight_eval.py runs them through the product. The photos are fetched into ``bench/out/sight-photos``
+(not committed: several licenses, and some give no provenance) with the ordinary clients only.
 """
 
 from __future__ import annotations

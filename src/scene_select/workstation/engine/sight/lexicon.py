@@ -22,6 +22,12 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scene_select.workstation.engine.sight.labels import AMBIGUOUS_TERMS
+
+if TYPE_CHECKING:
+    from scene_select.workstation.engine.sight.wordnet import Backoff
 
 __all__ = ["Cedict", "Lexicon", "english_terms", "singular"]
 
@@ -251,13 +257,16 @@ class Lexicon:
         cedict: Cedict | None = None,
         similarity: Callable[[str, str], float] | None = None,
         backoff_min_similarity: float = 0.5,
+        wordnet: Backoff | None = None,
     ) -> None:
         """``similarity(a, b)`` (e.g. sentence-encoder cosine) verifies head-character backoffs; without it
-        they are off."""
+        they are off. ``wordnet`` reaches labels from nouns that name none (:meth:`wordnet_weights`); without
+        it that is off."""
         self.term_index = dict(term_index)
         self._cedict = cedict
         self.similarity = similarity
         self.backoff_min_similarity = backoff_min_similarity
+        self.wordnet = wordnet
 
     @cached_property
     def cedict(self) -> Cedict:
@@ -308,6 +317,74 @@ class Lexicon:
                     out[words[-1]] = max(out.get(words[-1], 0.0), 0.8)
                 elif len(words) == 2 and words[0] in self.term_index and words[0] not in _STOP:
                     out[words[0]] = max(out.get(words[0], 0.0), 0.5)
+        return out
+
+    def wordnet_weights(self, sentence: str) -> tuple[dict[int, float], dict[str, float]]:
+        """(class → weight, nouns used) through the WordNet backoff, for the sentence's nouns that name no
+        label: English words and phrases (the longest WordNet noun wins, words inside a label term are
+        skipped), Chinese words without a label term through their CC-CEDICT glosses (the gloss itself, or
+        the head noun of a short one at 0.8)."""
+        if self.wordnet is None:
+            return {}, {}
+        nouns = self._english_nouns(sentence)
+        if re.search(r"[\u3400-\u9fff]", sentence):
+            for word in self.cedict.segment(sentence):
+                if self._chinese_terms(word):
+                    continue
+                for noun, confidence in self._gloss_nouns(word).items():
+                    nouns[noun] = max(nouns.get(noun, 0.0), confidence)
+        weights: dict[int, float] = {}
+        used: dict[str, float] = {}
+        for noun, confidence in nouns.items():
+            reached = self.wordnet.class_weights(noun)
+            if not reached:
+                continue
+            used[noun] = confidence
+            for k, w in reached.items():
+                weights[k] = max(weights.get(k, 0.0), w * confidence)
+        return weights, used
+
+    def _usable_noun(self, phrase: str) -> bool:
+        return (
+            self.wordnet is not None
+            and phrase not in _STOP
+            and phrase not in AMBIGUOUS_TERMS
+            and phrase not in self.term_index
+            and self.wordnet.is_noun(phrase)
+        )
+
+    def _english_nouns(self, sentence: str) -> dict[str, float]:
+        words = re.findall(r"[a-z][a-z']*", sentence.lower().replace("-", " "))
+        words = [w[:-2] if w.endswith("'s") else w for w in words]
+        covered = [False] * len(words)
+        for n in range(4, 0, -1):  # words inside a label term already say what they name
+            for i in range(len(words) - n + 1):
+                gram = words[i : i + n]
+                forms = {" ".join(gram), " ".join([*gram[:-1], singular(gram[-1])])}
+                if forms & self.term_index.keys():
+                    covered[i : i + n] = [True] * n
+        out: dict[str, float] = {}
+        for n in range(3, 0, -1):
+            for i in range(len(words) - n + 1):
+                if any(covered[i : i + n]):
+                    continue
+                phrase = " ".join(words[i : i + n])
+                if self._usable_noun(phrase):
+                    out[phrase] = 1.0
+                    covered[i : i + n] = [True] * n
+        return out
+
+    def _gloss_nouns(self, word: str) -> dict[str, float]:
+        glosses = self.cedict.glosses(word)
+        out: dict[str, float] = {}
+        for gloss in glosses[:1] if len(word) == 1 else glosses[:2]:
+            if gloss.startswith("~") or _GRAMMAR & set(gloss.split()):
+                continue
+            words = gloss.split()
+            if len(words) <= 3 and self._usable_noun(gloss):
+                out[gloss] = max(out.get(gloss, 0.0), 1.0)
+            elif 2 <= len(words) <= 3 and self._usable_noun(words[-1]):
+                out[words[-1]] = max(out.get(words[-1], 0.0), 0.8)
         return out
 
     @staticmethod

