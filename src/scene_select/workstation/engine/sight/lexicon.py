@@ -178,8 +178,11 @@ class Cedict:
             path = Path(next(iter(spec.submodule_search_locations))) / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
         # Headword → the definitions of its common-noun entries ("/"-separated, one entry per line); proper
         # nouns (capitalised pinyin: surnames, places, people) keep their headword, for segmentation, but no
-        # definitions. Plain strings, not objects: the 122 k entries stay ~30 MB instead of ~90 MB.
+        # definitions there: theirs are in ``proper``, used only to look the name up in WordNet ("埃菲尔铁塔" →
+        # "Eiffel Tower", an instance of tower). Plain strings, not objects: the 122 k entries stay ~30 MB
+        # instead of ~90 MB.
         self.entries: dict[str, str] = {}
+        self.proper: dict[str, str] = {}
         pattern = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             for line in handle:
@@ -191,6 +194,8 @@ class Cedict:
                 traditional, simplified, pinyin, defs = match.groups()
                 definitions = "" if pinyin[:1].isupper() else defs
                 for headword in {simplified, traditional}:
+                    if not definitions:
+                        self.proper.setdefault(headword, defs)
                     known = self.entries.get(headword)
                     if not known:
                         self.entries[headword] = definitions
@@ -212,10 +217,12 @@ class Cedict:
                         break
         return words
 
-    def glosses(self, word: str) -> list[str]:
-        """Cleaned English definitions of ``word``, most common sense first; proper nouns skipped."""
+    def glosses(self, word: str, proper: bool = False) -> list[str]:
+        """Cleaned English definitions of ``word``, most common sense first; proper nouns skipped, unless
+        ``proper`` asks for the definitions of a proper noun only."""
         out: list[str] = []
-        for entry in self.entries.get(word, "").split("\n"):
+        source = self.proper if proper else self.entries
+        for entry in source.get(word, "").split("\n"):
             for definition in entry.split("/") if entry else ():
                 low = definition.lower()
                 if low.startswith(
@@ -375,7 +382,8 @@ class Lexicon:
         return out
 
     def _gloss_nouns(self, word: str) -> dict[str, float]:
-        glosses = self.cedict.glosses(word)
+        # A name has no common-noun gloss; its English name may still be a WordNet noun (an instance).
+        glosses = self.cedict.glosses(word) or (self.cedict.glosses(word, proper=True) if len(word) >= 2 else [])
         out: dict[str, float] = {}
         for gloss in glosses[:1] if len(word) == 1 else glosses[:2]:
             if gloss.startswith("~") or _GRAMMAR & set(gloss.split()):
