@@ -49,7 +49,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Bump when the parsed index changes shape or meaning: the cached file is keyed by it.
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 #: Hypernym pointers: a class's parent ("@") and an instance's class ("@i": Eiffel Tower → tower).
 _HYPERNYM_POINTERS = frozenset({"@", "@i"})
 
@@ -160,8 +160,9 @@ def _forms(word: str, suffixes: tuple[tuple[str, str], ...], exceptions: Mapping
 @dataclass
 class WordNet:
     """WordNet nouns as arrays: synset ``i`` has ``offsets[i]``, lexicographer file ``lexfile[i]`` and the
-    hypernyms ``parent_idx[parent_ptr[i]:parent_ptr[i+1]]``; ``senses[lemma]`` lists synset indices, most
-    frequent first; ``tagged`` says how often a noun was tagged in the semantic concordance
+    hypernyms ``parent_idx[parent_ptr[i]:parent_ptr[i+1]]``; lemma ``lemmas[word]`` = ``n`` has the synsets
+    ``sense_idx[sense_ptr[n]:sense_ptr[n+1]]``, most frequent first (:meth:`senses`), and ``tagged[n]`` says
+    how often it was tagged as a noun in the semantic concordance
     (``verb_tagged``: a verb, ``modifier_tagged``: an adjective or adverb), which tells a word used mostly
     as a verb ("stands", "rests") or an adjective ("high", "red") from a noun; the ``exceptions`` map
     irregular forms to their base form."""
@@ -170,8 +171,10 @@ class WordNet:
     lexfile: npt.NDArray[np.uint8]
     parent_ptr: IntArray
     parent_idx: IntArray
-    senses: dict[str, tuple[int, ...]]
-    tagged: dict[str, int]
+    lemmas: dict[str, int]
+    sense_ptr: IntArray
+    sense_idx: IntArray
+    tagged: IntArray
     verb_tagged: dict[str, int]
     modifier_tagged: dict[str, int]
     exceptions: dict[str, str]
@@ -193,12 +196,15 @@ class WordNet:
         for i, offset in enumerate(order):
             parent_idx.extend(row[p] for p in data[offset][1] if p in row)
             parent_ptr[i + 1] = len(parent_idx)
-        senses: dict[str, tuple[int, ...]] = {}
-        tagged: dict[str, int] = {}
+        lemmas: dict[str, int] = {}
+        sense_ptr, sense_idx, tagged = [0], [], []
         for lemma, (offsets, count) in parse_index(lines("index.noun")).items():
-            rows = tuple(row[o] for o in offsets if o in row)
+            rows = [row[o] for o in offsets if o in row]
             if rows:
-                senses[lemma], tagged[lemma] = rows, count
+                lemmas[lemma] = len(lemmas)
+                sense_idx.extend(rows)
+                sense_ptr.append(len(sense_idx))
+                tagged.append(count)
         verbs = parse_index(lines("index.verb"))
         modifiers: dict[str, int] = {}
         for name in ("index.adj", "index.adv"):
@@ -210,8 +216,10 @@ class WordNet:
             lexfile=np.asarray([data[o][0] for o in order], dtype=np.uint8),
             parent_ptr=parent_ptr,
             parent_idx=np.asarray(parent_idx, dtype=np.int32),
-            senses=senses,
-            tagged=tagged,
+            lemmas=lemmas,
+            sense_ptr=np.asarray(sense_ptr, dtype=np.int32),
+            sense_idx=np.asarray(sense_idx, dtype=np.int32),
+            tagged=np.asarray(tagged, dtype=np.int32),
             verb_tagged={lemma: count for lemma, (_, count) in verbs.items() if count > 0},
             modifier_tagged=modifiers,
             exceptions=parse_exceptions(lines("noun.exc")),
@@ -222,12 +230,6 @@ class WordNet:
 
     def save(self, path: Path) -> None:
         """Write the index as one ``.npz`` (arrays and UTF-8 text only, no pickles), atomically."""
-        lemmas = list(self.senses)
-        sense_ptr = np.zeros(len(lemmas) + 1, dtype=np.int32)
-        sense_idx: list[int] = []
-        for n, lemma in enumerate(lemmas):
-            sense_idx.extend(self.senses[lemma])
-            sense_ptr[n + 1] = len(sense_idx)
 
         def text(value: str) -> npt.NDArray[np.uint8]:
             return np.frombuffer(value.encode(), dtype=np.uint8)
@@ -244,10 +246,10 @@ class WordNet:
                 lexfile=self.lexfile,
                 parent_ptr=self.parent_ptr,
                 parent_idx=self.parent_idx,
-                lemmas=text("\n".join(lemmas)),
-                tagged=np.asarray([self.tagged.get(lemma, 0) for lemma in lemmas], dtype=np.int32),
-                sense_ptr=sense_ptr,
-                sense_idx=np.asarray(sense_idx, dtype=np.int32),
+                lemmas=text("\n".join(self.lemmas)),  # in row order: dicts keep insertion order
+                tagged=self.tagged,
+                sense_ptr=self.sense_ptr,
+                sense_idx=self.sense_idx,
                 verb_tagged=table(self.verb_tagged),
                 modifier_tagged=table(self.modifier_tagged),
                 exceptions=table(self.exceptions),
@@ -266,14 +268,15 @@ class WordNet:
                 return dict(line.split("\t", 1) for line in lines if "\t" in line)
 
             lemmas = z["lemmas"].tobytes().decode().split("\n")
-            bounds, sense_idx = z["sense_ptr"].tolist(), z["sense_idx"].tolist()
             return cls(
                 offsets=np.asarray(z["offsets"], dtype=np.int32),
                 lexfile=np.asarray(z["lexfile"], dtype=np.uint8),
                 parent_ptr=np.asarray(z["parent_ptr"], dtype=np.int32),
                 parent_idx=np.asarray(z["parent_idx"], dtype=np.int32),
-                senses={lemma: tuple(sense_idx[bounds[n] : bounds[n + 1]]) for n, lemma in enumerate(lemmas)},
-                tagged=dict(zip(lemmas, z["tagged"].tolist(), strict=True)),
+                lemmas=dict(zip(lemmas, range(len(lemmas)), strict=True)),
+                sense_ptr=np.asarray(z["sense_ptr"], dtype=np.int32),
+                sense_idx=np.asarray(z["sense_idx"], dtype=np.int32),
+                tagged=np.asarray(z["tagged"], dtype=np.int32),
                 verb_tagged={k: int(v) for k, v in table("verb_tagged").items()},
                 modifier_tagged={k: int(v) for k, v in table("modifier_tagged").items()},
                 exceptions=table("exceptions"),
@@ -293,21 +296,28 @@ class WordNet:
     def base_form(self, word: str) -> str | None:
         """The noun WordNet knows for ``word`` (``geese`` → ``goose``, ``foxes`` → ``fox``), if any."""
         word = " ".join(word.lower().split())
-        return next((f for f in _forms(word, _NOUN_SUFFIXES, self.exceptions) if f in self.senses), None)
+        return next((f for f in _forms(word, _NOUN_SUFFIXES, self.exceptions) if f in self.lemmas), None)
+
+    def senses(self, lemma: str) -> tuple[int, ...]:
+        """Synset indices of a lemma exactly as WordNet spells it (lower case, spaces), most frequent first."""
+        n = self.lemmas.get(lemma)
+        if n is None:
+            return ()
+        return tuple(int(i) for i in self.sense_idx[self.sense_ptr[n] : self.sense_ptr[n + 1]])
 
     def synsets(self, word: str) -> tuple[int, ...]:
         """Noun synsets of ``word`` (its base form), most frequent sense first; empty when not a noun."""
         form = self.base_form(word)
-        return self.senses[form] if form else ()
+        return self.senses(form) if form else ()
 
     def mostly_not_noun(self, word: str) -> bool:
         """Whether ``word`` was tagged more often as a verb ("stands", "rests", "lies"), an adjective or an
         adverb ("high", "red") than as a noun."""
         word = " ".join(word.lower().split())
         form = self.base_form(word)
-        noun = self.tagged.get(form, 0) if form else 0
+        noun = int(self.tagged[self.lemmas[form]]) if form else 0
         verb = max((self.verb_tagged.get(f, 0) for f in _forms(word, _VERB_SUFFIXES, self.verb_exceptions)), default=0)
-        return max(verb, self.modifier_tagged.get(word.replace(" ", "_"), self.modifier_tagged.get(word, 0))) > noun
+        return max(verb, self.modifier_tagged.get(word, 0)) > noun
 
     def ancestors(self, i: int, max_steps: int) -> dict[int, int]:
         """Synset ``i`` and its hypernyms up to ``max_steps`` above it → fewest steps (``i`` itself: 0)."""
