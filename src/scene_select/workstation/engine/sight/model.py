@@ -18,7 +18,9 @@ Text side
     * **lexical**: words of the sentence that name a label, its synonyms or hypernyms ("dog" → all 120
       dog breeds; Chinese through CC-CEDICT: "瓢虫" → "ladybug"), see
       :mod:`~scene_select.workstation.engine.sight.lexicon`. A lexical hit is gated by the semantic
-      z-score of that label, which suppresses wrong senses.
+      z-score of that label, which suppresses wrong senses. A noun that names no label reaches the labels
+      near it in WordNet ("giraffe" → ruminants, :mod:`~scene_select.workstation.engine.sight.wordnet`),
+      gated the same way but without a floor.
 
 Relevance of a window to a sentence is the probability mass the window's pictures put on labels the
 sentence is about, ``Σ_k p[k]·a[k]`` over the window's top labels: in 0..1 by construction, readable as
@@ -28,8 +30,8 @@ sentence names something in the label space (its *visualness*), the window's pic
 with some certainty, and the window clearly beats every window of *other* shots for that sentence.
 
 Everything is loaded once per process (:func:`load_sight`) and cached on disk under the models
-directory: the ONNX graph (keyed by the weights' hash and the converter version) and the label
-embeddings (keyed by the label texts and the encoder's version).
+directory: the ONNX graph (keyed by the weights' hash and the converter version), the label
+embeddings (keyed by the label texts and the encoder's version) and the WordNet index.
 """
 
 from __future__ import annotations
