@@ -52,3 +52,17 @@ def test_chinese_bridge(labels: LabelSpace) -> None:
     assert dog_terms == {"dog": 0.8}
     _, splash_terms = lexicon.class_weights("溅起水花")  # 水花 (spray) must not become 花 (flower)
     assert "flower" not in splash_terms
+
+
+def test_chinese_measure_words_and_noun_or_verb_characters(labels: LabelSpace) -> None:
+    lexicon = Lexicon(labels.term_index())
+    cedict = lexicon.cedict
+    # 株 after a numeral counts plants (its noun gloss is "tree trunk"); 朵 after 一 counts flowers.
+    assert cedict.is_classifier("株") and not cedict.is_classifier("狗")  # 狗's "CL:只" names its own classifier
+    assert cedict.content_words("一株芦荟") == ["一", "芦荟"] and "朵" not in cedict.content_words("一朵花")
+    assert "株" in cedict.content_words("株")  # not after a numeral: kept
+    # 种 is zhǒng (seed, kind) and zhòng (to plant): alone, which one is not known; 花 has one reading.
+    assert cedict.also_a_verb("种") and not cedict.also_a_verb("花") and not cedict.also_a_verb("狗")
+    _, terms = lexicon.class_weights("一株芦荟种在旧陶土花盆里。")
+    assert not {"seed", "tree trunk"} & set(terms) and "pot" in terms
+    assert "flower" in lexicon.class_weights("一朵花")[1]  # the noun after the classifier still names it

