@@ -160,10 +160,29 @@ def _pause_points(db: npt.NDArray[np.float64], speech: npt.NDArray[np.bool_], fl
 
 def scene_looks(rgb: npt.NDArray[np.float32]) -> list[float]:
     """The :data:`LOOKS` fractions of an RGB picture in 0..1 (``[H, W, 3]`` float), a few numpy ops."""
-    top = rgb.max(axis=2)
-    chroma = top - rgb.min(axis=2)
-    luma = 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
-    degrees = _hue(rgb, top, chroma) * 60.0
+    top, chroma, luma = _channels(rgb)
+    return _looks(rgb, chroma, luma, _hue(rgb, top, chroma))
+
+
+def _channels(
+    rgb: npt.NDArray[np.float32],
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Per pixel: the largest channel, the chroma (largest − smallest) and the luma."""
+    import numpy as np
+
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    top = np.maximum(np.maximum(r, g), b)  # faster than rgb.max(axis=2) on a small thumbnail
+    chroma = top - np.minimum(np.minimum(r, g), b)
+    return top, chroma, 0.299 * r + 0.587 * g + 0.114 * b
+
+
+def _looks(
+    rgb: npt.NDArray[np.float32],
+    chroma: npt.NDArray[np.float32],
+    luma: npt.NDArray[np.float32],
+    hue: npt.NDArray[np.float32],
+) -> list[float]:
+    degrees = hue * 60.0
     colourful = chroma > 0.1
     blue = colourful & (degrees >= 174.0) & (degrees < 264.0)
     colourless = chroma < 0.12
@@ -210,9 +229,9 @@ class VideoBins(Analyser):
 
         index = int(t / VIDEO_BIN)
         rgb = thumb.astype(np.float32) / 255.0
-        top = rgb.max(axis=2)
-        chroma = top - rgb.min(axis=2)
-        luma = float((0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]).mean())
+        top, chroma, luma_map = _channels(rgb)
+        hues = _hue(rgb, top, chroma)
+        luma = float(luma_map.mean())
         if motion is not None:
             self._motion.setdefault(index, []).append(motion)
         sums = self._sums.setdefault(index, [0.0, 0.0, 0.0])
@@ -220,12 +239,12 @@ class VideoBins(Analyser):
         sums[1] += float(chroma.mean())
         sums[2] += 1.0
         looks = self._looks.setdefault(index, [0.0] * len(LOOKS))
-        for k, value in enumerate(scene_looks(rgb)):
+        for k, value in enumerate(_looks(rgb, chroma, luma_map, hues)):
             looks[k] += value
         hue = self._hue.setdefault(index, [0.0] * 6)
         saturated = chroma > 0.2
         if saturated.any():
-            counts = np.bincount(_hue_sextant(rgb, top, chroma)[saturated], minlength=6)
+            counts = np.bincount((np.floor(hues[saturated] + 0.5).astype(np.intp) % 6), minlength=6)
             for k in range(6):
                 hue[k] += float(counts[k])
 
@@ -257,15 +276,6 @@ class VideoBins(Analyser):
             looks.append([round(v / sums[2], 3) for v in self._looks.get(index, [0.0] * len(LOOKS))])
         analysis.motion, analysis.brightness, analysis.saturation, analysis.hue = motion, brightness, saturation, hue
         analysis.looks = looks
-
-
-def _hue_sextant(
-    rgb: npt.NDArray[np.float32], top: npt.NDArray[np.float32], chroma: npt.NDArray[np.float32]
-) -> npt.NDArray[np.intp]:
-    """Hue as one of 6 sextants: 0 red, 1 yellow, 2 green, 3 cyan, 4 blue, 5 magenta."""
-    import numpy as np
-
-    return np.asarray(np.floor(_hue(rgb, top, chroma) + 0.5).astype(np.intp) % 6)
 
 
 def _hue(
