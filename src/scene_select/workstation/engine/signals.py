@@ -17,7 +17,7 @@ import math
 from typing import TYPE_CHECKING
 
 from scene_select.workstation.engine.analyser import Analyser, PassState
-from scene_select.workstation.engine.analysis import AUDIO_HOP, VIDEO_BIN, MediaAnalysis
+from scene_select.workstation.engine.analysis import AUDIO_HOP, LOOKS, VIDEO_BIN, MediaAnalysis
 from scene_select.workstation.engine.decode import AUDIO_RATE
 
 if TYPE_CHECKING:
@@ -147,8 +147,63 @@ def _pause_points(db: npt.NDArray[np.float64], speech: npt.NDArray[np.bool_], fl
     return points
 
 
+# Scene looks (analysis.LOOKS) measured on every thumbnail, as fractions of its pixels (0..1), for the
+# visual prior's colour and light words (matching.VISUAL_HINTS). Hue in degrees on the HSV circle;
+# "colourful" is chroma > 0.1.
+# green: colourful, 66–174° (foliage, grass, including the olive of sunlit hills); warm: chroma > 0.15,
+# below 51° or from 330° (red, orange, gold: sunsets, fire, autumn); blue: colourful, 174–264° (sky, sea);
+# purple: colourful, 264–330° (violet, magenta, pink flowers); grey: chroma < 0.08 with luma 0.25–0.85
+# (fog, haze, overcast); white: chroma < 0.12 with luma > 0.75 (snow, bright cloud); dark: luma < 0.18
+# (night, silhouettes); sky: in the top third of the picture, pixels that are blue or bright and
+# colourless (luma > 0.55, chroma < 0.12): an open sky, clear or clouded.
+
+
+def scene_looks(rgb: npt.NDArray[np.float32]) -> list[float]:
+    """The :data:`LOOKS` fractions of an RGB picture in 0..1 (``[H, W, 3]`` float), a few numpy ops."""
+    top, chroma, luma = _channels(rgb)
+    return _looks(rgb, chroma, luma, _hue(rgb, top, chroma))
+
+
+def _channels(
+    rgb: npt.NDArray[np.float32],
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Per pixel: the largest channel, the chroma (largest − smallest) and the luma."""
+    import numpy as np
+
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    top = np.maximum(np.maximum(r, g), b)  # faster than rgb.max(axis=2) on a small thumbnail
+    chroma = top - np.minimum(np.minimum(r, g), b)
+    return top, chroma, 0.299 * r + 0.587 * g + 0.114 * b
+
+
+def _looks(
+    rgb: npt.NDArray[np.float32],
+    chroma: npt.NDArray[np.float32],
+    luma: npt.NDArray[np.float32],
+    hue: npt.NDArray[np.float32],
+) -> list[float]:
+    degrees = hue * 60.0
+    colourful = chroma > 0.1
+    blue = colourful & (degrees >= 174.0) & (degrees < 264.0)
+    colourless = chroma < 0.12
+    third = max(1, rgb.shape[0] // 3)
+    sky = blue[:third] | (colourless[:third] & (luma[:third] > 0.55))
+    values = (
+        colourful & (degrees >= 66.0) & (degrees < 174.0),
+        (chroma > 0.15) & ((degrees < 51.0) | (degrees >= 330.0)),
+        blue,
+        colourful & (degrees >= 264.0) & (degrees < 330.0),
+        (chroma < 0.08) & (luma > 0.25) & (luma < 0.85),
+        colourless & (luma > 0.75),
+        luma < 0.18,
+        sky,
+    )
+    return [float(v.mean()) for v in values]
+
+
 class VideoBins(Analyser):
-    """Per-bin motion, brightness, saturation and hue histogram from every thumbnail.
+    """Per-bin motion, brightness, saturation, hue histogram and scene looks (:data:`LOOKS`) from every
+    thumbnail.
 
     Motion is the bin's *median* frame difference, so the one huge difference at a cut does not make a
     calm shot look busy. It reads each thumbnail's difference from the pass state (the cut analyser
@@ -161,6 +216,7 @@ class VideoBins(Analyser):
         self._motion: dict[int, list[float]] = {}
         self._sums: dict[int, list[float]] = {}
         self._hue: dict[int, list[float]] = {}
+        self._looks: dict[int, list[float]] = {}
 
     def on_thumb(self, t: float, thumb: npt.NDArray[np.uint8], state: PassState) -> None:
         self.push(t, thumb, state.motion)
@@ -173,19 +229,22 @@ class VideoBins(Analyser):
 
         index = int(t / VIDEO_BIN)
         rgb = thumb.astype(np.float32) / 255.0
-        top = rgb.max(axis=2)
-        chroma = top - rgb.min(axis=2)
-        luma = float((0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]).mean())
+        top, chroma, luma_map = _channels(rgb)
+        hues = _hue(rgb, top, chroma)
+        luma = float(luma_map.mean())
         if motion is not None:
             self._motion.setdefault(index, []).append(motion)
         sums = self._sums.setdefault(index, [0.0, 0.0, 0.0])
         sums[0] += luma
         sums[1] += float(chroma.mean())
         sums[2] += 1.0
+        looks = self._looks.setdefault(index, [0.0] * len(LOOKS))
+        for k, value in enumerate(_looks(rgb, chroma, luma_map, hues)):
+            looks[k] += value
         hue = self._hue.setdefault(index, [0.0] * 6)
         saturated = chroma > 0.2
         if saturated.any():
-            counts = np.bincount(_hue_sextant(rgb, top, chroma)[saturated], minlength=6)
+            counts = np.bincount((np.floor(hues[saturated] + 0.5).astype(np.intp) % 6), minlength=6)
             for k in range(6):
                 hue[k] += float(counts[k])
 
@@ -197,6 +256,7 @@ class VideoBins(Analyser):
         brightness: list[float] = []
         saturation: list[float] = []
         hue: list[list[float]] = []
+        looks: list[list[float]] = []
         for index in range(bins):
             sums = self._sums.get(index)
             if sums is None:  # no decoded picture in this bin (skipped B-frames, low frame rate)
@@ -204,6 +264,7 @@ class VideoBins(Analyser):
                 brightness.append(brightness[-1] if brightness else 0.0)
                 saturation.append(saturation[-1] if saturation else 0.0)
                 hue.append(hue[-1] if hue else [0.0] * 6)
+                looks.append(looks[-1] if looks else [0.0] * len(LOOKS))
                 continue
             values = self._motion.get(index)
             motion.append(round(float(np.median(values)), 3) if values else (motion[-1] if motion else 0.0))
@@ -212,19 +273,21 @@ class VideoBins(Analyser):
             counts = self._hue.get(index, [0.0] * 6)
             total = sum(counts)
             hue.append([round(c / total, 3) if total else 0.0 for c in counts])
+            looks.append([round(v / sums[2], 3) for v in self._looks.get(index, [0.0] * len(LOOKS))])
         analysis.motion, analysis.brightness, analysis.saturation, analysis.hue = motion, brightness, saturation, hue
+        analysis.looks = looks
 
 
-def _hue_sextant(
+def _hue(
     rgb: npt.NDArray[np.float32], top: npt.NDArray[np.float32], chroma: npt.NDArray[np.float32]
-) -> npt.NDArray[np.intp]:
-    """Hue as one of 6 sextants: 0 red, 1 yellow, 2 green, 3 cyan, 4 blue, 5 magenta."""
+) -> npt.NDArray[np.float32]:
+    """HSV hue in 0..6 (× 60 = degrees: 0 red, 1 yellow, 2 green, 3 cyan, 4 blue, 5 magenta)."""
     import numpy as np
 
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
     safe = np.maximum(chroma, 1e-6)
     hue = np.where(top == r, ((g - b) / safe) % 6.0, np.where(top == g, (b - r) / safe + 2.0, (r - g) / safe + 4.0))
-    return np.asarray(np.floor(hue + 0.5).astype(np.intp) % 6)
+    return np.asarray(hue, dtype=np.float32)
 
 
 class FaceCounter(Analyser):

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scene_select.workstation.engine.analysis import AUDIO_HOP, VIDEO_BIN, MediaAnalysis, OcrLine
+from scene_select.workstation.engine.analysis import AUDIO_HOP, LOOKS, VIDEO_BIN, MediaAnalysis, OcrLine
 from scene_select.workstation.engine.resolve import Cue, MediaSource
 
 #: Speech-pause snapping tolerance (seconds) when splitting long shots.
@@ -182,6 +182,10 @@ def window_signals(
     }
     for k, name in enumerate(("red", "yellow", "green", "cyan", "blue", "magenta")):
         signals["hue_" + name] = round(_mean([row[k] for row in hue_rows]), 3) if hue_rows else 0.0
+    look_rows = analysis.looks[b0:b1] or analysis.looks[-1:]
+    if look_rows:
+        for k, name in enumerate(LOOKS):
+            signals["look_" + name] = round(_mean([row[k] for row in look_rows]), 3)
     if loud:
         energy = _mean([10 ** (v / 10) for v in loud])
         signals["loudness"] = round(10 * math.log10(max(energy, 1e-7)), 2)

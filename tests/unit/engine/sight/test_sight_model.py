@@ -91,3 +91,21 @@ def test_label_embeddings_are_cached(sight: Sight) -> None:
     vectors = np.load(cached[0])
     assert vectors.shape == (1000, 512)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+
+
+def test_windows_that_look_alike_share_their_relevance() -> None:
+    """Two landscapes seen as valley and alp differ to sight only in certainty: their relevance is shared;
+    a ladybird, seen as something else, keeps its own; an unseen window stays at 0."""
+    from scene_select.workstation.engine.sight.model import _share_among_lookalikes
+
+    probs = np.zeros((4, 1000), dtype=np.float32)
+    probs[0, [979, 970]] = [0.40, 0.35]  # valley, alp
+    probs[1, [979, 970]] = [0.25, 0.18]  # the same look, less sure
+    probs[2, 301] = 0.9  # ladybug
+    seen = np.array([True, True, True, False])
+    relevance = np.array([[0.40, 0.20, 0.0, 0.0], [0.0, 0.0, 0.8, 0.0]], dtype=np.float32)
+    shared = _share_among_lookalikes(relevance, probs, seen, 0.8)
+    assert np.allclose(shared[0, :2], 0.30) and shared[1, 2] == np.float32(0.8) and shared[:, 3].max() == 0.0
+    probs[1, [979, 970, 975]] = [0.25, 0.02, 0.20]  # valley first, but another look beside it: not alike
+    unchanged = _share_among_lookalikes(relevance, probs, seen, 0.8)
+    assert np.allclose(unchanged, relevance)

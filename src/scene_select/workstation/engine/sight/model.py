@@ -100,6 +100,9 @@ class SightConfig:
     # without a floor, so the sentence's meaning must confirm a kin at least a little.
     kin_gate_floor: float = 0.0
     lead_full: float = 0.1  # relevance lead over other shots at which confidence stops growing
+    # Pictures that look alike to sight (the same top label and label distributions with a cosine of at
+    # least this) share their relevance: sight cannot tell them apart, so text and the visual prior do.
+    alike_cos: float = 0.8
     # Visualness: semantic affinity only counts when the label is also close in absolute terms (cosine),
     # because the z-score always finds *some* outlier label, even for "we meet next Tuesday".
     visual_cos0: float = 0.22
@@ -392,12 +395,39 @@ class Sight:
         affinity = np.stack([s.affinity for s in sentences]) if sentences else np.zeros((0, CLASSES), np.float32)
         relevance = np.clip(affinity @ views.probs.T, 0.0, 1.0).astype(np.float32)  # [S, W]
         relevance[:, ~views.seen] = 0.0
+        relevance = _share_among_lookalikes(relevance, views.probs, views.seen, self.config.alike_cos)
         others = _best_of_other_groups(relevance, views.group)
         lead = np.clip(relevance - others, 0.0, 1.0)
         visual = np.array([s.visualness for s in sentences], dtype=np.float32)
         certainty = np.clip(views.certainty * 2.0, 0.0, 1.0)[None, :]
         confidence = np.sqrt(visual[:, None] * certainty) * np.clip(lead / self.config.lead_full, 0.0, 1.0)
         return SightScores(relevance, confidence.astype(np.float32), visual, views, list(sentences), self.labels)
+
+
+def _share_among_lookalikes(
+    relevance: FloatArray, probs: FloatArray, seen: npt.NDArray[np.bool_], threshold: float
+) -> FloatArray:
+    """Each window's relevance becomes the mean over the windows that look alike to it, itself included.
+
+    Two windows look alike when sight's top label is the same and their label distributions have a cosine
+    of at least ``threshold``: four landscapes seen as "valley, alp" differ to sight mostly in how sure it
+    is, which says nothing about which sentence each one fits. Only windows with the same top label are
+    compared, so the cost stays near linear in the number of windows.
+    """
+    if threshold > 1.0 or relevance.shape[1] < 2:
+        return relevance
+    shared = relevance.copy()
+    top = probs.argmax(axis=1)
+    for label in np.unique(top[seen]):
+        members = np.flatnonzero((top == label) & seen)
+        if len(members) < 2:
+            continue
+        block = probs[members]
+        block = block[:, np.flatnonzero(block.any(axis=0))]
+        unit = block / np.maximum(np.linalg.norm(block, axis=1, keepdims=True), 1e-9)
+        alike = (unit @ unit.T >= threshold).astype(np.float32)
+        shared[:, members] = relevance[:, members] @ (alike / alike.sum(axis=1, keepdims=True)).T
+    return np.asarray(shared, dtype=np.float32)
 
 
 def _best_of_other_groups(relevance: FloatArray, group: npt.NDArray[np.int64]) -> FloatArray:
