@@ -159,6 +159,13 @@ def _use_and_cold_start(section: Section, python: str, artifacts: dict[str, Path
         lost = _run(python, artifacts["reconcile"], [b'{"triggerName":"timer"}'], "bytecode", rig.environ)
         used_tops["reconcile"].update(lost["tops"])
         used_modules["reconcile"].update(lost["ours"])
+        # And the submit function's approval path (approval.py, imported only when a person's approval.json
+        # arrives): an approval for a batch with no run is refused with an error record, the path loaded all
+        # the same.
+        refused = rig.upload("inbox/smart-mix/artifact-approval/approval.json", b'{"Approve": true}')
+        approval = _run(python, artifacts["submit"], [refused], "bytecode", rig.environ)
+        used_tops["submit"].update(approval["tops"])
+        used_modules["submit"].update(approval["ours"])
     _report_use(section, artifacts, used_tops, used_modules)
     _report_cold(section, samples, python)
 
@@ -190,8 +197,9 @@ def _report_use(
             ]
         )
     section.add(
-        "What each artifact's interpreter loaded from it (submit: an upload submitted; callback: a signed "
-        "callback completed; reconcile: a tick that finishes a run whose callback was lost, and idle ticks):",
+        "What each artifact's interpreter loaded from it (submit: an upload submitted and an approval refused; "
+        "callback: a signed callback completed; reconcile: a tick that finishes a run whose callback was lost, and "
+        "idle ticks):",
         "",
     )
     section.table(

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scene_select.cloud.errors import ConfigError
-from scene_select.cloud.models.step_requests import Produce
+from scene_select.cloud.models.steps import Produce
 from scene_select.cloud.models.wire import decode_json_object
 
 __all__ = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scene_select.cloud.models.step_requests import Produce, Step
+from scene_select.cloud.models.steps import Produce, Step
 from scene_select.cloud.pipeline.records import RunSnapshot, RunState
 
 

@@ -19,7 +19,6 @@ the reason, never cut.
 from __future__ import annotations
 
 import json
-from enum import Enum
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
@@ -33,8 +32,6 @@ __all__ = [
     "MAX_MEDIA_SELECT_RESULT_BYTES",
     "MAX_PROJECT_IDS",
     "BatchEditingJobRequest",
-    "Produce",
-    "Step",
     "TimelineJobRequest",
     "timeline_job_type",
 ]
@@ -49,37 +46,6 @@ MAX_PROJECT_IDS = 100
 
 _OWN_CLIP_FIELDS = ("explain",)
 """Fields the local engine adds to each clip that ICE never sent, left out of MediaSelectResult."""
-
-
-class Step(str, Enum):
-    """The steps of a run, in order; each is one ICE job."""
-
-    SELECTION = "selection"
-    TIMELINE = "timeline"
-    RENDER = "render"
-
-
-class Produce(str, Enum):
-    """What a batch asks for: a selection only, videos, or videos after a person approves the selection."""
-
-    SELECTION = "selection"
-    VIDEO = "video"
-    REVIEW = "review"
-
-    @property
-    def steps(self) -> tuple[Step, ...]:
-        """The steps a run of this kind goes through, in order."""
-        return (Step.SELECTION,) if self is Produce.SELECTION else (Step.SELECTION, Step.TIMELINE, Step.RENDER)
-
-    @classmethod
-    def parse(cls, value: object, *, where: str) -> Produce:
-        """``selection``, ``video`` or ``review`` (any case); anything else is a JobConfigError naming ``where``."""
-        if isinstance(value, str):
-            try:
-                return cls(value.strip().lower())
-            except ValueError:
-                pass
-        raise JobConfigError(f"{where}: Produce must be one of selection, video or review, got {value!r}")
 
 
 _TIMELINE_JOB_TYPES = {

@@ -25,7 +25,8 @@ from pydantic import ValidationError
 
 from scene_select.cloud.errors import JobConfigError, ObjectNotFoundError
 from scene_select.cloud.models.job_config import SelectionJobRequest, UserData
-from scene_select.cloud.models.step_requests import BatchEditingJobRequest, Step, TimelineJobRequest
+from scene_select.cloud.models.step_requests import BatchEditingJobRequest, TimelineJobRequest
+from scene_select.cloud.models.steps import Step
 from scene_select.cloud.models.wire import describe_validation_error
 from scene_select.cloud.pipeline.complete import (
     ReportMedia,

@@ -25,7 +25,8 @@ from typing import Any, Literal
 
 from scene_select.cloud.errors import BatchError, ObjectNotFoundError
 from scene_select.cloud.models.selection import media_id_for
-from scene_select.cloud.models.step_requests import Produce, media_select_result
+from scene_select.cloud.models.step_requests import media_select_result
+from scene_select.cloud.models.steps import Produce
 from scene_select.cloud.models.wire import loads_untrusted
 from scene_select.cloud.pipeline.layout import BatchRef, InboxObject
 from scene_select.cloud.pipeline.ports import ClaimPolicy, PipelineDeps

@@ -26,7 +26,7 @@ from typing import Any, Literal
 from scene_select.cloud.errors import ObjectNotFoundError
 from scene_select.cloud.models.ice_api import IceJob
 from scene_select.cloud.models.selection import parse_extend_output
-from scene_select.cloud.models.step_requests import Produce, Step
+from scene_select.cloud.models.steps import Produce, Step
 from scene_select.cloud.pipeline.normalise import normalise_selection
 from scene_select.cloud.pipeline.ports import USER_DATA_KEY, PipelineDeps
 from scene_select.cloud.pipeline.records import RunIndexEntry, RunRecord, RunSnapshot, RunState, RunStore, iso_time

@@ -27,7 +27,7 @@ from scene_select.cloud.models.job_config import (
     SelectionJobRequest,
 )
 from scene_select.cloud.models.media import media_kind
-from scene_select.cloud.models.step_requests import Produce
+from scene_select.cloud.models.steps import Produce
 from scene_select.cloud.models.wire import compact_json
 from scene_select.cloud.pipeline.layout import (
     APPROVAL_FILE,

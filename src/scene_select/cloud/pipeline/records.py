@@ -34,7 +34,7 @@ from pydantic import BaseModel
 
 from scene_select.cloud.errors import ObjectNotFoundError
 from scene_select.cloud.models.job_type import JobType
-from scene_select.cloud.models.step_requests import Produce, Step
+from scene_select.cloud.models.steps import Produce, Step
 from scene_select.cloud.pipeline.batch_index import same_run_entry, write_run_entry
 from scene_select.cloud.pipeline.layout import BatchRef, BucketLayout
 from scene_select.cloud.pipeline.ports import Clock, PipelineDeps
