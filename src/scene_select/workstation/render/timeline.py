@@ -117,6 +117,10 @@ class _References:
     def __init__(self, media_array: Sequence[str]) -> None:
         self._by_id = {media_id_for(entry): entry for entry in media_array}
 
+    def clips(self, raw: Any, where: str) -> tuple[Clip, ...]:
+        """The clips of a list (None: none), each checked by ``clip`` and named by its place in the list."""
+        return tuple(self.clip(c, f"{where}[{k}]") for k, c in enumerate(_list(raw, where)))
+
     def clip(self, raw: Any, where: str) -> Clip:
         if not isinstance(raw, Mapping):
             raise SelectionError(f"{where} must be an object with mediaId or mediaURL, startTime and endTime")
@@ -175,10 +179,7 @@ def parse_selection(result: str | Mapping[str, Any], media_array: Sequence[str] 
                 here = f"{where}.{key}[{s}]"
                 if not isinstance(sentence, Mapping):
                     raise SelectionError(f"{here} must be an object")
-                clips = tuple(
-                    refs.clip(c, f"{here}.matchClipList[{k}]")
-                    for k, c in enumerate(_list(sentence.get("matchClipList"), f"{here}.matchClipList"))
-                )
+                clips = refs.clips(sentence.get("matchClipList"), f"{here}.matchClipList")
                 duration = sentence.get("duration")
                 sentences.append(
                     Sentence(
@@ -193,10 +194,7 @@ def parse_selection(result: str | Mapping[str, Any], media_array: Sequence[str] 
             where = f"highlightMediaOutputList[{o}]"
             if not isinstance(output, Mapping):
                 raise SelectionError(f"{where} must be an object")
-            clips = tuple(
-                refs.clip(c, f"{where}.highlightClipList[{k}]")
-                for k, c in enumerate(_list(output.get("highlightClipList"), f"{where}.highlightClipList"))
-            )
+            clips = refs.clips(output.get("highlightClipList"), f"{where}.highlightClipList")
             outputs.append(SelectionOutput("highlights", highlights=clips))
     elif "outputs" in data:  # the product's selection.json
         for o, output in enumerate(_list(data["outputs"], "outputs")):
@@ -208,20 +206,14 @@ def parse_selection(result: str | Mapping[str, Any], media_array: Sequence[str] 
                     Sentence(
                         text=str(s.get("text") or ""),
                         duration=_number(s.get("duration") or 0.0, f"{where}.sentences[{i}].duration"),
-                        clips=tuple(
-                            refs.clip(c, f"{where}.sentences[{i}].clips[{k}]")
-                            for k, c in enumerate(s.get("clips") or [])
-                        ),
+                        clips=refs.clips(s.get("clips") or [], f"{where}.sentences[{i}].clips"),
                     )
                     for i, s in enumerate(_list(output["sentences"], f"{where}.sentences"))
                     if isinstance(s, Mapping)
                 ]
                 outputs.append(SelectionOutput("text_match", sentences=tuple(sentences)))
             else:
-                clips = tuple(
-                    refs.clip(c, f"{where}.highlights[{k}]")
-                    for k, c in enumerate(_list(output.get("highlights"), f"{where}.highlights"))
-                )
+                clips = refs.clips(output.get("highlights"), f"{where}.highlights")
                 outputs.append(SelectionOutput("highlights", highlights=clips))
     else:
         raise SelectionError(

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -471,12 +471,3 @@ class Lexicon:
             for k, w in self.term_index[term]:
                 weights[k] = max(weights.get(k, 0.0), w * confidence)
         return weights, terms
-
-
-def chinese_ratio(texts: Iterable[str]) -> float:
-    """Share of Han characters among the letters of ``texts`` (0 = all Latin)."""
-    han = latin = 0
-    for text in texts:
-        han += len(re.findall(r"[\u3400-\u9fff]", text))
-        latin += len(re.findall(r"[A-Za-z]", text))
-    return han / max(1, han + latin)

@@ -26,8 +26,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from scene_select.cloud.errors import JobConfigError
-from scene_select.cloud.models.job_config import SelectionJobRequest
 from scene_select.workstation.local.emulator.api_errors import ApiError, invalid_parameter
 from scene_select.workstation.local.emulator.callbacks import initial_callback_state
 from scene_select.workstation.local.emulator.job_store import (
@@ -42,6 +40,7 @@ from scene_select.workstation.local.emulator.requests import ApiRequest
 from scene_select.workstation.local.emulator.scene_requests import (
     BATCH_EDITING_JOB_TYPE,
     batch_editing_params,
+    job_configs,
     project_not_found,
     timeline_params,
 )
@@ -85,14 +84,48 @@ class IceActions:
 
     def submit(self, request: ApiRequest) -> dict[str, Any]:
         job_type = request.required("JobType")
-        input_config = request.required("InputConfig")
-        output_config = request.required("OutputConfig")
-        editing_config = request.param("EditingConfig") or None
-        user_data = request.param("UserData") or None
-        try:
-            SelectionJobRequest.from_wire(job_type, input_config, output_config, editing_config, user_data)
-        except JobConfigError as exc:
-            raise invalid_parameter(str(exc)) from exc
+        configs = job_configs(request, job_type)
+        return self._accept(
+            job_type=job_type,
+            input_config=configs.input_config,
+            output_config=configs.output_config,
+            editing_config=configs.editing_config,
+            user_data=configs.user_data,
+        )
+
+    def submit_timeline(self, request: ApiRequest) -> dict[str, Any]:
+        params = timeline_params(request)
+        return self._accept(
+            job_type=params.job_type,
+            input_config=params.input_config,
+            output_config=params.output_config,
+            editing_config=params.editing_config,
+            user_data=params.user_data,
+            extend_input=params.media_select_result,
+        )
+
+    def submit_batch_editing(self, request: ApiRequest) -> dict[str, Any]:
+        params = batch_editing_params(request, lambda project_id: self._store.get_project(project_id) is not None)
+        return self._accept(
+            job_type=BATCH_EDITING_JOB_TYPE,
+            input_config="",
+            output_config=params.output_config,
+            editing_config=None,
+            user_data=params.user_data,
+            extend_input=params.extend_input,
+        )
+
+    def _accept(
+        self,
+        *,
+        job_type: str,
+        input_config: str,
+        output_config: str,
+        editing_config: str | None,
+        user_data: str | None,
+        extend_input: str | None = None,
+    ) -> dict[str, Any]:
+        """Store a checked job, queue it for the runner and answer with its JobId, as every Submit* does."""
         row = self._store.create(
             job_type=job_type,
             input_config=input_config,
@@ -100,34 +133,7 @@ class IceActions:
             editing_config=editing_config,
             user_data=user_data,
             callback_state=initial_callback_state(user_data),
-        )
-        self._enqueue(row.job_id)
-        return {"JobId": row.job_id}
-
-    def submit_timeline(self, request: ApiRequest) -> dict[str, Any]:
-        params = timeline_params(request)
-        row = self._store.create(
-            job_type=params.job_type,
-            input_config=params.input_config,
-            output_config=params.output_config,
-            editing_config=params.editing_config,
-            user_data=params.user_data,
-            callback_state=initial_callback_state(params.user_data),
-            extend_input=params.media_select_result,
-        )
-        self._enqueue(row.job_id)
-        return {"JobId": row.job_id}
-
-    def submit_batch_editing(self, request: ApiRequest) -> dict[str, Any]:
-        params = batch_editing_params(request, lambda project_id: self._store.get_project(project_id) is not None)
-        row = self._store.create(
-            job_type=BATCH_EDITING_JOB_TYPE,
-            input_config="",
-            output_config=params.output_config,
-            editing_config=None,
-            user_data=params.user_data,
-            callback_state=initial_callback_state(params.user_data),
-            extend_input=params.extend_input,
+            extend_input=extend_input,
         )
         self._enqueue(row.job_id)
         return {"JobId": row.job_id}

@@ -38,8 +38,10 @@ __all__ = [
     "PROJECT_NOT_FOUND",
     "TIMELINE_JOB_TYPES",
     "BatchEditingParams",
+    "JobConfigs",
     "TimelineParams",
     "batch_editing_params",
+    "job_configs",
     "project_not_found",
     "timeline_params",
 ]
@@ -92,18 +94,40 @@ def timeline_params(request: ApiRequest) -> TimelineParams:
         accepted = " or ".join(TIMELINE_JOB_TYPES)
         raise invalid_parameter(f"The specified parameter JobType is not valid: {job_type!r}; use {accepted}.")
     media_select_result = request.required("MediaSelectResult")
+    configs = job_configs(request, selection_type.value)
+    _check_selection(media_select_result, selection_type, configs.parsed.input_config.media_array)
+    return TimelineParams(
+        job_type,
+        media_select_result,
+        configs.input_config,
+        configs.output_config,
+        configs.editing_config,
+        configs.user_data,
+    )
+
+
+@dataclass(frozen=True)
+class JobConfigs:
+    """InputConfig, OutputConfig, EditingConfig and UserData as they came (ICE echoes them), and checked."""
+
+    input_config: str
+    output_config: str
+    editing_config: str | None
+    user_data: str | None
+    parsed: SelectionJobRequest
+
+
+def job_configs(request: ApiRequest, selection_type: str) -> JobConfigs:
+    """The configs of a selection or timeline job, checked by the selection job's rules, or InvalidParameter."""
     input_config = request.required("InputConfig")
     output_config = request.required("OutputConfig")
     editing_config = request.param("EditingConfig") or None
     user_data = request.param("UserData") or None
     try:
-        configs = SelectionJobRequest.from_wire(
-            selection_type.value, input_config, output_config, editing_config, user_data
-        )
+        parsed = SelectionJobRequest.from_wire(selection_type, input_config, output_config, editing_config, user_data)
     except JobConfigError as exc:
         raise invalid_parameter(str(exc)) from exc
-    _check_selection(media_select_result, selection_type, configs.input_config.media_array)
-    return TimelineParams(job_type, media_select_result, input_config, output_config, editing_config, user_data)
+    return JobConfigs(input_config, output_config, editing_config, user_data, parsed)
 
 
 def _check_selection(text: str, selection_type: JobType, media_array: list[str]) -> None:
