@@ -142,11 +142,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-sight", action="store_true", help="the engine without sight, for comparison")
     parser.add_argument("--verbose", "-v", action="store_true")
+    parser.add_argument(
+        "--cache", type=Path, default=OUT / "analysis-cache", help="analysis cache (another one to re-analyse)"
+    )
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
     fetch()
     results: dict[str, Any] = {}
-    cache = OUT / "analysis-cache"  # kept between runs: the photos do not change, the matching may
+    cache = args.cache  # kept between runs: the photos do not change, the matching may
     for name in args.sets:
         results[name] = run_set(name, seed=args.seed, sight=not args.no_sight, cache=cache)
         line = "  ".join(f"{lang} {results[name][lang]['right']}/{results[name][lang]['of']}" for lang in LANGS)

@@ -163,7 +163,8 @@ class RelevanceModel:
     the sentence is ``SIGHT_WEIGHT·(1 − named_i)``, at least ``SIGHT_FLOOR``: where a clip's own text,
     subtitles or name name the sentence, text wins and sight only breaks ties; where nothing is written,
     sight decides. Its term for
-    a window is ``relevance·(0.5 + 0.5·confidence)``: where sight is unsure it counts half. A sentence
+    a window is ``relevance·(0.5 + 0.5·confidence)`` (where sight is unsure it counts half), plus half of
+    how surely a face shows for a sentence about people (:meth:`SightScores.term`). A sentence
     that names nothing sight knows (visualness below ``MIN_VISUALNESS``) gets no sight term at all.
     The visual prior (colour, light, sky, fog, faces, motion words) keeps its weight beside sight: it
     measures what ImageNet labels cannot say (an open sky, the warm light of a sunset, fog, a meadow's
@@ -239,9 +240,9 @@ class RelevanceModel:
             if float(sight.visualness[i]) < MIN_VISUALNESS:
                 continue
             weight = max(SIGHT_FLOOR, SIGHT_WEIGHT * (1.0 - self._named[i]))
-            relevance, confidence = sight.relevance[i], sight.confidence[i]
+            values, confidence = sight.term(i), sight.confidence[i]
             for j, evidence in enumerate(row):
-                value = float(relevance[j]) * (0.5 + 0.5 * float(confidence[j]))
+                value = float(values[j])
                 evidence.sight = round(value, 4)
                 evidence.sight_weight = round(weight, 4)
                 evidence.sight_confidence = round(float(confidence[j]), 4)

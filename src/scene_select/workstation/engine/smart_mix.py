@@ -94,7 +94,7 @@ def sight_scores(sight: Sight | None, sentences: list[Sentence], windows: list[W
         groups.append(group_ids.setdefault(key, len(group_ids)))
     if not any(samples):
         return None
-    views = WindowViews.build(samples, groups)
+    views = WindowViews.build(samples, groups, [window.signals.get("faces", 0.0) for window in windows])
     try:
         read = sight.read([s.text for s in sentences])
     except (ImportError, OSError, ValueError, RuntimeError) as exc:  # the text side is loaded on first use

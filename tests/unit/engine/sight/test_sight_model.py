@@ -109,3 +109,53 @@ def test_windows_that_look_alike_share_their_relevance() -> None:
     probs[1, [979, 970, 975]] = [0.25, 0.02, 0.20]  # valley first, but another look beside it: not alike
     unchanged = _share_among_lookalikes(relevance, probs, seen, 0.8)
     assert np.allclose(unchanged, relevance)
+
+
+def test_people_are_read_from_words_and_witnessed_by_faces(sight: Sight) -> None:
+    """ImageNet-1k has no person: a sentence that names people (in English or Chinese) draws relevance from
+    windows where a face shows, one that names none is not moved by faces, and the face is the evidence."""
+    cup = 968
+    views = WindowViews.build(
+        [[_seen(cup, 0.4)], [_seen(cup, 0.4)], [_seen(cup, 0.4)]], groups=[0, 1, 2], faces=[0.0, 1.0, 3.0]
+    )
+    assert views.faces.tolist() == [0.0, 1.0, 1.0]  # a count, read as how surely a face shows
+    sentences = sight.read(
+        [
+            "A woman sips from a cup.",
+            "一位老人端着一杯茶。",
+            "A cup of tea on the table.",
+            "一面红旗在风中飘扬。",  # 旗帜/ensign is a person only in one reading: no
+            "他在雪地里慢慢走着。",  # a personal pronoun is enough
+        ]
+    )
+    people = [s.people for s in sentences]
+    assert people[0] == 1.0 and people[1] == 1.0 and people[2] == 0.0 and people[3] == 0.0 and people[4] == 1.0
+    assert "woman (a person)" in sentences[0].terms and "老人 (a person)" in sentences[1].terms
+    assert sentences[4].visualness >= 0.5  # a sentence about a person is visual even when it names no label
+    scores = sight.score(sentences, views)
+    assert np.allclose(scores.relevance, scores.relevance[:, :1])  # the labels see three cups alike
+    say = np.stack([scores.term(i) for i in range(len(sentences))])
+    assert say[0, 1] > say[0, 0] + 0.3 and say[1, 1] > say[1, 0] + 0.3 and say[0, 1] == pytest.approx(say[0, 2])
+    assert say[2, 0] == pytest.approx(say[2, 1]) and say[3, 1] == pytest.approx(say[3, 0])  # faces move no one else
+    assert (say >= 0).all() and (say <= 1).all()
+    assert scores.sees(0, 1)[0] == ("a face", 1.0) and ("a face", 1.0) not in scores.sees(2, 1)
+    assert scores.sees(0, 0) == scores.sees(2, 0)  # no face: only the cup
+
+
+def test_which_words_name_people(sight: Sight) -> None:
+    """A word names people by its first sense (not "sheep" or "giant", whose person senses come later),
+    Chinese through its CC-CEDICT glosses; social groups no camera sees do not count."""
+    sight.load_text_side()
+    lexicon = sight._lexicon
+    assert lexicon is not None
+    named = {
+        "Two men in suits shake hands": {"men"},
+        "A crowd gathers in the square": {"crowd"},
+        "A giant tree above a herd of sheep": set(),
+        "一群游客在寺庙前拍照": {"游客"},
+        "一个人在雪地里行走": {"一个人"},
+        "林间的小溪从长满青苔的岩石上流过": set(),  # 上流 "upper class" (a mis-segmentation) is no one to see
+        "一只猫趴在窗台上": set(),
+    }
+    for sentence, words in named.items():
+        assert set(lexicon.people(sentence)[1]) == words, sentence

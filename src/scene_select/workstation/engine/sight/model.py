@@ -76,6 +76,10 @@ logger = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float32]
 IMAGE_SIZE = 224
+#: What a face seen in a window is called in explanations ("sees: a face 1.0, military uniform 0.41").
+FACE = "a face"
+#: The share of its say that sight keeps where it is unsure.
+UNSURE = 0.5
 #: Labels kept per picture (in the analysis cache) and per window (when scoring): the tail is noise.
 TOP_K = 20
 CLASSES = 1000
@@ -146,6 +150,7 @@ class SentenceView:
     affinity: FloatArray  # [1000] in 0..1: how much the sentence is about each label
     terms: dict[str, float]  # lexical terms found (English, or via CC-CEDICT)
     visualness: float  # 0 = names nothing sight can see (lexical hits, or labels close in absolute terms)
+    people: float = 0.0  # 0..1: how surely the sentence is about people (Lexicon.people), whom faces witness
 
 
 @dataclass
@@ -153,17 +158,26 @@ class WindowViews:
     """What sight saw in each candidate window: mean label probabilities of its pictures.
 
     ``group`` tells which windows show the same shot (pieces of one shot, or one still image): a window's
-    confidence is its lead over the windows of *other* groups.
+    confidence is its lead over the windows of *other* groups. ``faces`` is how surely a face shows in the
+    window (the face analyser's mean count, at most 1): ImageNet-1k has no person label, so faces stand
+    for the people a sentence names.
     """
 
     probs: FloatArray  # [W, 1000], only each window's TOP_K labels kept
     certainty: FloatArray  # [W]
     group: npt.NDArray[np.int64]  # [W]
     seen: npt.NDArray[np.bool_]  # [W]: False when the window has no picture sight looked at
+    faces: FloatArray  # [W] in 0..1
 
     @classmethod
-    def build(cls, samples: Sequence[Sequence[Seen | SightSample]], groups: Sequence[int]) -> WindowViews:
-        """One row per window from the pictures sampled inside it (an empty list: nothing seen)."""
+    def build(
+        cls,
+        samples: Sequence[Sequence[Seen | SightSample]],
+        groups: Sequence[int],
+        faces: Sequence[float] | None = None,
+    ) -> WindowViews:
+        """One row per window from the pictures sampled inside it (an empty list: nothing seen) and the
+        faces counted there (none: no face seen anywhere)."""
         probs = np.zeros((len(samples), CLASSES), dtype=np.float32)
         certainty = np.zeros(len(samples), dtype=np.float32)
         for row, pictures in enumerate(samples):
@@ -178,19 +192,28 @@ class WindowViews:
             kth = np.partition(probs, CLASSES - TOP_K, axis=1)[:, CLASSES - TOP_K : CLASSES - TOP_K + 1]
             probs = np.where(probs >= kth, probs, 0.0).astype(np.float32)
         seen = np.array([bool(p) for p in samples], dtype=np.bool_)
-        return cls(probs, certainty, np.asarray(groups, dtype=np.int64), seen)
+        face = np.clip(np.asarray(faces if faces is not None else [0.0] * len(samples), np.float32), 0.0, 1.0)
+        return cls(probs, certainty, np.asarray(groups, dtype=np.int64), seen, face)
 
 
 @dataclass
 class SightScores:
     """Sentences × windows: relevance and confidence in 0..1, and the evidence behind each pair."""
 
-    relevance: FloatArray  # [S, W]
+    relevance: FloatArray  # [S, W]: through the labels
     confidence: FloatArray  # [S, W]
     visualness: FloatArray  # [S]
     views: WindowViews
     sentences: list[SentenceView]
     labels: LabelSpace
+    persons: FloatArray  # [S, W]: how surely the sentence is about people × how surely a face shows
+
+    def term(self, i: int) -> FloatArray:
+        """Sight's say on sentence ``i`` for every window, in 0..1: the labels' relevance, counted in full
+        where sight is confident and half where it is not, and the person a face witnesses, always at half:
+        a face says someone is there, never which of the people in the footage it is."""
+        value = self.relevance[i] * (0.5 + 0.5 * self.confidence[i]) + UNSURE * self.persons[i]
+        return np.asarray(np.clip(value, 0.0, 1.0), dtype=np.float32)
 
     def sees(self, i: int, j: int, n: int = 3) -> tuple[tuple[str, float], ...]:
         """The labels behind sentence ``i``'s relevance to window ``j``, with the window's probability of
@@ -199,7 +222,11 @@ class SightScores:
         contribution = probs * self.sentences[i].affinity
         order = [int(k) for k in np.argsort(-contribution)[:n] if contribution[k] >= 0.01 and probs[k] >= 0.005]
         order.sort(key=lambda k: -float(probs[k]))
-        return tuple((self.labels.short_name(k), round(float(probs[k]), 2)) for k in order)
+        seen = [(self.labels.short_name(k), round(float(probs[k]), 2)) for k in order]
+        face = float(self.views.faces[j])
+        if self.persons[i, j] > 0:
+            seen.insert(0, (FACE, round(face, 2)))
+        return tuple(seen[:n])
 
     def shows(self, j: int, n: int = 3) -> tuple[tuple[str, float], ...]:
         """What window ``j`` shows most, whatever the sentence."""
@@ -383,8 +410,10 @@ class Sight:
                 named = np.maximum.reduce([lexical * gate[i], related * wordnet_gate[i], kin * kin_gate[i]])
                 meant = cfg.sem_weight * semantic[i]
                 affinity = np.maximum(named, meant).astype(np.float32)
-                visualness = max(float(named.max()), float(np.minimum(meant, absolute[i]).max()))
-                views.append(SentenceView(sentence, affinity, terms, visualness))
+                people, person_words = self._lexicon.people(sentence)
+                terms.update({f"{word} (a person)": weight for word, weight in person_words.items()})
+                visualness = max(float(named.max()), float(np.minimum(meant, absolute[i]).max()), people)
+                views.append(SentenceView(sentence, affinity, terms, visualness, people))
             self.timings["read (last call)"] = time.perf_counter() - started
         return views
 
@@ -396,12 +425,16 @@ class Sight:
         relevance = np.clip(affinity @ views.probs.T, 0.0, 1.0).astype(np.float32)  # [S, W]
         relevance[:, ~views.seen] = 0.0
         relevance = _share_among_lookalikes(relevance, views.probs, views.seen, self.config.alike_cos)
+        people = np.array([s.people for s in sentences], dtype=np.float32)
+        persons = (people[:, None] * views.faces[None, :]).astype(np.float32)
         others = _best_of_other_groups(relevance, views.group)
         lead = np.clip(relevance - others, 0.0, 1.0)
         visual = np.array([s.visualness for s in sentences], dtype=np.float32)
         certainty = np.clip(views.certainty * 2.0, 0.0, 1.0)[None, :]
         confidence = np.sqrt(visual[:, None] * certainty) * np.clip(lead / self.config.lead_full, 0.0, 1.0)
-        return SightScores(relevance, confidence.astype(np.float32), visual, views, list(sentences), self.labels)
+        return SightScores(
+            relevance, confidence.astype(np.float32), visual, views, list(sentences), self.labels, persons
+        )
 
 
 def _share_among_lookalikes(

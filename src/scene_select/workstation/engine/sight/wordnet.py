@@ -57,6 +57,12 @@ logger = logging.getLogger(__name__)
 INDEX_VERSION = 2
 #: Hypernym pointers: a class's parent ("@") and an instance's class ("@i": Eiffel Tower → tower).
 _HYPERNYM_POINTERS = frozenset({"@", "@i"})
+#: WordNet 3.0 offsets of *person* ("a human being") and *gathering* ("a group of persons together in one
+#: place": a crowd, an audience). ImageNet-1k has no label for them; a noun under them is read as naming
+#: people, whom faces witness instead. So is *people* ("any group of human beings") itself, but not the
+#: nouns under it, which are social groups that no camera sees ("upper class", "nation").
+PEOPLE_OFFSETS = (7846, 7975026)
+PEOPLE_OFFSET = 7942152
 
 IntArray = npt.NDArray[np.int32]
 
@@ -390,7 +396,10 @@ class Backoff:
                 slot[k] = min(slot.get(k, down), down)
         self.lexfiles = frozenset(f for f, n in files.items() if n >= self.rule.min_file_share * len(label_offsets))
         self.label_synsets = [wordnet.index_of(offset) for offset in label_offsets]
+        self.people_synsets = frozenset(i for i in map(wordnet.index_of, PEOPLE_OFFSETS) if i is not None)
+        self.people_synset = wordnet.index_of(PEOPLE_OFFSET)
         self._memo: dict[str, dict[int, float]] = {}
+        self._person_memo: dict[str, float] = {}
         self._kin_memo: dict[int, dict[int, float]] = {}
 
     def is_noun(self, word: str) -> bool:
@@ -407,6 +416,27 @@ class Backoff:
                 self._reach(sense, self.rule.sense_decay**rank, out)
         self._memo[word] = out
         return out
+
+    def person(self, word: str) -> float:
+        """How surely ``word`` names a person or people: ``sense_decay ** rank`` of its most frequent sense
+        (among the first ``max_senses``) that lies under WordNet's *person* or *gathering*, or is *people*
+        ("astronaut", "goalkeeper", "tourists", a "crowd"), 0 for any other word. A word
+        tagged as an adjective or adverb at least as often as a noun names nobody ("young", "white": a
+        colour far more often than a person); one tagged more often as a verb still may ("a cook", "two
+        kids")."""
+        if word in self._person_memo:
+            return self._person_memo[word]
+        wordnet = self.wordnet
+        form = wordnet.base_form(word)
+        weight = 0.0
+        modifier = max(wordnet.modifier_tagged.get(word, 0), wordnet.modifier_tagged.get(form or word, 0))
+        if form is not None and not (modifier and modifier >= int(wordnet.tagged[wordnet.lemmas[form]])):
+            for rank, sense in enumerate(wordnet.senses(form)[: self.rule.max_senses]):
+                if sense == self.people_synset or self.people_synsets & wordnet.ancestors(sense, 64).keys():
+                    weight = self.rule.sense_decay**rank
+                    break
+        self._person_memo[word] = weight
+        return weight
 
     def kin(self, label: int) -> dict[int, float]:
         """The labels near label ``label`` in WordNet (its kin: siblings and cousins under a close common
