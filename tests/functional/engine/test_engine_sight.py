@@ -203,3 +203,17 @@ def test_text_that_names_the_sentence_still_wins(footage: tuple[Path, list[Place
     clip = result["textMatchMediaOutputList"][0]["textMatchMediaSentenceOutputList"][0]["matchClipList"][0]
     assert clip["mediaURL"].endswith("caption.mp4"), clip["explain"]["reason"]
     assert "on-screen text" in clip["explain"]["reason"]
+
+
+@pytest.mark.parametrize("script", ["他坐在那儿说个不停，时不时笑一笑。", "He keeps talking, smiling now and then."])
+def test_a_sentence_about_a_person_finds_the_face(
+    footage: tuple[Path, list[Placed]], tmp_path_factory: pytest.TempPathFactory, script: str
+) -> None:
+    """ImageNet-1k has no person: a sentence that names nobody but "he" (nothing sight has a label for) goes
+    to the one clip where a face shows, and the explanation says so."""
+    root, placed = footage
+    cache = tmp_path_factory.getbasetemp() / "sight-analysis-cache"
+    result = _select(root, placed, script, cache, tmp_path_factory.mktemp("person") / "r.json")
+    clip = result["textMatchMediaOutputList"][0]["textMatchMediaSentenceOutputList"][0]["matchClipList"][0]
+    assert _shown(clip, placed) == VIDEO, clip["explain"]["reason"]
+    assert clip["explain"]["sees"][0]["label"] == "a face", clip["explain"]
