@@ -18,6 +18,7 @@ from scene_select.workstation.engine.matching import (
 )
 from scene_select.workstation.engine.resolve import MediaSource
 from scene_select.workstation.engine.result import smart_mix_output
+from scene_select.workstation.engine.sight.model import SightScores
 from scene_select.workstation.engine.windows import MediaItem, Window
 
 
@@ -28,6 +29,9 @@ class _Scores:
         self.relevance = np.array(relevance, dtype=np.float32)
         self.confidence = np.array(confidence, dtype=np.float32)
         self.visualness = np.array(visualness, dtype=np.float32)
+        self.persons = np.zeros_like(self.relevance)  # no face anywhere
+
+    term = SightScores.term  # the real fusion of relevance, confidence and faces
 
     def sees(self, i: int, j: int) -> tuple[tuple[str, float], ...]:
         return (("seashore", 0.62), ("sandbar", 0.11)) if self.relevance[i, j] > 0.3 else ()
