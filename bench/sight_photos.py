@@ -16,6 +16,8 @@ before any of its constants were tuned, and run once at the end; ``jigzo`` (Debi
 ``tuxpaint-data``'s template photographs, scenery) after the scene looks (docs/engine.md#sight has the
 history). For the people reading, ``people-dev`` was added as a development set (mostly people; tune on it) and
 ``everyday`` as a fresh held-out set (a mix with people), their sentences written from the pictures before any run.
+``iconic`` (Debian ``kphotoalbum``, ``palapeli-data``, ``scribus-template``) is a fresh held-out set of single
+clear subjects, added after the people reading, its sentences written from the pictures before any run.
 bench/sight_eval.py runs them through the product. The photos are fetched into ``bench/out/sight-photos``
 (not committed: several licenses, and some give no provenance) with the ordinary clients only.
 """
@@ -124,6 +126,25 @@ SOURCES = {
             "2022.0.0+dfsg-2",
             "GPL-2+ (per debian/copyright, Files: *); the help's example photographs",
         ),
+        Source(
+            "debian",
+            "kphotoalbum",
+            "5.9.1-1",
+            "GPL-2+ (per debian/copyright, which names no other terms for the demo album); demo photos not credited",
+        ),
+        Source(
+            "debian",
+            "palapeli-data",
+            "4:22.12.3-1",
+            "GPL-2+ (per debian/copyright, Files: *); per the puzzles' .desktop files: castle by Eric Pouhier (FDL),"
+            " honey bee by John Severns (public domain)",
+        ),
+        Source(
+            "debian",
+            "scribus-template",
+            "1.2.4.1-6",
+            "public domain (per debian/copyright: Riku Leino's templates, menu2 and nl1-bw among them)",
+        ),
     )
 }
 
@@ -187,6 +208,10 @@ _FR = "face_recognition-1.3.0/tests/test_images/"  # sdists: the member path inc
 _PF = "feat/tests/data/"
 _GH = "usr/share/gimp/2.0/help/en/images/"
 _HG = "usr/share/hugin/xrc/data/help_en_EN/"
+KP, PA, ST = "debian:kphotoalbum", "debian:palapeli-data", "debian:scribus-template"
+_KP = "usr/share/kphotoalbum/demo/"
+_PA = "usr/share/palapeli/"
+_ST = "usr/share/scribus/templates/"
 
 SETS: dict[str, TestSet] = {
     "debian-a": TestSet(
@@ -976,6 +1001,79 @@ SETS: dict[str, TestSet] = {
                 "Power lines and pylons stretch across a grassy field under a blue summer sky full of white clouds.",
             ),
             Photo("dog (distractor)", CV, _CV + "data/chicky_512.png"),
+        ),
+    ),
+    # A fresh held-out set in the manner of a classic collection of test photographs: single clear subjects
+    # (three with people, two faces close up), an animal, an insect on a flower, food, vehicles, a building and
+    # one black-and-white picture. Sentences written from the pictures before any model saw them.
+    "iconic": TestSet(
+        "iconic",
+        "held-out (fresh, iconic)",
+        (
+            Photo(
+                "woman on the beach",
+                KP,
+                _KP + "anne_helene.jpg",
+                "一位戴墨镜、穿黑色T恤的金发女子盘腿坐在沙滩上，对着镜头微笑。",
+                "A smiling blonde woman in sunglasses and a black T-shirt sits cross-legged on a sandy beach.",
+            ),
+            Photo(
+                "man talking",
+                KP,
+                _KP + "jesper_2.jpg",
+                "特写镜头里，一位棕色头发、穿深色外套的年轻男子望着镜头，正在说话。",
+                "Close-up of a young man with brown hair and a dark jacket, talking as he looks into the camera.",
+            ),
+            Photo(
+                "pool player",
+                KP,
+                _KP + "pool.jpg",
+                "台球厅里，一位穿红色翻领衫的男子手握球杆俯身在绿色球台边，另一名男子在后面等着。",
+                "In a pool hall a man in a red polo shirt leans over the green table, cue in hand; another man waits.",
+            ),
+            Photo(
+                "rabbit",
+                KP,
+                _KP + "spiff.jpg",
+                "一只黑白相间的垂耳兔坐在绿油油的草坪上，望着镜头。",
+                "A black and white lop-eared rabbit sits on the green lawn and looks towards the camera.",
+            ),
+            Photo(
+                "bee",
+                PA,
+                _PA + "collection/european-honey-bee.jpg",
+                "一只蜜蜂停在紫色紫菀花黄色的花心上采花粉。",
+                "A honeybee gathers pollen from the yellow centre of a purple aster flower.",
+            ),
+            Photo(
+                "pizza",
+                ST,
+                _ST + "menu2/pizza.jpg",
+                "一张刚出炉的披萨放在桌上的圆铁盘里，上面铺满了融化的奶酪和绿色的青酱。",
+                "A freshly baked pizza with melted cheese and green pesto sits in a round metal pan on the table.",
+            ),
+            Photo(
+                "airliners in the snow",
+                KP,
+                _KP + "snow.jpg",
+                "大雪过后，几架客机停靠在航站楼旁，一辆小铲雪车正在清理堆积的积雪。",
+                "Passenger jets wait at the gates of a snowy airport while a small plough clears the heaped snow.",
+            ),
+            Photo(
+                "castle",
+                PA,
+                _PA + "collection/castle-maintenon.jpg",
+                "蓝天白云下，一座石头和红砖砌成的城堡立在整齐的草坪后面，塔楼顶着尖尖的石板屋顶。",
+                "A stone and red-brick château with pointed slate towers stands behind a neat lawn under a cloudy sky.",
+            ),
+            Photo(
+                "kites",
+                ST,
+                _ST + "nl1-bw/kites-bw.png",
+                "一张黑白照片：公园上空飞着许多风筝，其中一只像章鱼，下面是三三两两的游人。",
+                "A black-and-white photo of many kites, one like an octopus, flying high above people in a park.",
+            ),
+            Photo("green swirled texture (distractor)", PA, _PA + "backgrounds/gon-defends-the-critters-1.jpg"),
         ),
     ),
 }
