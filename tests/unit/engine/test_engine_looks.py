@@ -75,6 +75,23 @@ def test_a_hint_word_is_a_word_not_the_start_of_another() -> None:
     assert visual_hints("A drop of water.") == []  # water is clear, seas and lakes are blue
 
 
+def test_a_black_and_white_photograph_is_not_a_black_and_white_subject() -> None:
+    """ "A black-and-white photo" asks for a colourless picture; "a black and white rabbit" for its colours."""
+    for text in (
+        "一张黑白照片：公园上空飞着许多风筝。",
+        "A black-and-white photo of kites.",
+        "Shot in black and white.",
+        "A monochrome street.",
+        "黑白电影里的街道",
+    ):
+        assert visual_hints(text) == ["mono"], text
+    assert visual_hints("一只黑白相间的兔子") == visual_hints("A black and white rabbit.") == ["dark", "look_white"]
+    grey, washed_out, colourful = {"saturation": 0.0}, {"saturation": 0.07}, {"saturation": 0.3}
+    text = "一张黑白照片：许多风筝。"
+    assert visual_prior(text, grey) == 1.0 and visual_prior(text, washed_out) == visual_prior(text, colourful) == 0.0
+    assert 0.0 < visual_prior(text, {"saturation": 0.03}) < 1.0
+
+
 def test_the_looks_decide_between_scenery() -> None:
     sky = {"look_sky": 1.0, "look_blue": 0.6, "look_green": 0.3, "brightness": 0.5}
     sunset = {"look_sky": 0.3, "look_warm": 0.3, "look_dark": 0.4, "brightness": 0.25}

@@ -23,6 +23,7 @@ Steps, per output:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -98,6 +99,17 @@ VISUAL_HINTS: dict[str, tuple[str, float]] = {
     },
     **{w: ("calm", 1.0) for w in ("calm", "still", "quiet", "static", "安静", "平静", "宁静")},
 }
+#: Words that say the picture itself has no colour — a black-and-white photograph, footage shot in black and
+#: white, monochrome, 黑白照片 — not that its subject is black and white (a black and white rabbit, 黑白相间的
+#: 兔子, whose colours the dark and white looks read). Their look is ``mono``: the window's mean chroma near 0.
+MONO_WORDS = re.compile(
+    r"black[- ]and[- ]white (?:photo|photograph|picture|image|shot|footage|film|movie|video|frame)s?"
+    r"|in black[- ]and[- ]white|monochrome|gr[ae]yscale"
+    r"|黑白(?:照片|相片|照|画面|影像|电影|片|镜头|图片|图像|视频)|单色"
+)
+#: Mean chroma (0..1) at or below which a window counts as colourless in full, and above which not at all
+#: (a greyscale picture decodes to ~0; the most washed-out colour photographs measure ~0.07).
+MONO_FULL, MONO_NONE = 0.015, 0.05
 #: The share of a picture's pixels at which a look counts in full; the sky look (a share of the top third)
 #: counts beyond the 0.3 that a bright or blue top has without an open sky, in full from 0.65.
 LOOK_FULL = 0.4
@@ -305,9 +317,12 @@ def split_run_together(document: Tokens, vocabulary: set[str]) -> Tokens:
 
 
 def visual_hints(sentence: str) -> list[str]:
-    """The looks a sentence names ("hue_blue", "dark", "faces", "motion" …), sorted."""
+    """The looks a sentence names ("hue_blue", "dark", "mono", "faces", "motion" …), sorted. A phrase that
+    says the picture has no colour counts as that alone: the "black" and "white" in it name no look."""
     lowered = sentence.lower()
-    return sorted({target for word, (target, _) in VISUAL_HINTS.items() if _mentions(lowered, word)})
+    mono = {"mono"} if MONO_WORDS.search(lowered) else set()
+    lowered = MONO_WORDS.sub(" ", lowered)
+    return sorted(mono | {target for word, (target, _) in VISUAL_HINTS.items() if _mentions(lowered, word)})
 
 
 def visual_prior(sentence: str, signals: dict[str, float]) -> float:
@@ -335,6 +350,9 @@ def hinted_prior(hints: list[str], signals: dict[str, float]) -> float:
             values.append(max(dim, min(1.0, signals.get("look_dark", 0.0) / LOOK_FULL)))
         elif hint == "bright":
             values.append(min(1.0, max(0.0, (signals.get("brightness", 0.0) - 0.45) / 0.4)))
+        elif hint == "mono":
+            chroma = signals.get("saturation", 1.0)
+            values.append(min(1.0, max(0.0, (MONO_NONE - chroma) / (MONO_NONE - MONO_FULL))))
         elif hint == "faces":
             values.append(min(1.0, signals.get("faces", 0.0)))
         elif hint == "motion":

@@ -412,41 +412,43 @@ class Lexicon:
                     weights[k] = max(weights.get(k, 0.0), weight * confidence)
         return weights, used
 
-    def people(self, sentence: str) -> tuple[float, dict[str, float]]:
-        """(how surely the sentence is about people, 0..1; the words that say so): a personal pronoun, an
-        English noun whose most frequent WordNet sense is a person or people (:meth:`Backoff.person`:
-        woman, astronaut, goalkeeper; not "sheep" or "giant", whose person senses come later), or a Chinese
-        word whose first two CC-CEDICT glosses that are nouns read so on average at least ``PEOPLE_MIN``
-        (游客 → traveler, tourist; 男子 → man, male 0.8; not 旗帜 → ensign, flag 0.5). ImageNet-1k has no
-        person label, so these words are read apart from the labels (faces witness them); without WordNet
-        only the pronouns count."""
-        found: dict[str, float] = {}
+    def people(self, sentence: str) -> tuple[float, list[str]]:
+        """(1 when the sentence names people, else 0; the words that do): a personal pronoun, an English
+        noun whose most frequent WordNet sense is a person or people (:meth:`Backoff.person`: woman,
+        astronaut, goalkeeper; not "sheep" or "giant", whose person senses come later), or a Chinese word
+        whose first two CC-CEDICT glosses that are nouns read so on average at least ``PEOPLE_MIN``
+        (游客 → traveler, tourist; 男子 → man 1, male 0.6; not 旗帜 → ensign 1, flag 0). A word names
+        people or does not: a weaker reading would only let one sentence's person outweigh another's.
+        ImageNet-1k has no person label, so these words are read apart from the labels (faces witness
+        them); without WordNet only the pronouns count."""
         words = re.findall(r"[a-z]+", sentence.lower())
         if re.search(r"[\u3400-\u9fff]", sentence):
             words += self.cedict.content_words(sentence)
+        found = []
         for word in words:
-            weight = 1.0 if word in PERSONAL_PRONOUNS else self._person(word)
-            if not weight and len(word) >= 2 and word[0] in _COUNTERS:  # 一个人 "alone", and "one person"
-                weight = self._person(word[-1])
-            if weight >= PEOPLE_MIN:
-                found[word] = max(found.get(word, 0.0), weight)
-        return max(found.values(), default=0.0), found
+            reading = 1.0 if word in PERSONAL_PRONOUNS else self._person(word)
+            if not reading and len(word) >= 2 and word[0] in _COUNTERS:  # 一个人 "alone", and "one person"
+                reading = self._person(word[-1])
+            if reading >= PEOPLE_MIN and word not in found:
+                found.append(word)
+        return (1.0 if found else 0.0), found
 
     def _person(self, word: str) -> float:
+        """How surely ``word`` (English, or Chinese through its glosses) names people, 0..1."""
         if self.wordnet is None:
             return 0.0
         if word.isascii():
-            return 0.0 if word in _STOP else self.wordnet.person(singular(word))
+            return 0.0 if word in _STOP else self.wordnet.person(singular(word)) or 0.0
         readings = []
         for gloss in self.cedict.glosses(word)[: 1 if len(word) == 1 else 2]:
             words = [w for w in gloss.split() if w not in _STOP]
             if not words or gloss.startswith("~") or _GRAMMAR & set(words) or words[0] in _USAGE_NOTES:
                 continue
-            head = singular(words[-1])
-            if not self.wordnet.is_noun(head):
-                continue  # not a noun, or mostly used as another part of speech ("elderly", "alone")
-            phrase = self.wordnet.person(" ".join(words)) if len(words) > 1 else 0.0
-            readings.append(max(phrase, self.wordnet.person(head)))
+            head = self.wordnet.person(singular(words[-1]))
+            phrase = self.wordnet.person(" ".join(words)) if len(words) > 1 else None
+            if head is None and phrase is None:
+                continue  # no noun ("elderly", "alone", "female"): it says nothing either way
+            readings.append(max(head or 0.0, phrase or 0.0))
         return sum(readings) / len(readings) if readings else 0.0
 
     def _usable_noun(self, phrase: str) -> bool:

@@ -150,7 +150,7 @@ class SentenceView:
     affinity: FloatArray  # [1000] in 0..1: how much the sentence is about each label
     terms: dict[str, float]  # lexical terms found (English, or via CC-CEDICT)
     visualness: float  # 0 = names nothing sight can see (lexical hits, or labels close in absolute terms)
-    people: float = 0.0  # 0..1: how surely the sentence is about people (Lexicon.people), whom faces witness
+    people: float = 0.0  # 1 when the sentence names people (Lexicon.people), whom faces witness; else 0
 
 
 @dataclass
@@ -411,7 +411,7 @@ class Sight:
                 meant = cfg.sem_weight * semantic[i]
                 affinity = np.maximum(named, meant).astype(np.float32)
                 people, person_words = self._lexicon.people(sentence)
-                terms.update({f"{word} (a person)": weight for word, weight in person_words.items()})
+                terms.update({f"{word} (a person)": 1.0 for word in person_words})
                 visualness = max(float(named.max()), float(np.minimum(meant, absolute[i]).max()), people)
                 views.append(SentenceView(sentence, affinity, terms, visualness, people))
             self.timings["read (last call)"] = time.perf_counter() - started

@@ -417,20 +417,21 @@ class Backoff:
         self._memo[word] = out
         return out
 
-    def person(self, word: str) -> float:
+    def person(self, word: str) -> float | None:
         """How surely ``word`` names a person or people: ``sense_decay ** rank`` of its most frequent sense
         (among the first ``max_senses``) that lies under WordNet's *person* or *gathering*, or is *people*
-        ("astronaut", "goalkeeper", "tourists", a "crowd"), 0 for any other word. A word
-        tagged as an adjective or adverb at least as often as a noun names nobody ("young", "white": a
-        colour far more often than a person); one tagged more often as a verb still may ("a cook", "two
-        kids")."""
+        ("astronaut", "goalkeeper", "tourists", a "crowd"), 0 for any other noun. None when ``word`` is no
+        noun, or is tagged as an adjective or adverb at least as often as a noun ("young", "female",
+        "white": a colour far more often than a person): such a word says nothing either way. One tagged
+        more often as a verb may still name people ("a cook", "two kids")."""
         if word in self._person_memo:
             return self._person_memo[word]
         wordnet = self.wordnet
         form = wordnet.base_form(word)
-        weight = 0.0
+        weight: float | None = None
         modifier = max(wordnet.modifier_tagged.get(word, 0), wordnet.modifier_tagged.get(form or word, 0))
         if form is not None and not (modifier and modifier >= int(wordnet.tagged[wordnet.lemmas[form]])):
+            weight = 0.0
             for rank, sense in enumerate(wordnet.senses(form)[: self.rule.max_senses]):
                 if sense == self.people_synset or self.people_synsets & wordnet.ancestors(sense, 64).keys():
                     weight = self.rule.sense_decay**rank
