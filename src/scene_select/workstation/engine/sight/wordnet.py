@@ -399,7 +399,7 @@ class Backoff:
         self.people_synsets = frozenset(i for i in map(wordnet.index_of, PEOPLE_OFFSETS) if i is not None)
         self.people_synset = wordnet.index_of(PEOPLE_OFFSET)
         self._memo: dict[str, dict[int, float]] = {}
-        self._person_memo: dict[str, float] = {}
+        self._person_memo: dict[str, float | None] = {}
         self._kin_memo: dict[int, dict[int, float]] = {}
 
     def is_noun(self, word: str) -> bool:
