@@ -417,7 +417,7 @@ class Lexicon:
         noun whose most frequent WordNet sense is a person or people (:meth:`Backoff.person`: woman,
         astronaut, goalkeeper; not "sheep" or "giant", whose person senses come later), or a Chinese word
         whose first two CC-CEDICT glosses that are nouns read so on average at least ``PEOPLE_MIN``
-        (游客 → traveler, tourist; 男子 → man 1, male 0.6; not 旗帜 → ensign 1, flag 0). A word names
+        (游客 → traveler, tourist; 女子 → woman, "female" saying nothing; not 旗帜 → ensign 1, flag 0). A word names
         people or does not: a weaker reading would only let one sentence's person outweigh another's.
         ImageNet-1k has no person label, so these words are read apart from the labels (faces witness
         them); without WordNet only the pronouns count."""

@@ -206,7 +206,7 @@ class SightScores:
     views: WindowViews
     sentences: list[SentenceView]
     labels: LabelSpace
-    persons: FloatArray  # [S, W]: how surely the sentence is about people × how surely a face shows
+    persons: FloatArray  # [S, W]: whether the sentence names people × how surely a face shows
 
     def term(self, i: int) -> FloatArray:
         """Sight's say on sentence ``i`` for every window, in 0..1: the labels' relevance, counted in full

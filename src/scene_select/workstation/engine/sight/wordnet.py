@@ -61,8 +61,8 @@ _HYPERNYM_POINTERS = frozenset({"@", "@i"})
 #: place": a crowd, an audience). ImageNet-1k has no label for them; a noun under them is read as naming
 #: people, whom faces witness instead. So is *people* ("any group of human beings") itself, but not the
 #: nouns under it, which are social groups that no camera sees ("upper class", "nation").
-PEOPLE_OFFSETS = (7846, 7975026)
-PEOPLE_OFFSET = 7942152
+PERSON_ROOTS = (7846, 7975026)
+PEOPLE_ITSELF = 7942152
 
 IntArray = npt.NDArray[np.int32]
 
@@ -396,8 +396,8 @@ class Backoff:
                 slot[k] = min(slot.get(k, down), down)
         self.lexfiles = frozenset(f for f, n in files.items() if n >= self.rule.min_file_share * len(label_offsets))
         self.label_synsets = [wordnet.index_of(offset) for offset in label_offsets]
-        self.people_synsets = frozenset(i for i in map(wordnet.index_of, PEOPLE_OFFSETS) if i is not None)
-        self.people_synset = wordnet.index_of(PEOPLE_OFFSET)
+        self.people_synsets = frozenset(i for i in map(wordnet.index_of, PERSON_ROOTS) if i is not None)
+        self.people_synset = wordnet.index_of(PEOPLE_ITSELF)
         self._memo: dict[str, dict[int, float]] = {}
         self._person_memo: dict[str, float | None] = {}
         self._kin_memo: dict[int, dict[int, float]] = {}
