@@ -66,3 +66,19 @@ def test_chinese_measure_words_and_noun_or_verb_characters(labels: LabelSpace) -
     _, terms = lexicon.class_weights("一株芦荟种在旧陶土花盆里。")
     assert not {"seed", "tree trunk"} & set(terms) and "pot" in terms
     assert "flower" in lexicon.class_weights("一朵花")[1]  # the noun after the classifier still names it
+
+
+def test_colours_and_rare_synonyms_name_no_thing(labels: LabelSpace) -> None:
+    """A colour named after a fruit colours the next word; CC-CEDICT's "(color)" senses are colours; "cell"
+    and "remote" are a phone's and a remote control's synonyms only in a sense sentences rarely mean."""
+    lexicon = Lexicon(labels.term_index())
+    assert "orange" not in english_terms("An astronaut in an orange spacesuit.")
+    assert "orange" not in english_terms("An orange-red marigold.")
+    assert {"orange", "lemon"} <= set(english_terms("Sliced orange and lemon, half a kiwi."))
+    assert "orange" in english_terms("An orange on the table.")
+    assert lexicon.cedict.glosses("橙色") == [] and "orange" in lexicon.cedict.glosses("橙子")
+    assert "orange" not in lexicon.class_weights("一位穿着橙色宇航服的宇航员")[1]
+    assert "orange" in lexicon.class_weights("桌上放着一个橙子")[1]
+    assert not lexicon.class_weights("Cells under a microscope.")[1].keys() & {"cell", "mobile phone"}
+    assert "remote" not in lexicon.class_weights("夜空中布满了遥远的星系")[1]
+    assert "remote" not in lexicon.class_weights("A remote village in the hills.")[1]

@@ -111,6 +111,8 @@ AMBIGUOUS_TERMS = frozenset(
         "trunk",
         "spring",
         "file",
+        "cell",  # a cellphone's synonym; "cells under a microscope", "a prison cell"
+        "remote",  # the remote control's synonym, used mostly as an adjective ("a remote village", 遥远)
     }
 )
 #: Of those, the ones that still count when they are the class's own name or synonym ("iron" the

@@ -103,6 +103,10 @@ _NOT_PLURAL = {
 }
 #: Words that mark a CC-CEDICT definition as grammar, not a thing ("bound form up", "used to form …").
 _GRAMMAR = {"used", "bound", "form", "particle", "prefix", "suffix", "onom.", "sb", "sth", "classifier", "dialect"}
+#: Colour names that are also things with a label ("orange", "lemon"): a closed class, like the stop words.
+_COLOURS_OF_THINGS = frozenset({"orange", "lemon", "lime", "peach", "cherry", "chocolate", "coral", "ivory"})
+#: CC-CEDICT's note that a definition names a colour ("橙色: orange (color)"), not the thing of that colour.
+_COLOUR_NOTE = re.compile(r"\(colou?r\)", re.IGNORECASE)
 #: Chinese numerals and demonstratives: a classifier follows them ("一株", "几只", "这座"). A closed grammatical
 #: class, like the English stop words.
 _COUNTERS = frozenset("一二两三四五六七八九十百千万几半这那每各某数整")
@@ -161,14 +165,21 @@ def singular(word: str) -> str:
 
 
 def english_terms(sentence: str, max_n: int = 4) -> list[str]:
-    """Candidate label terms of an English sentence: words and n-grams, singular forms included."""
-    words = re.findall(r"[a-z][a-z']*", sentence.lower().replace("-", " "))
-    words = [w[:-2] if w.endswith("'s") else w for w in words]
+    """Candidate label terms of an English sentence: words and n-grams, singular forms included. A colour
+    named after a thing, right before another word, is that word's colour ("an orange spacesuit",
+    "orange-red petals"), not the thing; alone it may be the thing ("sliced orange and lemon")."""
+    text = sentence.lower().replace("-", " ")
+    found = list(re.finditer(r"[a-z][a-z']*", text))
+    words = [m.group()[:-2] if m.group().endswith("'s") else m.group() for m in found]
+    # Whether each word runs straight on into the next one (a space between them, no punctuation).
+    runs_on = [k + 1 < len(found) and not text[m.end() : found[k + 1].start()].strip() for k, m in enumerate(found)]
     out: list[str] = []
     for n in range(max_n, 0, -1):
         for i in range(len(words) - n + 1):
             gram = words[i : i + n]
             if n == 1 and gram[0] in _STOP:
+                continue
+            if n == 1 and gram[0] in _COLOURS_OF_THINGS and runs_on[i] and words[i + 1] not in _STOP:
                 continue
             out.append(" ".join(gram))
             last = singular(gram[-1])
@@ -285,6 +296,8 @@ class Cedict:
                 ):
                     continue
                 for raw in definition.split(";"):
+                    if _COLOUR_NOTE.search(raw):
+                        continue  # "orange (color)": a colour (the looks read it), not the fruit
                     unwrapped = re.sub(r"^\s*\(([^)]*)\)", r"\1", raw)  # "(mountain) peak" → "mountain peak"
                     text = re.sub(r"\([^)]*\)", " ", unwrapped).strip().lower()  # "fig (Ficus carica)" → "fig"
                     if text.startswith("to "):
