@@ -1029,7 +1029,8 @@ SETS: dict[str, TestSet] = {
                 KP,
                 _KP + "pool.jpg",
                 "台球厅里，一位穿红色翻领衫的男子手握球杆俯身在绿色球台边，另一名男子在后面等着。",
-                "In a pool hall a man in a red polo shirt leans over the green table, cue in hand, while another man waits.",
+                "In a pool hall a man in a red polo shirt leans over the green table, cue in hand, "
+                "while another man waits.",
             ),
             Photo(
                 "rabbit",
