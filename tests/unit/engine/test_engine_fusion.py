@@ -69,6 +69,30 @@ def test_words_every_window_shares_name_nothing(tmp_path: Path) -> None:
     assert model.matrix().argmax() == 1
 
 
+PAGE = (
+    "It was early in the morning when the travellers left the old town. The road ran along the river, past "
+    "fields and small farms, and by noon they reached the beach below the hills, where they rested, ate bread "
+    "and talked about the journey ahead until the evening came and the sky turned red over the water."
+)
+
+
+def test_a_page_of_text_that_holds_a_word_does_not_name_the_sentence(tmp_path: Path) -> None:
+    """A page, a slide or a shop front that shares "beach" with the sentence among hundreds of letters is not
+    about it: it names the sentence in proportion, sight keeps its say, and the photo sight sees wins. A
+    caption that is only the shared word names it in full."""
+    windows = _windows(tmp_path, [PAGE, "", "beach"])
+    sight = _Scores([[0.0, 0.8, 0.0]], [[0.0, 0.9, 0.0]], [0.9])
+    model = RelevanceModel(_sentences("A quiet beach at dawn."), windows, sight=sight)  # type: ignore[arg-type]
+    page, _, caption = model.evidence[0]
+    assert page.terms == ("beach",) and page.text < 0.1 < caption.text
+    assert model.named(0) == 1.0  # the caption names it
+    model = RelevanceModel(
+        _sentences("A quiet beach at dawn."), windows[:2], sight=_Scores([[0.0, 0.8]], [[0.0, 0.9]], [0.9])
+    )  # type: ignore[arg-type]
+    assert model.named(0) < 0.2 and model.evidence[0][1].sight_weight > 0.65
+    assert model.matrix().argmax() == 1
+
+
 def test_where_nothing_is_written_sight_decides(tmp_path: Path) -> None:
     windows = _windows(tmp_path, ["", ""])
     sight = _Scores([[0.1, 0.8]], [[0.0, 0.9]], [0.9])

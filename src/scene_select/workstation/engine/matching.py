@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from scene_select.workstation.engine.text import Bm25Index, Match, Tokens, tokenize
+from scene_select.workstation.engine.text import Bm25Index, Match, Tokens, letters, shared_letters, tokenize
 from scene_select.workstation.engine.windows import Window
 
 if TYPE_CHECKING:
@@ -51,6 +51,10 @@ CONTINUITY_BONUS = 0.15  # preference for the footage right after the previous c
 MIN_PIECE = 0.5  # seconds: the shortest filler clip
 CONTINUE_LIMIT = 1.5  # seconds of shortfall covered by simply running on past the window's end
 
+#: A window's text (or a media's name) is *about* a sentence when what they share makes up at least this share
+#: of all there is to read in it: a caption, a title, a subtitle line, a file name. A page of text, a slide or
+#: a shop front that holds a word or two of the sentence among hundreds of letters names it in proportion.
+FOCUS_FULL = 0.15
 #: Words that hint at what a picture looks like → the window signal that should be high (or low). The colour
 #: and light words name a look measured on every thumbnail (signals.scene_looks, analysis.LOOKS): a colour
 #: ("green", 绿), the things that are that colour in a landscape (grass, forest, sea, snow), the light of a
@@ -201,6 +205,11 @@ class RelevanceModel:
         media = sorted({id(w.media): w.media for w in self.windows}.values(), key=lambda m: m.index)
         self.media_slot = {id(m): k for k, m in enumerate(media)}
         self.media_index = Bm25Index([split_run_together(tokenize(m.name_text()), vocabulary) for m in media])
+        # All there is to read in each window's text and each media's name (see ``_focus``).
+        self._letters = {
+            id(self.window_index): [letters(w.text) for w in self.windows],
+            id(self.media_index): [letters(m.name_text()) for m in media],
+        }
         self.image_text = image_text
         self.drop_black = drop_black
         # Per-sentence parts that do not depend on the window, computed once (n × m pairs add up).
@@ -228,9 +237,12 @@ class RelevanceModel:
     def _evidence(self, i: int, j: int) -> Evidence:
         window = self.windows[j]
         own: Match = self.window_index.score(self.queries[i], j)
-        name: Match = self._names[i][self.media_slot[id(window.media)]]
-        text_score = min(1.0, own.score / self._top[i])
-        name_score = min(1.0, name.score / self._name_top[i])
+        slot = self.media_slot[id(window.media)]
+        name: Match = self._names[i][slot]
+        text_score = min(1.0, own.score / self._top[i]) * self._focus(i, self.window_index, j) if own.score else 0.0
+        name_score = (
+            min(1.0, name.score / self._name_top[i]) * self._focus(i, self.media_index, slot) if name.score else 0.0
+        )
         prior = hinted_prior(self._hints[i], window.signals)
         image_text = self.image_text(i, j) if self.image_text is not None else 0.0
         total = text_score + NAME_WEIGHT * name_score + self._prior_weight[i] * prior + IMAGE_TEXT_WEIGHT * image_text
@@ -261,7 +273,9 @@ class RelevanceModel:
                 evidence.total += weight * value
 
     def named(self, i: int) -> float:
-        """How clearly some window's own text, or some media's name or tags, names sentence ``i`` (0, ½ or 1).
+        """How clearly some window's own text, or some media's name or tags, names sentence ``i``, 0..1: 1 when
+        they share a whole word (or two character bigrams), ½ for one bigram, times how much of that text
+        the match makes up (:meth:`_focus`).
 
         Only words that tell windows (or media) apart count: a folder name every media shares, or a
         watermark on every window, names nothing in particular.
@@ -275,12 +289,21 @@ class RelevanceModel:
             frequency = {t: sum(1 for d in index.documents if t in d) for t in (*words, *bigrams)}
             telling_words = [t for t in words if 0 < frequency[t] < count]
             telling_bigrams = [t for t in bigrams if 0 < frequency[t] < count]
-            for document in index.documents:
-                if any(t in document for t in telling_words):
-                    return 1.0
+            for k, document in enumerate(index.documents):
                 shared = sum(1 for t in telling_bigrams if t in document)
-                best = max(best, 1.0 if shared >= 2 else 0.5 * shared)
+                clearly = 1.0 if any(t in document for t in telling_words) or shared >= 2 else 0.5 * shared
+                if clearly:
+                    best = max(best, clearly * self._focus(i, index, k))
         return best
+
+    def _focus(self, i: int, index: Bm25Index, k: int) -> float:
+        """0..1: how much of document ``k``'s text its match with sentence ``i`` makes up, in full from
+        ``FOCUS_FULL`` of its letters: a caption naming the sentence is about it, a page of text sharing
+        "man" and "talk" with it is not (and would otherwise silence sight for that sentence)."""
+        total = self._letters[id(index)][k]
+        if total <= 0:
+            return 1.0  # no readable text to weigh it against (the match itself then scores 0)
+        return min(1.0, shared_letters(self.queries[i], index.documents[k]) / (FOCUS_FULL * total))
 
     def explained(self, i: int, j: int) -> Evidence:
         """The evidence of sentence ``i`` for window ``j``, with what sight saw there filled in."""

@@ -292,6 +292,19 @@ class Bm25Index:
         return total
 
 
+def letters(text: str) -> int:
+    """How much there is to read in ``text``: its Han characters, Latin letters and digits."""
+    return len(_HAN.findall(text)) + sum(len(word) for word in _LATIN_WORD.findall(text.lower()))
+
+
+def shared_letters(query: Tokens, document: Tokens) -> int:
+    """How much of ``document`` its match with ``query`` covers, in letters: the shared whole words (or, for
+    Chinese that segmentation split differently, the shared character bigrams, each one character more)."""
+    words = sum(len(readable(t)) for t in document if t.startswith(("w:", "e:")) and t in query)
+    bigrams = sum(1 for t in document if t.startswith("b:") and t in query)
+    return max(words, bigrams + 1 if bigrams else 0)
+
+
 def count_pauses(sentence: str) -> tuple[int, int]:
     """(commas and similar short pauses, full stops) in a sentence."""
     return len(_PAUSE_MARKS.findall(sentence)), len(_STOP_MARKS.findall(sentence))
