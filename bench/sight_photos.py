@@ -1196,8 +1196,7 @@ SETS: dict[str, TestSet] = {
                 TB,
                 _TB + "tests/fixtures/images/10_years_of_Wikipedia_by_Guillaume_Paumier.jpg",
                 "一位穿灰色连帽衫、别着领夹麦克风的年轻男子站在白墙前，一边说话一边用手比划。",
-                "A young man in a grey hoodie with a clip-on microphone talks and gestures with his hand "
-                "in front of a white wall.",
+                "A young man in a grey hoodie with a clip-on microphone talks and gestures in front of a white wall.",
             ),
             Photo(
                 "curly hair and glasses",
@@ -1228,7 +1227,7 @@ SETS: dict[str, TestSet] = {
                 _TB + "thumbor/fixtures/filters/800px-Katherine_Maher.jpg",
                 "一位金色卷发、穿黑色外套的女子对着镜头灿烂地笑着，身后是一片虚化的绿色草地。",
                 "A woman with wavy blonde hair and a black jacket smiles broadly at the camera, "
-                "with green grass blurred behind her.",
+                "green grass blurred behind her.",
             ),
             Photo(
                 "old street",
@@ -1236,7 +1235,7 @@ SETS: dict[str, TestSet] = {
                 _PX + "large.jpg",
                 "狭窄的老街两旁是华丽的建筑和一盏街灯，尽头矗立着一座有绿色穹顶和钟楼的巴洛克教堂。",
                 "A narrow old street with ornate buildings and a street lamp leads to a baroque church "
-                "with a green dome and a clock tower.",
+                "with a green dome and clock tower.",
             ),
             Photo(
                 "brick church",
@@ -1251,8 +1250,8 @@ SETS: dict[str, TestSet] = {
                 WD,
                 _WD + "tests/assets/tiger_hd-1920x1080.jpg",
                 "一只毛色橙黄、带黑色条纹的老虎卧在茂密的绿色丛林里，扭头望向一旁。",
-                "A tiger with bright orange fur and black stripes lies resting among lush green jungle leaves "
-                "and looks to the side.",
+                "A tiger with bright orange fur and black stripes rests among lush green jungle leaves, "
+                "looking to the side.",
             ),
             Photo(
                 "beach",
