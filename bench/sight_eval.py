@@ -91,7 +91,9 @@ def run_set(name: str, *, seed: int, sight: bool, cache: Path) -> dict[str, Any]
 
     test_set = SETS[name]
     photos = list(test_set.photos)
-    directory = OUT / name
+    # A folder name is one of a media's name words (resolve.MediaSource.folder_words): "_" carries none, as the
+    # neutral file names carry none of the photos' subjects; the set's own name would ("last-look": "look").
+    directory = OUT / name / "_"
     placed = build_media(name, photos, directory)
     media = sorted({p.file for p in placed})
     where = {id(p.photo): p for p in placed}
