@@ -20,6 +20,7 @@ local stack. What they share:
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import time
@@ -490,7 +491,7 @@ class RecordWatch:
             self._poll()
 
     def _poll(self) -> None:
-        for path in self.root.rglob("*.json"):
+        for path in _json_files(self.root):
             try:
                 if path.name == "job.json":
                     self._state(path, json.loads(path.read_bytes()))
@@ -569,3 +570,9 @@ def verify_and_tally(
     counts["faults"] = counts.get("faults", 0) + sum(stack.emulator.faults.injected().values())
     tally(scenario, batches=batches, jobs=found.jobs, lost=found.lost, **counts)
     return found
+
+
+def _json_files(root: Path) -> list[Path]:
+    """The ``.json`` files under ``root`` as they are now. ``os.walk`` skips a folder removed while it is
+    walked (the batch index's ``pending`` folder comes and goes), where ``Path.rglob`` raises."""
+    return [Path(folder) / name for folder, _, names in os.walk(root) for name in names if name.endswith(".json")]
