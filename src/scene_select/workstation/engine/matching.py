@@ -206,10 +206,8 @@ class RelevanceModel:
         self.media_slot = {id(m): k for k, m in enumerate(media)}
         self.media_index = Bm25Index([split_run_together(tokenize(m.name_text()), vocabulary) for m in media])
         # All there is to read in each window's text and each media's name (see ``_focus``).
-        self._letters = {
-            id(self.window_index): [letters(w.text) for w in self.windows],
-            id(self.media_index): [letters(m.name_text()) for m in media],
-        }
+        self._window_letters = [letters(w.text) for w in self.windows]
+        self._media_letters = [letters(m.name_text()) for m in media]
         self.image_text = image_text
         self.drop_black = drop_black
         # Per-sentence parts that do not depend on the window, computed once (n × m pairs add up).
@@ -239,10 +237,14 @@ class RelevanceModel:
         own: Match = self.window_index.score(self.queries[i], j)
         slot = self.media_slot[id(window.media)]
         name: Match = self._names[i][slot]
-        text_score = min(1.0, own.score / self._top[i]) * self._focus(i, self.window_index, j) if own.score else 0.0
-        name_score = (
-            min(1.0, name.score / self._name_top[i]) * self._focus(i, self.media_index, slot) if name.score else 0.0
-        )
+        text_score = 0.0
+        if own.score:
+            focus = self._focus(i, self.window_index.documents[j], self._window_letters[j])
+            text_score = min(1.0, own.score / self._top[i]) * focus
+        name_score = 0.0
+        if name.score:
+            focus = self._focus(i, self.media_index.documents[slot], self._media_letters[slot])
+            name_score = min(1.0, name.score / self._name_top[i]) * focus
         prior = hinted_prior(self._hints[i], window.signals)
         image_text = self.image_text(i, j) if self.image_text is not None else 0.0
         total = text_score + NAME_WEIGHT * name_score + self._prior_weight[i] * prior + IMAGE_TEXT_WEIGHT * image_text
@@ -284,7 +286,7 @@ class RelevanceModel:
         words = [t for t in query if t.startswith(("w:", "e:"))]
         bigrams = [t for t in query if t.startswith("b:")]
         best = 0.0
-        for index in (self.window_index, self.media_index):
+        for index, sizes in ((self.window_index, self._window_letters), (self.media_index, self._media_letters)):
             count = len(index.documents)
             frequency = {t: sum(1 for d in index.documents if t in d) for t in (*words, *bigrams)}
             telling_words = [t for t in words if 0 < frequency[t] < count]
@@ -293,17 +295,17 @@ class RelevanceModel:
                 shared = sum(1 for t in telling_bigrams if t in document)
                 clearly = 1.0 if any(t in document for t in telling_words) or shared >= 2 else 0.5 * shared
                 if clearly:
-                    best = max(best, clearly * self._focus(i, index, k))
+                    best = max(best, clearly * self._focus(i, document, sizes[k]))
         return best
 
-    def _focus(self, i: int, index: Bm25Index, k: int) -> float:
-        """0..1: how much of document ``k``'s text its match with sentence ``i`` makes up, in full from
-        ``FOCUS_FULL`` of its letters: a caption naming the sentence is about it, a page of text sharing
-        "man" and "talk" with it is not (and would otherwise silence sight for that sentence)."""
-        total = self._letters[id(index)][k]
+    def _focus(self, i: int, document: Tokens, total: int) -> float:
+        """0..1: how much of a text (its tokens ``document``, ``total`` letters to read) its match with
+        sentence ``i`` makes up, in full from ``FOCUS_FULL`` of its letters: a caption naming the sentence is
+        about it, a page of text sharing "man" and "talk" with it is not (and would otherwise silence sight
+        for that sentence)."""
         if total <= 0:
             return 1.0  # no readable text to weigh it against (the match itself then scores 0)
-        return min(1.0, shared_letters(self.queries[i], index.documents[k]) / (FOCUS_FULL * total))
+        return min(1.0, shared_letters(self.queries[i], document) / (FOCUS_FULL * total))
 
     def explained(self, i: int, j: int) -> Evidence:
         """The evidence of sentence ``i`` for window ``j``, with what sight saw there filled in."""

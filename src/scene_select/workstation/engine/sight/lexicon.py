@@ -151,6 +151,12 @@ _STOP = {
 }
 
 
+def _names_a_thing(gloss: str) -> bool:
+    """Whether a CC-CEDICT gloss can name something to see: not grammar ("used to form …", "bound form up")
+    and not a pattern of the headword in use ("~'s")."""
+    return not gloss.startswith("~") and not _GRAMMAR & set(gloss.split())
+
+
 def singular(word: str) -> str:
     """Crude English singular for nouns: 'dogs' → 'dog', 'puppies' → 'puppy', 'leaves' → 'leaf'."""
     if word in _IRREGULAR:
@@ -365,7 +371,7 @@ class Lexicon:
         keep = glosses[:1] if len(word) == 1 else glosses[:4]
         out: dict[str, float] = {}
         for gloss in keep:
-            if gloss.startswith("~") or _GRAMMAR & set(gloss.split()):
+            if not _names_a_thing(gloss):
                 continue
             for candidate in (gloss, " ".join(singular(w) for w in gloss.split())):
                 if candidate in self.term_index:
@@ -455,7 +461,7 @@ class Lexicon:
         readings = []
         for gloss in self.cedict.glosses(word)[: 1 if len(word) == 1 else 2]:
             words = [w for w in gloss.split() if w not in _STOP]
-            if not words or gloss.startswith("~") or _GRAMMAR & set(words) or words[0] in _USAGE_NOTES:
+            if not words or not _names_a_thing(gloss) or words[0] in _USAGE_NOTES:
                 continue
             head = self.wordnet.person(singular(words[-1]))
             phrase = self.wordnet.person(" ".join(words)) if len(words) > 1 else None
@@ -506,7 +512,7 @@ class Lexicon:
         glosses = self.cedict.glosses(word) or (self.cedict.glosses(word, proper=True) if len(word) >= 2 else [])
         out: dict[str, float] = {}
         for gloss in glosses[:1] if len(word) == 1 else glosses[:2]:
-            if gloss.startswith("~") or _GRAMMAR & set(gloss.split()):
+            if not _names_a_thing(gloss):
                 continue
             words = gloss.split()
             if len(words) <= 3 and self._usable_noun(gloss):

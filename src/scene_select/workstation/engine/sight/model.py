@@ -223,9 +223,8 @@ class SightScores:
         order = [int(k) for k in np.argsort(-contribution)[:n] if contribution[k] >= 0.01 and probs[k] >= 0.005]
         order.sort(key=lambda k: -float(probs[k]))
         seen = [(self.labels.short_name(k), round(float(probs[k]), 2)) for k in order]
-        face = float(self.views.faces[j])
         if self.persons[i, j] > 0:
-            seen.insert(0, (FACE, round(face, 2)))
+            seen.insert(0, (FACE, round(float(self.views.faces[j]), 2)))
         return tuple(seen[:n])
 
     def shows(self, j: int, n: int = 3) -> tuple[tuple[str, float], ...]:
