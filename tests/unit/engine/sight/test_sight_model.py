@@ -144,7 +144,8 @@ def test_people_are_read_from_words_and_witnessed_by_faces(sight: Sight) -> None
 
 def test_which_words_name_people(sight: Sight) -> None:
     """A word names people by its first sense (not "sheep" or "giant", whose person senses come later),
-    Chinese through its CC-CEDICT glosses; social groups no camera sees do not count."""
+    Chinese through its CC-CEDICT glosses; social groups no camera sees, words that name an animal label
+    and bound characters do not count."""
     sight.load_text_side()
     lexicon = sight._lexicon
     assert lexicon is not None
@@ -156,6 +157,17 @@ def test_which_words_name_people(sight: Sight) -> None:
         "一个人在雪地里行走": {"一个人"},
         "林间的小溪从长满青苔的岩石上流过": set(),  # 上流 "upper class" (a mis-segmentation) is no one to see
         "一只猫趴在窗台上": set(),
+        # A word whose first senses include a label that is no person names the label (WordNet lists a
+        # fierce person before the tiger, a sovereign before the monarch butterfly); a named individual
+        # (the poet Crane, the navigator Drake) is no sense a sentence means; the bridegroom is a label and
+        # a person.
+        "A tiger and a lion rest in the shade": set(),
+        "A monarch settles on a thistle": set(),
+        "A crane lifts steel beams beside a drake on the pond": set(),
+        "The groom waits at the altar": {"groom"},
+        "一只虎斑猫趴在沙发上": set(),  # 虎 (tiger) is the animal
+        "灰色的碎石子": set(),  # 子 (son; and the noun suffix of 石子, pebble) is bound: no one
+        "两个孩子在海滩上堆沙堡": {"孩子"},
     }
     for sentence, words in named.items():
         assert set(lexicon.people(sentence)[1]) == words, sentence

@@ -82,3 +82,37 @@ def test_colours_and_rare_synonyms_name_no_thing(labels: LabelSpace) -> None:
     assert not lexicon.class_weights("Cells under a microscope.")[1].keys() & {"cell", "mobile phone"}
     assert "remote" not in lexicon.class_weights("夜空中布满了遥远的星系")[1]
     assert "remote" not in lexicon.class_weights("A remote village in the hills.")[1]
+
+
+def test_chinese_segmentation_both_ways(labels: LabelSpace) -> None:
+    """Forward matching alone reads 戴着墨镜 as 戴 / 着墨 / 镜 (a mirror); backward matching alone reads 蓝天下 as
+    蓝 / 天下 (the world). The cut with fewer words, then fewer lone characters that are no function
+    characters, is kept."""
+    cedict = Lexicon(labels.term_index()).cedict
+    assert cedict._forward("戴着墨镜") == ["戴", "着墨", "镜"]
+    assert cedict.segment("一只戴着墨镜的狗") == ["一", "只", "戴", "着", "墨镜", "的", "狗"]
+    assert cedict._backward("耸立在蓝天下") == ["耸立", "在", "蓝", "天下"]
+    assert cedict.segment("耸立在蓝天下") == ["耸立", "在", "蓝天", "下"]
+    assert cedict.segment("系蓝领带的男士") == ["系", "蓝", "领带", "的", "男士"]  # not 蓝领 (blue-collar)
+    assert cedict.segment("研究生命起源") == ["研究", "生命", "起源"]  # fewer words: not 研究生 / 命
+
+
+def test_chinese_readings_that_name_nothing(labels: LabelSpace) -> None:
+    """A lone character before the aspect particle 着, 了 or 过 is a verb; a reading that CC-CEDICT marks as
+    Taiwanese, dialect or slang is not what a sentence means; a character that is also a variant of another
+    reads its own senses first."""
+    lexicon = Lexicon(labels.term_index())
+    cedict = lexicon.cedict
+    assert "摆" not in cedict.content_words("木板上摆着一盘寿司") and "摆" in cedict.content_words("摆")
+    assert "戴" not in cedict.content_words("戴着帽子")
+    assert "saddle horse" not in cedict.glosses("骑") and "mounted soldier" not in cedict.glosses("骑")
+    assert cedict.glosses("钟")[0] == "clock"  # 鐘 (clock, bell) before 鍾 (a goblet; a variant of 鐘)
+    assert "cup" not in lexicon.class_weights("墙上挂着一个旧钟")[1]
+    assert "clock" in lexicon.class_weights("墙上挂着一个旧钟")[1]
+    assert "mirror" not in lexicon.class_weights("一只戴着墨镜的狗坐在车里")[1]
+
+
+def test_head_words_of_phrases_only(labels: LabelSpace) -> None:
+    """ "X Y" is usually a kind of Y, but a drop-off (a cliff) is no kind of "off"."""
+    index = labels.term_index()
+    assert "off" not in index and any(labels.names[k] == "T-shirt" for k, _ in index["shirt"])

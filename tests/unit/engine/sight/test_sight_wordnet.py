@@ -86,8 +86,8 @@ def dict_dir(tmp_path: Path) -> Path:
 def test_parsing_the_file_formats() -> None:
     data = parse_data(DATA_NOUN.splitlines())
     assert set(data) == {100 * n for n in range(1, 16)}  # the license header is skipped
-    assert data[500] == (5, [400], ["giraffe", "camelopard"])  # member meronym (#m) is not a hypernym
-    assert data[1400] == (6, [1300], ["Eiffel Tower"])  # instance hypernym (@i) counts; underscores → spaces
+    assert data[500] == (5, [400], ["giraffe", "camelopard"], False)  # member meronym (#m) is not a hypernym
+    assert data[1400] == (6, [1300], ["Eiffel Tower"], True)  # instance hypernym (@i) counts; underscores → spaces
     assert data[1500][2] == ["stand"]  # the adjective-position marker "(p)" is dropped
     assert data[100][1] == []  # hyponyms (~) are not parents
     index = parse_index(INDEX_NOUN.splitlines())

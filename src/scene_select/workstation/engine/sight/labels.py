@@ -121,7 +121,9 @@ NAME_OK = frozenset({"iron", "tank", "chain", "web", "pole", "lock", "jack", "bo
 
 
 #: Two-word names that are not a kind of their last word.
-_FUNCTION_WORDS = frozenset({"of", "for", "in", "on", "with", "the", "a", "an", "and", "or", "to", "two", "one"})
+_FUNCTION_WORDS = frozenset(
+    {"of", "for", "in", "on", "with", "the", "a", "an", "and", "or", "to", "two", "one", "off", "up", "out", "down"}
+)
 NOT_A_KIND = frozenset(
     {
         "hot dog",

@@ -111,12 +111,22 @@ _COLOUR_NOTE = re.compile(r"\(colou?r\)", re.IGNORECASE)
 #: class, like the English stop words.
 _COUNTERS = frozenset("一二两三四五六七八九十百千万几半这那每各某数整")
 #: Personal pronouns that can only stand for people: a closed grammatical class, as the stop words are.
+#: Function characters: particles, localisers, prepositions, conjunctions, the copula and common adverbs, a
+#: closed class of characters that stand alone as words (segmentation prefers cuts whose lone characters
+#: are these).
+_FUNCTION_CHARACTERS = frozenset("的地得着了过在上下里中内外前后旁边从向往对把被给和与跟同是有也都就又还很不没")
 PERSONAL_PRONOUNS = frozenset({"he", "she", "him", "his", "her", "他", "她", "他们", "她们"})
 #: A word reads as naming people from this weight on (:meth:`Lexicon.people`): its first sense is a person.
 PEOPLE_MIN = 0.75
-#: CC-CEDICT's usage notes at the start of a definition ("(slang) butch", "(Tw) saddle horse"): a register
-#: or a region, whose sense is not the word's everyday one.
-_USAGE_NOTES = frozenset({"slang", "tw", "dialect", "coll.", "archaic", "literary", "vulgar", "derog."})
+#: CC-CEDICT's usage notes at the start of a definition ("(slang) butch", "(fig.) sly person"): a region, a
+#: figure of speech or a register whose sense is not the word's everyday one, so the definition is skipped.
+#: "(Tw)" at the start of an entry marks the whole entry as a Taiwanese reading (骑 "(Tw) saddle horse/
+#: mounted soldier").
+_USAGE_NOTES = frozenset(
+    {"slang", "tw", "dialect", "archaic", "literary", "vulgar", "derog.", "fig.", "old", "euphemism"}
+)
+#: Notes of register that leave the sense as it is: "(informal) grandma" (奶奶) is a grandmother.
+_REGISTER_NOTES = frozenset({"coll.", "informal", "formal", "respectful", "polite", "honorific", "humble"})
 _STOP = {
     "the",
     "a",
@@ -194,6 +204,12 @@ def english_terms(sentence: str, max_n: int = 4) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def _cost(cut: list[str]) -> tuple[int, int]:
+    """How much a segmentation costs: its words, then its lone characters that are no function characters
+    (more often part of a word than one themselves)."""
+    return len(cut), sum(len(word) == 1 and word not in _FUNCTION_CHARACTERS for word in cut)
+
+
 class Cedict:
     """CC-CEDICT: headword → entries, and forward-maximum-matching segmentation over its headwords."""
 
@@ -233,18 +249,53 @@ class Cedict:
         self.max_len = min(8, max(len(k) for k in self.entries))
 
     def segment(self, text: str) -> list[str]:
-        """Forward maximum matching on runs of Han characters; other characters are dropped."""
+        """Runs of Han characters cut into CC-CEDICT headwords; other characters are dropped.
+
+        Each run is cut by forward and by backward maximum matching, and the cut with fewer words is kept,
+        then the one with fewer single characters that are not function characters (的, 着, 上, 下 …
+        stand alone; 镜 or 蓝 rarely do), then the backward one: the usual bidirectional rule. Forward
+        matching alone cuts 戴着墨镜 (wearing sunglasses) as 戴 / 着墨 / 镜 (a mirror), because 着墨 (to
+        describe in words) is a headword too; backward matching alone cuts 蓝天下 (under a blue sky) as
+        蓝 / 天下 (the world)."""
         words: list[str] = []
         for run in re.findall(r"[\u3400-\u9fff\uf900-\ufaff]+", text):
-            i = 0
-            while i < len(run):
-                for size in range(min(self.max_len, len(run) - i), 0, -1):
-                    piece = run[i : i + size]
-                    if size == 1 or piece in self.entries:
-                        words.append(piece)
-                        i += size
-                        break
+            forward, backward = self._forward(run), self._backward(run)
+            words += min([backward, forward], key=_cost)
         return words
+
+    def _forward(self, run: str) -> list[str]:
+        words, i = [], 0
+        while i < len(run):
+            size = next(
+                n for n in range(min(self.max_len, len(run) - i), 0, -1) if n == 1 or run[i : i + n] in self.entries
+            )
+            words.append(run[i : i + size])
+            i += size
+        return words
+
+    def _backward(self, run: str) -> list[str]:
+        words, end = [], len(run)
+        while end > 0:
+            size = next(n for n in range(min(self.max_len, end), 0, -1) if n == 1 or run[end - n : end] in self.entries)
+            words.append(run[end - size : end])
+            end -= size
+        return words[::-1]
+
+    @staticmethod
+    def _is_variant(entry: str) -> bool:
+        """Whether an entry is, in one of its senses, a variant of another character: 鍾 (a goblet, and a
+        variant of 鐘) and 鐘 (a clock, a bell) are both 钟; the character's own senses come first."""
+        return any(d.lower().startswith(("variant of", "old variant")) for d in entry.split("/"))
+
+    def is_bound(self, word: str) -> bool:
+        """Whether CC-CEDICT lists ``word`` as a bound form or a suffix in one of its entries: 子 is "son,
+        child" and the noun suffix of 石子 (pebble), 孩 "(bound form) child". Written alone, such a
+        character is more likely part of a word the dictionary lacks than a word of its own."""
+        return any(
+            d.lower().startswith("(bound form)") or re.fullmatch(r"\((noun |verb |adjective )?suffix\)", d.lower())
+            for entry in self.entries.get(word, "").split("\n")
+            for d in entry.split("/")
+        )
 
     def is_classifier(self, word: str) -> bool:
         """Whether CC-CEDICT lists ``word`` as a classifier (measure word) in one of its senses ("株", "朵",
@@ -256,14 +307,26 @@ class Cedict:
         )
 
     def content_words(self, text: str) -> list[str]:
-        """:meth:`segment`, without the measure words: a classifier character right after a numeral or a
-        demonstrative ("一株", "两朵", "这座") counts things and names none ("株" is also "tree trunk")."""
+        """:meth:`segment`, without the measure words and the verbs: a classifier character right after a
+        numeral or a demonstrative ("一株", "两朵", "这座") counts things and names none ("株" is also "tree
+        trunk"); a single character followed by the aspect particle 着, 了 or 过 is a verb (摆着 "laid out",
+        not 摆 "a pendulum"; 戴着 "wearing"), and so is one followed by 在 when it can be a verb (站在,
+        standing on, not 站 "a station"; 猫在, a cat on, stays); a function character (上, 后, 里) names no
+        thing (后 is also "empress", 里 a measure of length)."""
         words = self.segment(text)
         return [
             word
             for i, word in enumerate(words)
             if not (i and len(word) == 1 and words[i - 1][-1] in _COUNTERS and self.is_classifier(word))
+            and not (len(word) == 1 and words[i + 1 : i + 2] in (["着"], ["了"], ["过"]))
+            and not (len(word) == 1 and words[i + 1 : i + 2] == ["在"] and self.acts(word))
+            and word not in _FUNCTION_CHARACTERS
         ]
+
+    def acts(self, word: str) -> bool:
+        """Whether one of the first three senses of ``word``'s first entry is a verb (站: station, to stand)."""
+        entries = sorted(self.entries.get(word, "").split("\n"), key=self._is_variant)
+        return any(d.strip().lower().startswith("to ") for d in entries[0].split("/")[:3])
 
     def also_a_verb(self, word: str) -> bool:
         """Whether CC-CEDICT has, besides others, an entry for ``word`` (another reading) whose senses are
@@ -279,7 +342,9 @@ class Cedict:
         ``proper`` asks for the definitions of a proper noun only."""
         out: list[str] = []
         source = self.proper if proper else self.entries
-        for entry in source.get(word, "").split("\n"):
+        for entry in sorted(source.get(word, "").split("\n"), key=self._is_variant):
+            if entry.lower().startswith("(tw)"):
+                continue  # a Taiwanese reading: 骑 "(Tw) saddle horse/mounted soldier"
             for definition in entry.split("/") if entry else ():
                 low = definition.lower()
                 if low.startswith(
@@ -304,7 +369,15 @@ class Cedict:
                 for raw in definition.split(";"):
                     if _COLOUR_NOTE.search(raw):
                         continue  # "orange (color)": a colour (the looks read it), not the fruit
-                    unwrapped = re.sub(r"^\s*\(([^)]*)\)", r"\1", raw)  # "(mountain) peak" → "mountain peak"
+                    note = re.match(r"\s*\(([^)]*)\)|\s*(fig\.) ", raw)
+                    said = (note.group(1) or note.group(2)).lower() if note else ""
+                    if said in _USAGE_NOTES:
+                        continue  # "fig. sly person" (狐狸, a fox), "(slang) butch" (踢, to kick)
+                    # "(mountain) peak" → "mountain peak"; a register note or a longer one is about the word,
+                    # not part of it: "(informal) grandma" → "grandma", "(bird species of China) little
+                    # egret" (白鹭) → "little egret".
+                    keep = r"\1" if said and said not in _REGISTER_NOTES and len(said.split()) <= 2 else ""
+                    unwrapped = re.sub(r"^\s*\(([^)]*)\)", keep, raw)
                     text = re.sub(r"\([^)]*\)", " ", unwrapped).strip().lower()  # "fig (Ficus carica)" → "fig"
                     if text.startswith("to "):
                         continue  # a verb sense names an action, not something to see
@@ -458,10 +531,14 @@ class Lexicon:
             return 0.0
         if word.isascii():
             return 0.0 if word in _STOP else self.wordnet.person(singular(word)) or 0.0
+        if len(word) == 1 and self.cedict.is_bound(word):
+            return 0.0
         readings = []
         for gloss in self.cedict.glosses(word)[: 1 if len(word) == 1 else 2]:
-            words = [w for w in gloss.split() if w not in _STOP]
-            if not words or not _names_a_thing(gloss) or words[0] in _USAGE_NOTES:
+            # The head noun comes before a preposition: "traveler on foot" (行人) is a traveler.
+            core = re.split(r" (?:on|of|in|at|for|with|from|by|to) ", gloss)[0]
+            words = [w for w in core.split() if w not in _STOP]
+            if not words or not _names_a_thing(gloss):
                 continue
             head = self.wordnet.person(singular(words[-1]))
             phrase = self.wordnet.person(" ".join(words)) if len(words) > 1 else None

@@ -54,7 +54,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Bump when the parsed index changes shape or meaning: the cached file is keyed by it.
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 #: Hypernym pointers: a class's parent ("@") and an instance's class ("@i": Eiffel Tower → tower).
 _HYPERNYM_POINTERS = frozenset({"@", "@i"})
 #: WordNet 3.0 offsets of *person* ("a human being") and *gathering* ("a group of persons together in one
@@ -91,13 +91,14 @@ def parse_index(lines: Iterable[str]) -> dict[str, tuple[list[int], int]]:
     return out
 
 
-def parse_data(lines: Iterable[str]) -> dict[int, tuple[int, list[int], list[str]]]:
-    """``data.noun`` → offset → (lexicographer file number, hypernym offsets, lemmas).
+def parse_data(lines: Iterable[str]) -> dict[int, tuple[int, list[int], list[str], bool]]:
+    """``data.noun`` → offset → (lexicographer file number, hypernym offsets, lemmas, whether it is an
+    instance: one named individual, such as *Eiffel Tower* or the poet *Crane*).
 
     A line is ``offset lex_filenum ss_type w_cnt(hex) word lex_id … p_cnt(3 digits) ptr … | gloss``, each
     pointer ``symbol offset pos source/target``; only noun hypernyms (``@``, ``@i``) are kept.
     """
-    out: dict[int, tuple[int, list[int], list[str]]] = {}
+    out: dict[int, tuple[int, list[int], list[str], bool]] = {}
     for line in lines:
         if not line or line[0] == " ":
             continue
@@ -109,11 +110,13 @@ def parse_data(lines: Iterable[str]) -> dict[int, tuple[int, list[int], list[str
         at = 4 + 2 * word_count
         pointer_count = int(fields[at])
         parents = []
+        instance = False
         for p in range(pointer_count):
             symbol, offset, pos = fields[at + 1 + 4 * p : at + 4 + 4 * p]
             if symbol in _HYPERNYM_POINTERS and pos == "n":
                 parents.append(int(offset))
-        out[int(fields[0])] = (int(fields[1]), parents, lemmas)
+                instance = instance or symbol == "@i"
+        out[int(fields[0])] = (int(fields[1]), parents, lemmas, instance)
     return out
 
 
@@ -170,7 +173,8 @@ def _forms(word: str, suffixes: tuple[tuple[str, str], ...], exceptions: Mapping
 
 @dataclass
 class WordNet:
-    """WordNet nouns as arrays: synset ``i`` has ``offsets[i]``, lexicographer file ``lexfile[i]`` and the
+    """WordNet nouns as arrays: synset ``i`` has ``offsets[i]``, lexicographer file ``lexfile[i]``, is an
+    instance (a named individual) when ``instance[i]``, and has the
     hypernyms ``parent_idx[parent_ptr[i]:parent_ptr[i+1]]``; lemma ``lemmas[word]`` = ``n`` has the synsets
     ``sense_idx[sense_ptr[n]:sense_ptr[n+1]]``, most frequent first (:meth:`senses`), and ``tagged[n]`` says
     how often it was tagged as a noun in the semantic concordance
@@ -180,6 +184,7 @@ class WordNet:
 
     offsets: IntArray
     lexfile: npt.NDArray[np.uint8]
+    instance: npt.NDArray[np.bool_]
     parent_ptr: IntArray
     parent_idx: IntArray
     lemmas: dict[str, int]
@@ -225,6 +230,7 @@ class WordNet:
         return cls(
             offsets=np.asarray(order, dtype=np.int32),
             lexfile=np.asarray([data[o][0] for o in order], dtype=np.uint8),
+            instance=np.asarray([data[o][3] for o in order], dtype=np.bool_),
             parent_ptr=parent_ptr,
             parent_idx=np.asarray(parent_idx, dtype=np.int32),
             lemmas=lemmas,
@@ -255,6 +261,7 @@ class WordNet:
                 stream,
                 offsets=self.offsets,
                 lexfile=self.lexfile,
+                instance=self.instance,
                 parent_ptr=self.parent_ptr,
                 parent_idx=self.parent_idx,
                 lemmas=text("\n".join(self.lemmas)),  # in row order: dicts keep insertion order
@@ -282,6 +289,7 @@ class WordNet:
             return cls(
                 offsets=np.asarray(z["offsets"], dtype=np.int32),
                 lexfile=np.asarray(z["lexfile"], dtype=np.uint8),
+                instance=np.asarray(z["instance"], dtype=np.bool_),
                 parent_ptr=np.asarray(z["parent_ptr"], dtype=np.int32),
                 parent_idx=np.asarray(z["parent_idx"], dtype=np.int32),
                 lemmas=dict(zip(lemmas, range(len(lemmas)), strict=True)),
@@ -396,6 +404,7 @@ class Backoff:
                 slot[k] = min(slot.get(k, down), down)
         self.lexfiles = frozenset(f for f, n in files.items() if n >= self.rule.min_file_share * len(label_offsets))
         self.label_synsets = [wordnet.index_of(offset) for offset in label_offsets]
+        self.label_synset_set = frozenset(i for i in self.label_synsets if i is not None)
         self.people_synsets = frozenset(i for i in map(wordnet.index_of, PERSON_ROOTS) if i is not None)
         self.people_synset = wordnet.index_of(PEOPLE_ITSELF)
         self._memo: dict[str, dict[int, float]] = {}
@@ -423,7 +432,13 @@ class Backoff:
         ("astronaut", "goalkeeper", "tourists", a "crowd"), 0 for any other noun. None when ``word`` is no
         noun, or is tagged as an adjective or adverb at least as often as a noun ("young", "female",
         "white": a colour far more often than a person): such a word says nothing either way. One tagged
-        more often as a verb may still name people ("a cook", "two kids")."""
+        more often as a verb may still name people ("a cook", "two kids").
+
+        Two kinds of sense do not count. A named individual (an instance: the poet *Crane*, the navigator
+        *Drake*) is not what a sentence means by "a crane". And a word one of whose first senses is a label
+        that is no person names that label: WordNet lists "a fierce or audacious person" before the animal
+        for *tiger*, and a person before the butterfly for *monarch* and *admiral*, yet sight sees the
+        animal (the bridegroom and the scuba diver are labels that are people)."""
         if word in self._person_memo:
             return self._person_memo[word]
         wordnet = self.wordnet
@@ -431,11 +446,14 @@ class Backoff:
         weight: float | None = None
         modifier = max(wordnet.modifier_tagged.get(word, 0), wordnet.modifier_tagged.get(form or word, 0))
         if form is not None and not (modifier and modifier >= int(wordnet.tagged[wordnet.lemmas[form]])):
+            senses = [s for s in wordnet.senses(form) if not wordnet.instance[s]][: self.rule.max_senses]
+            people = [
+                s == self.people_synset or bool(self.people_synsets & wordnet.ancestors(s, 64).keys()) for s in senses
+            ]
+            names_a_label = any(s in self.label_synset_set and not p for s, p in zip(senses, people, strict=True))
             weight = 0.0
-            for rank, sense in enumerate(wordnet.senses(form)[: self.rule.max_senses]):
-                if sense == self.people_synset or self.people_synsets & wordnet.ancestors(sense, 64).keys():
-                    weight = self.rule.sense_decay**rank
-                    break
+            if not names_a_label:
+                weight = next((self.rule.sense_decay**rank for rank, p in enumerate(people) if p), 0.0)
         self._person_memo[word] = weight
         return weight
 
