@@ -259,12 +259,14 @@ class Cedict:
         蓝 / 天下 (the world)."""
         words: list[str] = []
         for run in re.findall(r"[\u3400-\u9fff\uf900-\ufaff]+", text):
-            forward, backward = self._forward(run), self._backward(run)
-            words += min([backward, forward], key=_cost)
+            cuts: list[list[str]] = [self._backward(run), self._forward(run)]
+            best: list[str] = min(cuts, key=_cost)
+            words.extend(best)
         return words
 
     def _forward(self, run: str) -> list[str]:
-        words, i = [], 0
+        words: list[str] = []
+        i = 0
         while i < len(run):
             size = next(
                 n for n in range(min(self.max_len, len(run) - i), 0, -1) if n == 1 or run[i : i + n] in self.entries
@@ -274,7 +276,8 @@ class Cedict:
         return words
 
     def _backward(self, run: str) -> list[str]:
-        words, end = [], len(run)
+        words: list[str] = []
+        end = len(run)
         while end > 0:
             size = next(n for n in range(min(self.max_len, end), 0, -1) if n == 1 or run[end - n : end] in self.entries)
             words.append(run[end - size : end])
