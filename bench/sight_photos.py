@@ -22,6 +22,8 @@ clear subjects, added after the people reading, its sentences written from the p
 work, a media team's mix of stills, its sentences written from the pictures before any run.
 ``last-look`` (PyPI ``thumbor``, ``piexif`` and ``Wand`` sdists) is a fresh held-out set added with the BlazeFace
 face detector, its sentences written from the pictures before any run.
+``final-check`` (PyPI ``smartcrop``, ``mahotas``, ``sahi``; Debian ``forensics-samples-files``, ``cimg-examples``) is a
+fresh held-out set added in session 6, its sentences written from the pictures before any run.
 bench/sight_eval.py runs them through the product. The photos are fetched into ``bench/out/sight-photos``
 (not committed: several licenses, and some give no provenance) with the ordinary clients only.
 """
@@ -168,6 +170,28 @@ SOURCES = {
         ),
         Source("pypi", "piexif", "1.1.3", "MIT (PKG-INFO, LICENSE.txt); test photos not credited", sdist=True),
         Source("pypi", "wand", "0.6.13", "MIT (PKG-INFO, LICENSE); test and docs photos not credited", sdist=True),
+        Source(
+            "pypi",
+            "smartcrop",
+            "0.5.0",
+            "MIT (PKG-INFO, LICENSE); tests/images/photo_credits.txt: Unsplash photos by Luiz Guimaraes"
+            " (business-work-1), Fabrice Villard (nature-1) and Stefan C. Asafti (travel-1)",
+            sdist=True,
+        ),
+        Source("pypi", "mahotas", "1.4.19", "MIT (wheel METADATA); demo photo luispedro.jpg not credited"),
+        Source("pypi", "sahi", "0.12.8", "MIT (PKG-INFO, LICENSE); demo photos not credited", sdist=True),
+        Source(
+            "debian",
+            "forensics-samples-files",
+            "1.1.4-5",
+            "CC-BY-SA-4.0 (per debian/copyright, Files: original-files/*: Joao Eriberto Mota Filho)",
+        ),
+        Source(
+            "debian",
+            "cimg-examples",
+            "3.2.1+dfsg-1",
+            "CeCILL (per debian/copyright, Files: *: David Tschumperlé); example image not credited",
+        ),
     )
 }
 
@@ -242,6 +266,11 @@ TB, PX, WD = "pypi:thumbor", "pypi:piexif", "pypi:wand"
 _TB = "thumbor-7.8.0/"
 _PX = "piexif-1.1.3/tests/images/"
 _WD = "Wand-0.6.13/"
+SC, MH, SH = "pypi:smartcrop", "pypi:mahotas", "pypi:sahi"
+FS, CI = "debian:forensics-samples-files", "debian:cimg-examples"
+_SC = "smartcrop-0.5.0/tests/images/"
+_SH = "sahi-0.12.8/demo/demo_data/"
+_FS = "usr/share/forensics-samples/original-files/"
 
 SETS: dict[str, TestSet] = {
     "debian-a": TestSet(
@@ -1262,6 +1291,80 @@ SETS: dict[str, TestSet] = {
                 "under a clear sky.",
             ),
             Photo("hummingbird on a feeder (distractor)", WD, _WD + "docs/_images/hummingbird.jpg"),
+        ),
+    ),
+    # A fresh held-out set added in session 6, from five packages not used before: a media team's mix of stills
+    # (three with people: a farmer at work, a woman seen from above, a face close up; two animals, food, vehicles,
+    # a city view with a train, a mountain at night) and an aerial marina as the distractor. Sentences written
+    # from the pictures before any model saw them.
+    "final-check": TestSet(
+        "final-check",
+        "held-out (fresh, session 6)",
+        (
+            Photo(
+                "farmer with a hand tractor",
+                SC,
+                _SC + "business-work-1.jpg",
+                "一位戴渔夫帽、穿蓝色上衣的农民推着手扶拖拉机在泥泞的稻田里翻地，远处是一片椰子林。",
+                "A farmer in a bucket hat pushes a walking tractor through a muddy rice paddy, palm trees behind.",
+            ),
+            Photo(
+                "woman seen from above",
+                SC,
+                _SC + "travel-1.jpg",
+                "俯拍镜头里，一位穿碎花连衣裙、背黑色双肩包的长发女子站在阳光下的砂石地上，身旁拖着长长的影子。",
+                "Seen from above, a woman in a floral dress with a backpack stands on sunny gravel by her long shadow.",
+            ),
+            Photo(
+                "man close up",
+                MH,
+                "mahotas/demos/data/luispedro.jpg",
+                "特写镜头里，一位黑色短卷发的男子望向画面一侧，身后是虚化的玻璃幕墙大楼。",
+                "Close-up of a man with short dark curly hair gazing to one side, a glass building blurred behind.",
+            ),
+            Photo(
+                "two white dogs",
+                FS,
+                _FS + "pic2/IMG_20200608_111614.jpg",
+                "两只毛茸茸的白色狗站在公园的草地上，地上落满了枯叶，其中一只吐着粉红色的舌头。",
+                "Two fluffy white dogs stand on a park lawn scattered with dry leaves, one with its pink tongue out.",
+            ),
+            Photo(
+                "macaw in a cage",
+                CI,
+                "usr/share/doc/cimg-dev/examples/img/parrot.ppm",
+                "一只红色的金刚鹦鹉用爪子抓着笼子的铁丝网，翅膀上露出蓝色和绿色的羽毛。",
+                "A red macaw with blue and green wing feathers clings to the wire mesh of its cage.",
+            ),
+            Photo("boats in a marina from above (distractor)", SH, _SH + "obb_test_image.png"),
+            Photo(
+                "festive table",
+                FS,
+                _FS + "pic2/IMG_20191224_234846.jpg",
+                "挂满小画框的橙色墙边，铺着圣诞桌布的长桌上摆着一大盘焗虾，旁边是一瓶汽水和一棵小圣诞树。",
+                "A creamy shrimp bake sits on a Christmas tablecloth beside a soda bottle, framed prints on the wall.",
+            ),
+            Photo(
+                "motorway",
+                SH,
+                _SH + "small-vehicles1.jpeg",
+                "多车道的高速公路穿过绿色的丘陵，车辆稀疏地双向行驶，天空阴云密布。",
+                "Light traffic flows both ways on a wide motorway through green wooded hills under a cloudy sky.",
+            ),
+            Photo(
+                "train in the city",
+                FS,
+                _FS + "pic1/IMG_1054.JPG",
+                "高楼林立的城市里，一列列车沿着下沉的轨道从一座桥下驶过，两旁的马路上停满了汽车。",
+                "A train runs in a sunken cutting under a bridge, between tall apartment blocks and parked cars.",
+            ),
+            Photo(
+                "peak at night",
+                SC,
+                _SC + "nature-1.jpg",
+                "夜色中，一座陡峭的雪山尖峰直插深蓝色的天空，山顶拖着一缕被风吹散的白云。",
+                "At night a steep snowy peak rises into a dark blue sky, a wisp of cloud trailing from its summit.",
+            ),
         ),
     ),
 }
