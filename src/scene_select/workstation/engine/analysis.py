@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 #: Bump when the analysis changes meaning; cached analyses of other versions are ignored.
-ANALYSIS_VERSION = 7
+ANALYSIS_VERSION = 8
 
 #: Seconds per video bin (motion, brightness, colour, faces).
 VIDEO_BIN = 0.5

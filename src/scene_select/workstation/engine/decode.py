@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -82,8 +82,9 @@ def decode_media(
     import numpy as np
 
     started = time.perf_counter()
-    width, height = sample_size(info, options.sample_width)
     frames = 0
+    turns = 0  # quarter turns, counter-clockwise, that show the picture upright (the first frame's rotation)
+    sizes: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0))
     last_time = 0.0
     try:
         with av.open(str(path), mode="r", metadata_errors="ignore") as container:
@@ -108,12 +109,15 @@ def decode_media(
                         continue
                     if not isinstance(frame, av.VideoFrame):
                         continue
+                    if not frames:
+                        turns = quarter_turns(frame)
+                        sizes = _stored_sizes(info, options.sample_width, turns)
                     t = _frame_time(frame, start, frames, info.fps)
                     frames += 1
                     last_time = max(last_time, t)
-                    sink.on_thumb(t, to_rgb(frame, THUMB_WIDTH, THUMB_HEIGHT))
+                    sink.on_thumb(t, _upright(to_rgb(frame, *sizes[0]), turns))
                     if sink.want_sample(t):
-                        sink.on_sample(t, to_rgb(frame, width, height))
+                        sink.on_sample(t, _upright(to_rgb(frame, *sizes[1]), turns))
                     if info.is_image:
                         break
                     if progress is not None and info.duration > 0 and t >= next_report:
@@ -130,6 +134,30 @@ def decode_media(
     if frames == 0:
         raise MediaError(f"{path}: no picture could be decoded (corrupt, truncated or unsupported codec)")
     return DecodeReport(last_time=last_time, frames=frames, seconds=time.perf_counter() - started)
+
+
+def quarter_turns(frame: object) -> int:
+    """How many quarter turns (counter-clockwise) show ``frame`` upright: a phone's JPEG says so in its EXIF
+    orientation and its video in a display matrix, both of which FFmpeg reports as the frame's rotation
+    (-90 for a photo taken holding the phone upright: it is stored on its side)."""
+    rotation = getattr(frame, "rotation", 0) or 0
+    return round(float(rotation) / 90) % 4
+
+
+def _stored_sizes(info: MediaInfo, max_width: int, turns: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The thumbnail's and the sample's sizes to scale the *stored* picture to, so that once turned upright
+    they are :data:`THUMB_WIDTH` × :data:`THUMB_HEIGHT` and the upright picture's sample size."""
+    if turns % 2 == 0:
+        return (THUMB_WIDTH, THUMB_HEIGHT), sample_size(info, max_width)
+    upright = replace(info, width=info.height, height=info.width)
+    width, height = sample_size(upright, max_width)
+    return (THUMB_HEIGHT, THUMB_WIDTH), (height, width)
+
+
+def _upright(rgb: npt.NDArray[np.uint8], turns: int) -> npt.NDArray[np.uint8]:
+    import numpy as np
+
+    return rgb if not turns else np.ascontiguousarray(np.rot90(rgb, turns))
 
 
 #: Planar YUV layouts whose planes can be scaled directly (4:2:0, 4:2:2, 4:4:4; limited or full range).
