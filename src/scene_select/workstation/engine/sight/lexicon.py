@@ -115,11 +115,11 @@ _COLOUR_NOTE = re.compile(r"\(colou?r\)", re.IGNORECASE)
 #: Chinese numerals and demonstratives: a classifier follows them ("一株", "几只", "这座"). A closed grammatical
 #: class, like the English stop words.
 _COUNTERS = frozenset("一二两三四五六七八九十百千万几半这那每各某数整")
-#: Personal pronouns that can only stand for people: a closed grammatical class, as the stop words are.
 #: Function characters: particles, localisers, prepositions, conjunctions, the copula and common adverbs, a
 #: closed class of characters that stand alone as words (segmentation prefers cuts whose lone characters
 #: are these).
 _FUNCTION_CHARACTERS = frozenset("的地得着了过在上下里中内外前后旁边从向往对把被给和与跟同是有也都就又还很不没")
+#: Personal pronouns that can only stand for people: a closed grammatical class, as the stop words are.
 PERSONAL_PRONOUNS = frozenset({"he", "she", "him", "his", "her", "他", "她", "他们", "她们"})
 #: A word reads as naming people from this weight on (:meth:`Lexicon.people`): its first sense is a person.
 PEOPLE_MIN = 0.75
@@ -217,7 +217,7 @@ def _cost(cut: list[str]) -> tuple[int, int]:
 
 
 class Cedict:
-    """CC-CEDICT: headword → entries, and forward-maximum-matching segmentation over its headwords."""
+    """CC-CEDICT: headword → entries, and bidirectional maximum-matching segmentation over its headwords."""
 
     def __init__(self, path: Path | None = None) -> None:
         if path is None:
