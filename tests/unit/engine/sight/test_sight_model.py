@@ -168,6 +168,10 @@ def test_which_words_name_people(sight: Sight) -> None:
         "一只虎斑猫趴在沙发上": set(),  # 虎 (tiger) is the animal
         "灰色的碎石子": set(),  # 子 (son; and the noun suffix of 石子, pebble) is bound: no one
         "两个孩子在海滩上堆沙堡": {"孩子"},
+        # No sense of "shrimp" or "paddy" was ever tagged, and each also names a food or a place to see: their
+        # person senses, listed first, do not count.
+        "A creamy shrimp bake beside a farmer in a rice paddy": {"farmer"},
+        "雨后的街道上，行人撑着伞走过": {"行人"},  # "traveler on foot": a traveler; 后 (also "empress") is no one
     }
     for sentence, words in named.items():
         assert set(lexicon.people(sentence)[1]) == words, sentence

@@ -110,6 +110,14 @@ def test_chinese_readings_that_name_nothing(labels: LabelSpace) -> None:
     assert "cup" not in lexicon.class_weights("墙上挂着一个旧钟")[1]
     assert "clock" in lexicon.class_weights("墙上挂着一个旧钟")[1]
     assert "mirror" not in lexicon.class_weights("一只戴着墨镜的狗坐在车里")[1]
+    assert "racket" not in lexicon.class_weights("俯拍镜头里，一位女子站在砂石地上")[1]  # 拍: to pat, first
+    assert "egret" in lexicon.class_weights("一只白鹭站在浅水里")[1]  # "(bird species of China) little egret"
+
+
+def test_materials_before_a_noun() -> None:
+    assert "glass" not in english_terms("A man before a glass building.")
+    assert "glass" in english_terms("A glass of water on the table.")
+    assert "iron" not in english_terms("An old iron gate.") and "denim" not in english_terms("A denim jacket.")
 
 
 def test_head_words_of_phrases_only(labels: LabelSpace) -> None:
