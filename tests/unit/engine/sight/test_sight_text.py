@@ -59,7 +59,8 @@ def test_chinese_measure_words_and_noun_or_verb_characters(labels: LabelSpace) -
     cedict = lexicon.cedict
     # 株 after a numeral counts plants (its noun gloss is "tree trunk"); 朵 after 一 counts flowers.
     assert cedict.is_classifier("株") and not cedict.is_classifier("狗")  # 狗's "CL:只" names its own classifier
-    assert cedict.content_words("一株芦荟") == ["一", "芦荟"] and "朵" not in cedict.content_words("一朵花")
+    assert cedict.content_words("一株芦荟") == ["芦荟"] and "朵" not in cedict.content_words("一朵花")
+    assert "几" not in cedict.content_words("几只长颈鹿")  # a numeral, not 几 "a small table"
     assert "株" in cedict.content_words("株")  # not after a numeral: kept
     # 种 is zhǒng (seed, kind) and zhòng (to plant): alone, which one is not known; 花 has one reading.
     assert cedict.also_a_verb("种") and not cedict.also_a_verb("花") and not cedict.also_a_verb("狗")

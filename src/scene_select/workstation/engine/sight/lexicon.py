@@ -320,8 +320,8 @@ class Cedict:
         numeral or a demonstrative ("一株", "两朵", "这座") counts things and names none ("株" is also "tree
         trunk"); a single character followed by the aspect particle 着, 了 or 过 is a verb (摆着 "laid out",
         not 摆 "a pendulum"; 戴着 "wearing"), and so is one followed by 在 when it can be a verb (站在,
-        standing on, not 站 "a station"; 猫在, a cat on, stays); a function character (上, 后, 里) names no
-        thing (后 is also "empress", 里 a measure of length)."""
+        standing on, not 站 "a station"; 猫在, a cat on, stays); a function character (上, 后, 里) or a lone
+        numeral (几只, a few) names no thing (后 is also "empress", 里 a measure of length, 几 a small table)."""
         words = self.segment(text)
         return [
             word
@@ -330,6 +330,7 @@ class Cedict:
             and not (len(word) == 1 and words[i + 1 : i + 2] in (["着"], ["了"], ["过"]))
             and not (len(word) == 1 and words[i + 1 : i + 2] == ["在"] and self.acts(word))
             and word not in _FUNCTION_CHARACTERS
+            and word not in _COUNTERS
         ]
 
     def acts(self, word: str, senses: int = 3) -> bool:
