@@ -119,6 +119,10 @@ def test_materials_before_a_noun() -> None:
     assert "glass" not in english_terms("A man before a glass building.")
     assert "glass" in english_terms("A glass of water on the table.")
     assert "iron" not in english_terms("An old iron gate.") and "denim" not in english_terms("A denim jacket.")
+    lexicon = Lexicon(LabelSpace.load().term_index())
+    assert "glass" not in lexicon.terms("夜幕下，玻璃幕墙的摩天大楼灯火通明。")  # a glass curtain wall
+    assert "glass" in lexicon.terms("桌上放着一块玻璃。") and "glass" in lexicon.terms("玻璃的杯子")
+    assert {"orange", "lemon"} <= set(lexicon.terms("一个橙子和一个柠檬"))  # 橙子 is the fruit; 橙色 the colour
 
 
 def test_head_words_of_phrases_only(labels: LabelSpace) -> None:

@@ -103,12 +103,14 @@ _NOT_PLURAL = {
 }
 #: Words that mark a CC-CEDICT definition as grammar, not a thing ("bound form up", "used to form …").
 _GRAMMAR = {"used", "bound", "form", "particle", "prefix", "suffix", "onom.", "sb", "sth", "classifier", "dialect"}
-#: Words that name a thing with a label and, right before another word, that word's colour ("orange",
-#: "lemon") or material ("a glass building", "an iron gate", "a paper lantern", "a denim jacket"): a closed
-#: class, like the stop words.
-_THINGS_AS_MODIFIERS = frozenset(
-    {"orange", "lemon", "lime", "peach", "cherry", "chocolate", "coral", "ivory"}
-    | {"glass", "iron", "paper", "wool", "rubber", "velvet", "denim"}
+#: Materials that are also things with a label: right before another word they are that word's material ("a
+#: glass building", "an iron gate", "a paper lantern", "a denim jacket", 玻璃幕墙). A closed class, like the
+#: stop words.
+_MATERIALS = frozenset({"glass", "iron", "paper", "wool", "rubber", "velvet", "denim"})
+#: Words that name a thing with a label and, right before another English word, that word's colour
+#: ("orange", "lemon") or material. (Chinese names a colour apart: 橙色 is orange, 橙子 an orange.)
+_THINGS_AS_MODIFIERS = (
+    frozenset({"orange", "lemon", "lime", "peach", "cherry", "chocolate", "coral", "ivory"}) | _MATERIALS
 )
 #: CC-CEDICT's note that a definition names a colour ("橙色: orange (color)"), not the thing of that colour.
 _COLOUR_NOTE = re.compile(r"\(colou?r\)", re.IGNORECASE)
@@ -428,11 +430,21 @@ class Lexicon:
         for term in english_terms(sentence):
             if term in self.term_index:
                 found[term] = 1.0
-        if re.search(r"[\u3400-\u9fff]", sentence):
-            for word in self.cedict.content_words(sentence):
+        for run in re.findall(r"[\u3400-\u9fff\uf900-\ufaff]+", sentence):
+            for word in self.cedict.content_words(run):
+                if self._material_of_next(word, run):
+                    continue  # 玻璃幕墙, a glass curtain wall: no drinking glass
                 for term, weight in self._chinese_terms(word).items():
                     found[term] = max(found.get(term, 0.0), weight)
         return self._drop_covered(found)
+
+    def _material_of_next(self, word: str, run: str) -> bool:
+        """Whether ``word`` names a material (its first gloss is one of :data:`_MATERIALS`) and comes right
+        before another word of ``run``: then it is that word's material, as in English."""
+        if self.cedict.glosses(word)[:1] not in ([m] for m in _MATERIALS):
+            return False
+        at = run.find(word) + len(word)
+        return at < len(run) and run[at] not in _FUNCTION_CHARACTERS
 
     def _chinese_terms(self, word: str) -> dict[str, float]:
         found = self._word_terms(word)
