@@ -217,3 +217,22 @@ def test_the_placeholder_renderer_writes_a_real_video_of_the_timelines_length(tm
     assert (facts.width, facts.height, facts.audio_streams) == (320, 240, 1)
     assert facts.duration == pytest.approx(1.5, abs=0.05) and result.duration == pytest.approx(1.5)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.mp4"]
+
+
+def test_a_phone_video_stored_on_its_side_is_rendered_upright(media: dict[str, Path], tmp_path: Path) -> None:
+    """A phone stores a video shot upright at the landscape size, with a display matrix that turns it: 640×360
+    stored is 360×640 shown. FFmpeg turns it upright when it reads it, so the renderer must know the shown
+    size: taking the stored one (the output's own size) it used to pass the picture through unscaled, and
+    FFmpeg refused to join a 360×640 picture to 640×360 ones."""
+    from scene_select.workstation.engine.synth import run_ffmpeg
+    from scene_select.workstation.render.media import probe_facts
+
+    stored = colour_video(tmp_path / "stored.mp4", "green", width=640, height=360, fps=30, seconds=6)
+    turned = tmp_path / "turned.mp4"
+    run_ffmpeg(["-display_rotation", "90", "-i", str(stored), "-c", "copy", str(turned)])
+    facts = probe_facts(turned)
+    assert (facts.width, facts.height) == (360, 640)
+    phone = {**media, "green": turned}
+    timeline = timeline_for(phone, 640, 360)
+    result = render_timeline(timeline, tmp_path / "out.mp4", OutputSpec(640, 360), media_resolver())
+    check_render(result.output, width=640, height=360, slots=sentence_slots(timeline), expected=EXPECTED)

@@ -50,8 +50,10 @@ def test_a_photo_is_seen_the_way_up_it_is_shown(tmp_path: Path, orientation: int
     shown = np.asarray(ImageOps.exif_transpose(Image.open(path)))  # Pillow's reading of the same tag
     assert shown.shape == (400, 300, 3) and shown[:100, :, 0].mean() > 200
 
+    info = probe_media(path)
+    assert (info.width, info.height) == (300, 400)  # the size it is shown at
     sink = _Keep()
-    decode_media(path, probe_media(path), sink)
+    decode_media(path, info, sink)
     assert sink.sample.shape == (400, 300, 3)
     assert sink.sample[:100, :, 0].mean() > 200 and sink.sample[:100, :, 2].mean() < 50  # red on top
     assert sink.sample[-100:, :, 2].mean() > 200  # blue below

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from scene_select.cloud.errors import MediaError
 from scene_select.workstation.engine.analysis import MediaInfo
+from scene_select.workstation.engine.probe import quarter_turns
 
 if TYPE_CHECKING:
     import numpy as np
@@ -136,22 +137,12 @@ def decode_media(
     return DecodeReport(last_time=last_time, frames=frames, seconds=time.perf_counter() - started)
 
 
-def quarter_turns(frame: object) -> int:
-    """How many quarter turns (counter-clockwise) show ``frame`` upright: a phone's JPEG says so in its EXIF
-    orientation and its video in a display matrix, both of which FFmpeg reports as the frame's rotation
-    (-90 for a photo taken holding the phone upright: it is stored on its side)."""
-    rotation = getattr(frame, "rotation", 0) or 0
-    return round(float(rotation) / 90) % 4
-
-
 def _stored_sizes(info: MediaInfo, max_width: int, turns: int) -> tuple[tuple[int, int], tuple[int, int]]:
     """The thumbnail's and the sample's sizes to scale the *stored* picture to, so that once turned upright
-    they are :data:`THUMB_WIDTH` × :data:`THUMB_HEIGHT` and the upright picture's sample size."""
-    if turns % 2 == 0:
-        return (THUMB_WIDTH, THUMB_HEIGHT), sample_size(info, max_width)
-    upright = replace(info, width=info.height, height=info.width)
-    width, height = sample_size(upright, max_width)
-    return (THUMB_HEIGHT, THUMB_WIDTH), (height, width)
+    they are :data:`THUMB_WIDTH` × :data:`THUMB_HEIGHT` and the sample size of ``info`` (whose size is the
+    upright one, :func:`~scene_select.workstation.engine.probe.upright_size`)."""
+    thumb, sample = (THUMB_WIDTH, THUMB_HEIGHT), sample_size(info, max_width)
+    return (thumb[::-1], sample[::-1]) if turns % 2 else (thumb, sample)
 
 
 def _upright(rgb: npt.NDArray[np.uint8], turns: int) -> npt.NDArray[np.uint8]:

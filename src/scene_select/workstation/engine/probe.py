@@ -7,6 +7,7 @@ can check the job's limits (total duration ≤ 2 h) before it spends time decodi
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from scene_select.cloud.errors import MediaError
 from scene_select.workstation.engine.analysis import MediaInfo
@@ -33,6 +34,28 @@ IMAGE_FORMATS = frozenset(
 IMAGE_CODECS = frozenset({"png", "mjpeg", "webp", "bmp", "tiff", "gif", "jpegls", "qoi"})
 
 
+def quarter_turns(frame: object) -> int:
+    """How many quarter turns (counter-clockwise) show ``frame`` upright: a phone's JPEG says so in its EXIF
+    orientation and its video in a display matrix, both of which FFmpeg reports as the frame's rotation
+    (-90 for a photo taken holding the phone upright: it is stored on its side)."""
+    rotation = getattr(frame, "rotation", 0) or 0
+    return round(float(rotation) / 90) % 4
+
+
+def upright_size(container: Any, video: Any) -> tuple[int, int]:
+    """Width and height of ``video``'s pictures as they are shown: the stored size, swapped when the first
+    picture is stored on its side (its rotation is only known once it is decoded; FFmpeg turns such pictures
+    upright when it renders them). The stored size when the first picture does not decode."""
+    import av
+
+    width, height = int(video.codec_context.width or 0), int(video.codec_context.height or 0)
+    try:
+        frame = next(iter(container.decode(video)), None)
+    except (av.error.FFmpegError, ValueError):
+        frame = None
+    return (height, width) if frame is not None and quarter_turns(frame) % 2 else (width, height)
+
+
 def probe_media(path: Path) -> MediaInfo:
     """Describe ``path``; raise :class:`MediaError` when it is empty, unreadable or has no picture."""
     import av
@@ -49,8 +72,7 @@ def probe_media(path: Path) -> MediaInfo:
             has_audio = any(True for _ in container.streams.audio)
             codec = video.codec_context.name if video.codec_context is not None else "unknown"
             format_names = set(container.format.name.split(","))
-            width = int(video.codec_context.width or 0)
-            height = int(video.codec_context.height or 0)
+            width, height = upright_size(container, video)
             rate = video.average_rate or video.guessed_rate or video.base_rate
             fps = float(rate) if rate else 0.0
             frames = int(video.frames or 0)

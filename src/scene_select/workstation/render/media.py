@@ -24,7 +24,7 @@ from pathlib import Path
 
 from scene_select.cloud.errors import MediaError
 from scene_select.cloud.storage.local import INTERNAL_PREFIX
-from scene_select.workstation.engine.probe import IMAGE_CODECS, IMAGE_FORMATS
+from scene_select.workstation.engine.probe import IMAGE_CODECS, IMAGE_FORMATS, upright_size
 from scene_select.workstation.engine.resolve import MediaResolver
 
 __all__ = [
@@ -103,6 +103,7 @@ def _probe(path: Path, _mtime_ns: int, _size: int) -> MediaFacts:
             codec = video.codec_context.name if video.codec_context is not None else ""
             formats = set(container.format.name.split(","))
             rate = video.average_rate or video.guessed_rate or video.base_rate
+            width, height = upright_size(container, video)  # FFmpeg renders pictures stored on their side upright
             is_image = (
                 path.suffix.lower() in IMAGE_SUFFIXES
                 or bool(formats & IMAGE_FORMATS)
@@ -111,8 +112,8 @@ def _probe(path: Path, _mtime_ns: int, _size: int) -> MediaFacts:
             return MediaFacts(
                 kind="image" if is_image else "video",
                 duration=0.0 if is_image else duration,
-                width=int(video.codec_context.width or 0),
-                height=int(video.codec_context.height or 0),
+                width=width,
+                height=height,
                 fps=float(rate) if rate else 0.0,
                 has_audio=has_audio and not is_image,
             )
