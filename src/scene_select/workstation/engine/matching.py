@@ -237,14 +237,10 @@ class RelevanceModel:
         own: Match = self.window_index.score(self.queries[i], j)
         slot = self.media_slot[id(window.media)]
         name: Match = self._names[i][slot]
-        text_score = 0.0
-        if own.score:
-            focus = self._focus(i, self.window_index.documents[j], self._window_letters[j])
-            text_score = min(1.0, own.score / self._top[i]) * focus
-        name_score = 0.0
-        if name.score:
-            focus = self._focus(i, self.media_index.documents[slot], self._media_letters[slot])
-            name_score = min(1.0, name.score / self._name_top[i]) * focus
+        text_score = self._focused(i, own, self._top[i], self.window_index.documents[j], self._window_letters[j])
+        name_score = self._focused(
+            i, name, self._name_top[i], self.media_index.documents[slot], self._media_letters[slot]
+        )
         prior = hinted_prior(self._hints[i], window.signals)
         image_text = self.image_text(i, j) if self.image_text is not None else 0.0
         total = text_score + NAME_WEIGHT * name_score + self._prior_weight[i] * prior + IMAGE_TEXT_WEIGHT * image_text
@@ -297,6 +293,13 @@ class RelevanceModel:
                 if clearly:
                     best = max(best, clearly * self._focus(i, document, sizes[k]))
         return best
+
+    def _focused(self, i: int, match: Match, top: float, document: Tokens, total: int) -> float:
+        """A text match's score against the best one for sentence ``i`` (``top``), in 0..1, times how much of
+        that text (``document``, ``total`` letters) the match makes up (:meth:`_focus`)."""
+        if not match.score:
+            return 0.0
+        return min(1.0, match.score / top) * self._focus(i, document, total)
 
     def _focus(self, i: int, document: Tokens, total: int) -> float:
         """0..1: how much of a text (its tokens ``document``, ``total`` letters to read) its match with

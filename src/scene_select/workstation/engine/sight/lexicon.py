@@ -292,6 +292,16 @@ class Cedict:
             end -= size
         return words[::-1]
 
+    def _entries(self, word: str, proper: bool = False) -> list[str]:
+        """``word``'s entries (one per reading or traditional form), the character's own senses first: an
+        entry that is also a variant of another character comes after the others."""
+        source = self.proper if proper else self.entries
+        return sorted((entry for entry in source.get(word, "").split("\n") if entry), key=self._is_variant)
+
+    def _definitions(self, word: str) -> list[str]:
+        """Every definition of ``word``, entry by entry."""
+        return [definition for entry in self._entries(word) for definition in entry.split("/")]
+
     @staticmethod
     def _is_variant(entry: str) -> bool:
         """Whether an entry is, in one of its senses, a variant of another character: 鍾 (a goblet, and a
@@ -304,8 +314,7 @@ class Cedict:
         character is more likely part of a word the dictionary lacks than a word of its own."""
         return any(
             d.lower().startswith("(bound form)") or re.fullmatch(r"\((noun |verb |adjective )?suffix\)", d.lower())
-            for entry in self.entries.get(word, "").split("\n")
-            for d in entry.split("/")
+            for d in self._definitions(word)
         )
 
     def is_classifier(self, word: str) -> bool:
@@ -313,8 +322,7 @@ class Cedict:
         "头", "种"). Not "CL:…", which names a noun's own classifier."""
         return any(
             definition.lower().startswith(("classifier for", "classifier of", "measure word"))
-            for entry in self.entries.get(word, "").split("\n")
-            for definition in entry.split("/")
+            for definition in self._definitions(word)
         )
 
     def content_words(self, text: str) -> list[str]:
@@ -325,27 +333,31 @@ class Cedict:
         standing on, not 站 "a station"; 猫在, a cat on, stays); a function character (上, 后, 里) or a lone
         numeral (几只, a few) names no thing (后 is also "empress", 里 a measure of length, 几 a small table)."""
         words = self.segment(text)
-        return [
-            word
-            for i, word in enumerate(words)
-            if not (i and len(word) == 1 and words[i - 1][-1] in _COUNTERS and self.is_classifier(word))
-            and not (len(word) == 1 and words[i + 1 : i + 2] in (["着"], ["了"], ["过"]))
-            and not (len(word) == 1 and words[i + 1 : i + 2] == ["在"] and self.acts(word))
-            and word not in _FUNCTION_CHARACTERS
-            and word not in _COUNTERS
-        ]
+        return [word for i, word in enumerate(words) if self.names_something(words, i)]
+
+    def names_something(self, words: list[str], i: int) -> bool:
+        """Whether ``words[i]`` of a segmentation is a content word (the rules of :meth:`content_words`)."""
+        word = words[i]
+        if word in _FUNCTION_CHARACTERS or word in _COUNTERS:
+            return False
+        if len(word) > 1:
+            return True
+        after = words[i + 1] if i + 1 < len(words) else ""
+        measure = i > 0 and words[i - 1][-1] in _COUNTERS and self.is_classifier(word)
+        verb = after in ("着", "了", "过") or (after == "在" and self.acts(word))
+        return not measure and not verb
 
     def acts(self, word: str, senses: int = 3) -> bool:
         """Whether one of the first ``senses`` senses of ``word``'s first entry is a verb (站: station, to
         stand)."""
-        entries = sorted(self.entries.get(word, "").split("\n"), key=self._is_variant)
-        return any(d.strip().lower().startswith("to ") for d in entries[0].split("/")[:senses])
+        entries = self._entries(word)
+        return bool(entries) and any(d.strip().lower().startswith("to ") for d in entries[0].split("/")[:senses])
 
     def also_a_verb(self, word: str) -> bool:
         """Whether CC-CEDICT has, besides others, an entry for ``word`` (another reading) whose senses are
         all verbs: "种" is zhǒng (seed; kind) and zhòng (to plant), "钉" a nail and to nail. Written alone,
         such a character's reading, noun or verb, is not known."""
-        entries = [entry for entry in self.entries.get(word, "").split("\n") if entry]
+        entries = self._entries(word)
         return len(entries) >= 2 and any(
             all(d.strip().lower().startswith("to ") for d in entry.split("/") if d.strip()) for entry in entries
         )
@@ -354,11 +366,10 @@ class Cedict:
         """Cleaned English definitions of ``word``, most common sense first; proper nouns skipped, unless
         ``proper`` asks for the definitions of a proper noun only."""
         out: list[str] = []
-        source = self.proper if proper else self.entries
-        for entry in sorted(source.get(word, "").split("\n"), key=self._is_variant):
+        for entry in self._entries(word, proper):
             if entry.lower().startswith("(tw)"):
                 continue  # a Taiwanese reading: 骑 "(Tw) saddle horse/mounted soldier"
-            for definition in entry.split("/") if entry else ():
+            for definition in entry.split("/"):
                 low = definition.lower()
                 if low.startswith(
                     (
@@ -431,20 +442,21 @@ class Lexicon:
             if term in self.term_index:
                 found[term] = 1.0
         for run in re.findall(r"[\u3400-\u9fff\uf900-\ufaff]+", sentence):
-            for word in self.cedict.content_words(run):
-                if self._material_of_next(word, run):
-                    continue  # 玻璃幕墙, a glass curtain wall: no drinking glass
+            words = self.cedict.segment(run)
+            for i, word in enumerate(words):
+                if not self.cedict.names_something(words, i) or self._material_of_next(words, i):
+                    continue
                 for term, weight in self._chinese_terms(word).items():
                     found[term] = max(found.get(term, 0.0), weight)
         return self._drop_covered(found)
 
-    def _material_of_next(self, word: str, run: str) -> bool:
-        """Whether ``word`` names a material (its first gloss is one of :data:`_MATERIALS`) and comes right
-        before another word of ``run``: then it is that word's material, as in English."""
-        if self.cedict.glosses(word)[:1] not in ([m] for m in _MATERIALS):
-            return False
-        at = run.find(word) + len(word)
-        return at < len(run) and run[at] not in _FUNCTION_CHARACTERS
+    def _material_of_next(self, words: list[str], i: int) -> bool:
+        """Whether ``words[i]`` names a material (its first gloss is one of :data:`_MATERIALS`) and comes right
+        before another word: then it is that word's material, as in English (玻璃幕墙, a glass curtain wall,
+        is no drinking glass)."""
+        after = words[i + 1] if i + 1 < len(words) else ""
+        glosses = self.cedict.glosses(words[i])
+        return bool(after) and after[0] not in _FUNCTION_CHARACTERS and glosses[:1] in ([m] for m in _MATERIALS)
 
     def _chinese_terms(self, word: str) -> dict[str, float]:
         found = self._word_terms(word)

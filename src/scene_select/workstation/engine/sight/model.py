@@ -212,7 +212,7 @@ class SightScores:
         """Sight's say on sentence ``i`` for every window, in 0..1: the labels' relevance, counted in full
         where sight is confident and half where it is not, and the person a face witnesses, always at half:
         a face says someone is there, never which of the people in the footage it is."""
-        value = self.relevance[i] * (0.5 + 0.5 * self.confidence[i]) + UNSURE * self.persons[i]
+        value = self.relevance[i] * (UNSURE + (1.0 - UNSURE) * self.confidence[i]) + UNSURE * self.persons[i]
         return np.asarray(np.clip(value, 0.0, 1.0), dtype=np.float32)
 
     def sees(self, i: int, j: int, n: int = 3) -> tuple[tuple[str, float], ...]:

@@ -447,7 +447,8 @@ class Backoff:
         form = wordnet.base_form(word)
         weight: float | None = None
         modifier = max(wordnet.modifier_tagged.get(word, 0), wordnet.modifier_tagged.get(form or word, 0))
-        if form is not None and not (modifier and modifier >= int(wordnet.tagged[wordnet.lemmas[form]])):
+        noun_tags = int(wordnet.tagged[wordnet.lemmas[form]]) if form is not None else 0
+        if form is not None and not (modifier and modifier >= noun_tags):
             senses = [s for s in wordnet.senses(form) if not wordnet.instance[s]][: self.rule.max_senses]
             people = [
                 s == self.people_synset or bool(self.people_synsets & wordnet.ancestors(s, 64).keys()) for s in senses
@@ -456,7 +457,7 @@ class Backoff:
             # No sense of it was ever tagged, so WordNet's order says nothing of frequency: a word that also
             # names a thing of the labels' kinds is not known to mean a person ("shrimp" is first a small
             # person, then the food and the animal; "paddy" first an Irishman, then a rice field).
-            untagged_thing = not int(wordnet.tagged[wordnet.lemmas[form]]) and any(
+            untagged_thing = not noun_tags and any(
                 not p and int(wordnet.lexfile[s]) in self.lexfiles for s, p in zip(senses, people, strict=True)
             )
             weight = 0.0
