@@ -129,3 +129,17 @@ def test_head_words_of_phrases_only(labels: LabelSpace) -> None:
     """ "X Y" is usually a kind of Y, but a drop-off (a cliff) is no kind of "off"."""
     index = labels.term_index()
     assert "off" not in index and any(labels.names[k] == "T-shirt" for k, _ in index["shirt"])
+
+
+def test_words_about_the_shot_name_nothing_seen(labels: LabelSpace) -> None:
+    """The camera one smiles at, the close-up and the background describe the shot, not what it shows; a
+    camera someone holds is in the picture."""
+    lexicon = Lexicon(labels.term_index())
+    assert "camera" not in lexicon.terms("A woman smiles at the camera.")
+    assert "camera" not in lexicon.terms("A bearded man looks straight into the camera.")
+    assert "camera" in lexicon.terms("An old man with a camera on a tripod.")
+    assert "lens" not in lexicon.terms("A cat looks toward the lens.")
+    # 镜头 (camera lens; shot), 特写 (close-up; also a feature article), 画面中央 (the middle of the picture)
+    assert lexicon.terms("特写镜头里，一只猫坐在画面中央。") == {"cat": 1.0}
+    assert lexicon.terms("一位女子对着镜头笑着。") == {}
+    assert not {"foreground", "background"} & set(english_terms("A cat in the foreground, trees in the background."))

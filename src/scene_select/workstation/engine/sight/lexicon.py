@@ -121,6 +121,20 @@ _COUNTERS = frozenset("一二两三四五六七八九十百千万几半这那每
 #: closed class of characters that stand alone as words (segmentation prefers cuts whose lone characters
 #: are these).
 _FUNCTION_CHARACTERS = frozenset("的地得着了过在上下里中内外前后旁边从向往对把被给和与跟同是有也都就又还很不没")
+#: Words about the shot, not what it shows: the camera one looks into (镜头 "camera lens"), the framing
+#: (特写 "close-up", also "feature article"; 远景 "long shot"), where in the picture (背景, 中央 "center") and
+#: the picture itself (画面, 照片). A voiceover names them for the viewer; no label sees them. A closed class.
+_SHOT_WORDS = frozenset(
+    {"镜头", "画面", "特写", "背景", "前景", "远景", "近景", "中景", "全景", "航拍", "俯拍", "仰拍"}
+    | {"中央", "中间", "照片", "图片"}
+)
+#: The same in English: a shot noun anywhere, and the camera, the frame or a part of the picture after a
+#: preposition ("smiles at the camera", "in the background"); "a man with a camera" keeps his camera.
+_SHOT_NOUNS = frozenset({"foreground", "background", "footage", "shot", "closeup"})
+_VIEWPOINT = re.compile(
+    r"\b(at|into|to|toward|towards|for|from|through|in|out of) the "
+    r"(camera|lens|viewer|frame|picture|foreground|background|centre|center)\b"
+)
 #: Personal pronouns that can only stand for people: a closed grammatical class, as the stop words are.
 PERSONAL_PRONOUNS = frozenset({"he", "she", "him", "his", "her", "他", "她", "他们", "她们"})
 #: A word reads as naming people from this weight on (:meth:`Lexicon.people`): its first sense is a person.
@@ -165,6 +179,7 @@ _STOP = {
     "under",
     "up",
     "down",
+    *_SHOT_NOUNS,
 }
 
 
@@ -187,12 +202,18 @@ def singular(word: str) -> str:
     return word[:-1]
 
 
+def _plain_english(sentence: str) -> str:
+    """Lower case, hyphens as spaces, and the viewpoint phrases (:data:`_VIEWPOINT`) down to their
+    preposition: what the words left name is in the picture."""
+    return _VIEWPOINT.sub(r"\1", sentence.lower().replace("-", " "))
+
+
 def english_terms(sentence: str, max_n: int = 4) -> list[str]:
     """Candidate label terms of an English sentence: words and n-grams, singular forms included. A colour
     or a material named after a thing, right before another word, is that word's colour or material ("an
     orange spacesuit", "orange-red petals", "a glass building"), not the thing; alone it may be the thing
-    ("sliced orange and lemon", "a glass of water")."""
-    text = sentence.lower().replace("-", " ")
+    ("sliced orange and lemon", "a glass of water"). The camera one looks into names nothing seen."""
+    text = _plain_english(sentence)
     found = list(re.finditer(r"[a-z][a-z']*", text))
     words = [m.group()[:-2] if m.group().endswith("'s") else m.group() for m in found]
     # Whether each word runs straight on into the next one (a space between them, no punctuation).
@@ -331,14 +352,15 @@ class Cedict:
         trunk"); a single character followed by the aspect particle 着, 了 or 过 is a verb (摆着 "laid out",
         not 摆 "a pendulum"; 戴着 "wearing"), and so is one followed by 在 when it can be a verb (站在,
         standing on, not 站 "a station"; 猫在, a cat on, stays); a function character (上, 后, 里) or a lone
-        numeral (几只, a few) names no thing (后 is also "empress", 里 a measure of length, 几 a small table)."""
+        numeral (几只, a few) names no thing (后 is also "empress", 里 a measure of length, 几 a small table), nor
+        does a word about the shot (镜头, 特写, 背景: :data:`_SHOT_WORDS`)."""
         words = self.segment(text)
         return [word for i, word in enumerate(words) if self.names_something(words, i)]
 
     def names_something(self, words: list[str], i: int) -> bool:
         """Whether ``words[i]`` of a segmentation is a content word (the rules of :meth:`content_words`)."""
         word = words[i]
-        if word in _FUNCTION_CHARACTERS or word in _COUNTERS:
+        if word in _FUNCTION_CHARACTERS or word in _COUNTERS or word in _SHOT_WORDS:
             return False
         if len(word) > 1:
             return True
@@ -592,7 +614,7 @@ class Lexicon:
         )
 
     def _english_nouns(self, sentence: str) -> dict[str, float]:
-        words = re.findall(r"[a-z][a-z']*", sentence.lower().replace("-", " "))
+        words = re.findall(r"[a-z][a-z']*", _plain_english(sentence))
         words = [w[:-2] if w.endswith("'s") else w for w in words]
         covered = [False] * len(words)
         for n in range(4, 0, -1):  # words inside a label term already say what they name
