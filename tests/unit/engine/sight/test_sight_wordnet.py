@@ -305,3 +305,15 @@ def test_sight_floors_and_kin(read_with_backoff: tuple[Sight, dict[str, int]]) -
     assert robin.affinity[index["American robin"]] == pytest.approx(1.0, abs=1e-3)
     assert 0 < robin.affinity[index["brambling"]] < 0.5 and robin.affinity[index["ostrich"]] < 0.05
     assert any("(WordNet kin)" in term for term in robin.terms)
+
+
+def test_words_newer_than_wordnet_read_through_cedict(read_with_backoff: tuple[Sight, dict[str, int]]) -> None:
+    """WordNet 3.0 is from 2006: a hoodie is unknown to it. CC-CEDICT translates 连帽卫衣 as "hooded
+    sweatshirt/hoodie", so the word reaches the sweatshirt; a word WordNet knows is read as before."""
+    sight, _ = read_with_backoff
+    lexicon = sight._lexicon
+    assert lexicon is not None
+    assert lexicon.cedict.synonyms("hoodie") == ["hooded sweatshirt"]
+    assert lexicon.terms("A young man in a grey hoodie talks.").get("sweatshirt") == pytest.approx(0.64)
+    assert "sweatshirt" not in lexicon.terms("A young man in a grey coat talks.")
+    assert lexicon.terms("She walks beside the lake.") == {}  # a preposition is no unknown noun

@@ -180,6 +180,10 @@ _STOP = {
     "up",
     "down",
     *_SHOT_NOUNS,
+    # prepositions, which WordNet (nouns, verbs, adjectives, adverbs) does not list
+    *("beside", "besides", "between", "beneath", "across", "along", "around", "among", "amongst", "against"),
+    *("toward", "towards", "through", "above", "below", "near", "onto", "upon", "within", "without", "amid"),
+    *("atop", "underneath", "despite", "during", "until", "behind"),
 }
 
 
@@ -312,6 +316,28 @@ class Cedict:
             words.append(run[end - size : end])
             end -= size
         return words[::-1]
+
+    @cached_property
+    def _defined_by(self) -> dict[str, list[str]]:
+        """A one-word English definition → the headwords whose entries give it (built on first use)."""
+        out: dict[str, list[str]] = {}
+        for headword, entries in self.entries.items():
+            for definition in re.split(r"[/\n]", entries):
+                word = definition.strip().lower()
+                if word.isalpha() and word.isascii():
+                    out.setdefault(word, []).append(headword)
+        return out
+
+    def synonyms(self, english: str) -> list[str]:
+        """English words for what ``english`` names, through the Chinese words it translates: "hoodie" is
+        连帽卫衣, "hooded sweatshirt/hoodie". CC-CEDICT is kept up to date; WordNet 3.0 is from 2006."""
+        found = [
+            gloss
+            for headword in self._defined_by.get(english, [])
+            for gloss in self.glosses(headword)
+            if gloss != english
+        ]
+        return list(dict.fromkeys(found))
 
     def _entries(self, word: str, proper: bool = False) -> list[str]:
         """``word``'s entries (one per reading or traditional form), the character's own senses first: an
@@ -463,6 +489,9 @@ class Lexicon:
         for term in english_terms(sentence):
             if term in self.term_index:
                 found[term] = 1.0
+        for word in self._unknown_words(sentence, found):
+            for term, weight in self._gloss_terms(self.cedict.synonyms(word)[:2]).items():
+                found[term] = max(found.get(term, 0.0), 0.8 * weight)
         for run in re.findall(r"[\u3400-\u9fff\uf900-\ufaff]+", sentence):
             words = self.cedict.segment(run)
             for i, word in enumerate(words):
@@ -492,15 +521,35 @@ class Lexicon:
                     found[term] = 0.8 * weight
         return found
 
+    def _unknown_words(self, sentence: str, found: Mapping[str, float]) -> list[str]:
+        """The English words of ``sentence`` that WordNet does not know in any part of speech and no term
+        found covers: words newer than WordNet 3.0 ("hoodie", "smartphone"), read through
+        :meth:`Cedict.synonyms`. Without WordNet, unknown cannot be told from known: none."""
+        if self.wordnet is None:
+            return []
+        wordnet = self.wordnet.wordnet
+        covered = {w for term in found for w in term.split()}
+        return [
+            word
+            for word in dict.fromkeys(re.findall(r"[a-z]{4,}", _plain_english(sentence)))
+            if word not in _STOP
+            and word not in covered
+            and singular(word) not in covered
+            and wordnet.base_form(word) is None
+            and not wordnet.mostly_not_noun(word)
+        ]
+
     def _word_terms(self, word: str) -> dict[str, float]:
         if self._noun_or_verb(word):
             return {}
         glosses = self.cedict.glosses(word)
-        if not glosses:
-            return {}
-        keep = glosses[:1] if len(word) == 1 else glosses[:4]
+        return self._gloss_terms(glosses[:1] if len(word) == 1 else glosses[:4])
+
+    def _gloss_terms(self, glosses: list[str]) -> dict[str, float]:
+        """Label terms that English glosses name: the gloss itself, else its head noun at 0.8, else the
+        modifier of a two-word gloss at 0.5."""
         out: dict[str, float] = {}
-        for gloss in keep:
+        for gloss in glosses:
             if not _names_a_thing(gloss):
                 continue
             for candidate in (gloss, " ".join(singular(w) for w in gloss.split())):
