@@ -317,3 +317,15 @@ def test_words_newer_than_wordnet_read_through_cedict(read_with_backoff: tuple[S
     assert lexicon.terms("A young man in a grey hoodie talks.").get("sweatshirt") == pytest.approx(0.64)
     assert "sweatshirt" not in lexicon.terms("A young man in a grey coat talks.")
     assert lexicon.terms("She walks beside the lake.") == {}  # a preposition is no unknown noun
+
+
+def test_glasses_one_wears_are_no_drinking_glasses(read_with_backoff: tuple[Sight, dict[str, int]]) -> None:
+    """WordNet lists "glasses" (spectacles) as a noun of its own: a man with glasses reaches no goblet, while
+    glasses of wine and wine glasses still are glasses to drink from."""
+    sight, _ = read_with_backoff
+    lexicon = sight._lexicon
+    assert lexicon is not None
+    assert "glass" not in lexicon.terms("A grey-haired man with glasses and a red T-shirt.")
+    assert "glass" not in lexicon.terms("A man wearing glasses reads a book.")
+    assert "glass" in lexicon.terms("Two glasses of red wine on a table.")
+    assert "glass" in lexicon.terms("Wine glasses on a tray.")

@@ -212,11 +212,13 @@ def _plain_english(sentence: str) -> str:
     return _VIEWPOINT.sub(r"\1", sentence.lower().replace("-", " "))
 
 
-def english_terms(sentence: str, max_n: int = 4) -> list[str]:
+def english_terms(sentence: str, max_n: int = 4, plural_noun: Callable[[str, str], bool] | None = None) -> list[str]:
     """Candidate label terms of an English sentence: words and n-grams, singular forms included. A colour
     or a material named after a thing, right before another word, is that word's colour or material ("an
     orange spacesuit", "orange-red petals", "a glass building"), not the thing; alone it may be the thing
-    ("sliced orange and lemon", "a glass of water"). The camera one looks into names nothing seen."""
+    ("sliced orange and lemon", "a glass of water"). The camera one looks into names nothing seen. A plural
+    that is a noun of its own (``plural_noun(word, the word before)``: "glasses" are spectacles) is not read
+    as its singular, unless "of" follows ("two glasses of wine")."""
     text = _plain_english(sentence)
     found = list(re.finditer(r"[a-z][a-z']*", text))
     words = [m.group()[:-2] if m.group().endswith("'s") else m.group() for m in found]
@@ -232,7 +234,10 @@ def english_terms(sentence: str, max_n: int = 4) -> list[str]:
                 continue
             out.append(" ".join(gram))
             last = singular(gram[-1])
-            if last != gram[-1]:
+            end = i + n
+            before = words[end - 2] if end >= 2 else ""
+            own = plural_noun is not None and plural_noun(gram[-1], before) and words[end : end + 1] != ["of"]
+            if last != gram[-1] and not own:
                 out.append(" ".join([*gram[:-1], last]))
     return list(dict.fromkeys(out))
 
@@ -486,7 +491,7 @@ class Lexicon:
     def terms(self, sentence: str) -> dict[str, float]:
         """Label terms named by ``sentence`` → confidence (1.0 exact, 0.8 via a phrase's head noun)."""
         found: dict[str, float] = {}
-        for term in english_terms(sentence):
+        for term in english_terms(sentence, plural_noun=self._plural_noun):
             if term in self.term_index:
                 found[term] = 1.0
         for word in self._unknown_words(sentence, found):
@@ -520,6 +525,16 @@ class Lexicon:
                 if meaning and self.similarity(meaning, term) >= self.backoff_min_similarity:
                     found[term] = 0.8 * weight
         return found
+
+    def _plural_noun(self, word: str, before: str) -> bool:
+        """Whether the plural ``word`` is a noun of its own that WordNet lists ("glasses", "clothes"), and no
+        noun before it makes it a compound of the singular ("wine glasses" are drinking glasses)."""
+        return (
+            self.wordnet is not None
+            and singular(word) != word
+            and bool(self.wordnet.wordnet.senses(word))
+            and not (before and self.wordnet.is_noun(before))
+        )
 
     def _unknown_words(self, sentence: str, found: Mapping[str, float]) -> list[str]:
         """The English words of ``sentence`` that WordNet does not know in any part of speech and no term
