@@ -329,3 +329,14 @@ def test_glasses_one_wears_are_no_drinking_glasses(read_with_backoff: tuple[Sigh
     assert "glass" not in lexicon.terms("A man wearing glasses reads a book.")
     assert "glass" in lexicon.terms("Two glasses of red wine on a table.")
     assert "glass" in lexicon.terms("Wine glasses on a tray.")
+
+
+def test_colours_are_no_nouns_for_the_backoff(read_with_backoff: tuple[Sight, dict[str, int]]) -> None:
+    """WordNet lists pink as a garden flower and cream as a lotion; in a sentence about footage they are
+    colours, which the looks read, and reach no label; a rose is still a flower."""
+    sight, _ = read_with_backoff
+    lexicon = sight._lexicon
+    assert lexicon is not None
+    assert lexicon.wordnet_weights("A dog with its pink tongue out.")[1] == {}
+    assert "pink" not in lexicon.wordnet_weights("A bouquet of pink and white roses.")[1]
+    assert "roses" in lexicon.wordnet_weights("A bouquet of pink and white roses.")[1]

@@ -112,6 +112,15 @@ _MATERIALS = frozenset({"glass", "iron", "paper", "wool", "rubber", "velvet", "d
 _THINGS_AS_MODIFIERS = (
     frozenset({"orange", "lemon", "lime", "peach", "cherry", "chocolate", "coral", "ivory"}) | _MATERIALS
 )
+#: Colours that WordNet also lists as nouns (pink, a garden flower; cream, a lotion): in a sentence about
+#: footage they are colours ("a pink tongue", "pink and white", "dressed in black") and reach nothing through
+#: the backoff; the looks read the colour itself. (A rose and a salmon are named more often than their
+#: colours.)
+_COLOURS = frozenset(
+    {"red", "pink", "white", "black", "grey", "gray", "brown", "gold", "silver", "violet", "cream", "tan", "navy"}
+    | {"olive", "beige", "purple", "lavender", "green", "blue", "yellow", "turquoise", "maroon", "crimson"}
+    | {"scarlet", "magenta", "ivory", "khaki", "amber", "emerald", "indigo", "teal"}
+)
 #: CC-CEDICT's note that a definition names a colour ("橙色: orange (color)"), not the thing of that colour.
 _COLOUR_NOTE = re.compile(r"\(colou?r\)", re.IGNORECASE)
 #: Chinese numerals and demonstratives: a classifier follows them ("一株", "几只", "这座"). A closed grammatical
@@ -693,6 +702,8 @@ class Lexicon:
                 if any(covered[i : i + n]):
                     continue
                 phrase = " ".join(words[i : i + n])
+                if phrase in _COLOURS:
+                    continue
                 if self._usable_noun(phrase):
                     out[phrase] = 1.0
                     covered[i : i + n] = [True] * n
