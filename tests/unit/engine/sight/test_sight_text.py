@@ -143,3 +143,14 @@ def test_words_about_the_shot_name_nothing_seen(labels: LabelSpace) -> None:
     assert lexicon.terms("特写镜头里，一只猫坐在画面中央。") == {"cat": 1.0}
     assert lexicon.terms("一位女子对着镜头笑着。") == {}
     assert not {"foreground", "background"} & set(english_terms("A cat in the foreground, trees in the background."))
+
+
+def test_a_classifier_after_a_numeral_is_cut_off_its_word(labels: LabelSpace) -> None:
+    """几个人 is 几 / 个 / 人 (a few people), not 几 / 个人 (an individual, "personal"); a word whose first
+    character is no classifier stays whole, and so does 一个人 (alone), a headword of its own."""
+    cedict = Lexicon(labels.term_index()).cedict
+    assert cedict.segment("几个人沿着路走着") == ["几", "个", "人", "沿着", "路", "走", "着"]
+    assert cedict.segment("两个人") == ["两", "个", "人"] and cedict.segment("这个人") == ["这", "个", "人"]
+    assert cedict.segment("五个孩子") == ["五", "个", "孩子"] and cedict.segment("一个人") == ["一个人"]
+    assert cedict.content_words("几个人") == ["人"]  # 个 counts, names nothing
+    assert cedict.segment("他个人的看法")[1] == "个人"  # no numeral before it: the word stays

@@ -134,7 +134,24 @@ _FUNCTION_CHARACTERS = frozenset("的地得着了过在上下里中内外前后�
 #: (特写 "close-up", also "feature article"; 远景 "long shot"), where in the picture (背景, 中央 "center") and
 #: the picture itself (画面, 照片). A voiceover names them for the viewer; no label sees them. A closed class.
 _SHOT_WORDS = frozenset(
-    {"镜头", "画面", "特写", "背景", "前景", "远景", "近景", "中景", "全景", "航拍", "俯拍", "仰拍"}
+    {
+        "镜头",
+        "画面",
+        "特写",
+        "背景",
+        "前景",
+        "远景",
+        "近景",
+        "中景",
+        "全景",
+        "航拍",
+        "俯拍",
+        "仰拍",
+        "俯瞰",
+        "鸟瞰",
+        "高处",
+    }
+    | {"合影", "合照", "自拍"}
     | {"中央", "中间", "照片", "图片"}
 )
 #: The same in English: a shot noun anywhere, and the camera, the frame or a part of the picture after a
@@ -303,12 +320,19 @@ class Cedict:
         stand alone; 镜 or 蓝 rarely do), then the backward one: the usual bidirectional rule. Forward
         matching alone cuts 戴着墨镜 (wearing sunglasses) as 戴 / 着墨 / 镜 (a mirror), because 着墨 (to
         describe in words) is a headword too; backward matching alone cuts 蓝天下 (under a blue sky) as
-        蓝 / 天下 (the world)."""
+        蓝 / 天下 (the world).
+
+        After a numeral, a two-character word that starts with a classifier is the classifier and a word:
+        几个人 (a few people) is 几 / 个 / 人, not 几 / 个人 (an individual)."""
         words: list[str] = []
         for run in re.findall(r"[\u3400-\u9fff\uf900-\ufaff]+", text):
             cuts: list[list[str]] = [self._backward(run), self._forward(run)]
             best: list[str] = min(cuts, key=_cost)
-            words.extend(best)
+            for word in best:
+                if words and words[-1][-1] in _COUNTERS and len(word) == 2 and self.is_classifier(word[0]):
+                    words.extend(word)
+                else:
+                    words.append(word)
         return words
 
     def _forward(self, run: str) -> list[str]:
@@ -380,9 +404,10 @@ class Cedict:
 
     def is_classifier(self, word: str) -> bool:
         """Whether CC-CEDICT lists ``word`` as a classifier (measure word) in one of its senses ("株", "朵",
-        "头", "种"). Not "CL:…", which names a noun's own classifier."""
+        "头", "种", and 个, "(classifier used before a noun that has no specific classifier)"). Not "CL:…",
+        which names a noun's own classifier."""
         return any(
-            definition.lower().startswith(("classifier for", "classifier of", "measure word"))
+            definition.lower().startswith(("classifier for", "classifier of", "measure word", "(classifier"))
             for definition in self._definitions(word)
         )
 
