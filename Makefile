@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 STATE  ?= .state/demo
 
-.PHONY: help install chromium test lint typecheck unit demo bench reliability build clean test-py310
+.PHONY: help install chromium person-detector test lint typecheck unit demo bench reliability build clean test-py310
 
 help:
 	@echo "make demo   run the whole chain offline on generated sample media"
@@ -40,7 +40,24 @@ $(PHOTOS_STAMP): $(STAMP)
 		touch ../.lomiri-stamp || echo "sight photos: apt-get download lomiri-wallpapers-16.04 failed; the sight photo test will skip"; \
 	else echo "sight photos: no apt-get here; the sight photo test will skip"; fi
 
-install: $(STAMP) $(PHOTOS_STAMP)
+# The person detector (docs/engine.md#sight): MediaPipe's Objectron SSD, which no PyPI wheel carries, from the npm
+# package @mediapipe/objectron (Apache-2.0), fetched with npm's own client and unpacked inside the venv (its
+# SHA-256 checked against MediaPipe's). Without npm, faces alone witness people, and the code says so.
+OBJECTRON := mediapipe-objectron-0.4.1675468480.tgz
+PERSONS := $(VENV)/share/scene-select/person-detector/ssd_mobilenetv2_oidv4_fp16.tflite
+person-detector: $(PERSONS)
+$(PERSONS): $(STAMP)
+	@if ! command -v npm >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's npm to fetch the person detector"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	fi
+	@if command -v npm >/dev/null 2>&1; then \
+		tmp=$$(mktemp -d) && ( cd $$tmp && npm pack --silent @mediapipe/objectron@0.4.1675468480 >/dev/null ) && \
+		$(BIN)/python -m scene_select.workstation.engine.person_model install $$tmp/$(OBJECTRON) >/dev/null && \
+		rm -rf $$tmp || { rm -rf $$tmp; echo "person detector: npm pack @mediapipe/objectron failed; faces alone will witness people"; }; \
+	else echo "person detector: npm is not installed (apt-get install npm); faces alone will witness people"; fi
+
+install: $(STAMP) $(PHOTOS_STAMP) $(PERSONS)
 
 # The dashboard's browser test (tests/functional/ops/test_dashboard_browser.py) needs a Chromium: Debian's
 # package, installed here when running as root; otherwise say what to do (the test says it too).
@@ -67,10 +84,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) $(PERSONS)
 	$(BIN)/pytest tests/unit -q
 
-test: lint typecheck $(PHOTOS_STAMP)
+test: lint typecheck $(PHOTOS_STAMP) $(PERSONS)
 	$(BIN)/pytest -q
 
 # The FC functions run on CPython 3.10: run everything they import under 3.10 too, when it is installed.
@@ -88,10 +105,10 @@ test-py310:
 		.venv310/bin/pytest -q -p no:cacheprovider $(FC_TESTS); \
 	fi
 
-demo: $(STAMP)
+demo: $(STAMP) $(PERSONS)
 	$(BIN)/scene-select demo --state-dir $(STATE)
 
-bench: $(STAMP)
+bench: $(STAMP) $(PERSONS)
 	$(BIN)/python -m bench.run
 
 reliability: $(STAMP)

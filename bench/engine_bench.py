@@ -286,7 +286,8 @@ def _load_rows(section: Section, quick: bool) -> None:
     section.add(
         "",
         f"Loading sight once per process (fresh interpreter; warm: median of {repeats}). *image model*: ONNX "
-        "session and labels (cold: the .pth read without torch and converted, ~18 MB written); *text side*: "
+        "session, labels and the person detector's LiteRT interpreter (cold: the .pth read without torch "
+        "and converted, ~18 MB written); *text side*: "
         "the sentence encoder and the 1000 label embeddings (cold: computed and cached) with the first English "
         "sentence; *Chinese dictionary*: CC-CEDICT parsed on the first Chinese sentence.",
         "",

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 #: Bump when the analysis changes meaning; cached analyses of other versions are ignored.
-ANALYSIS_VERSION = 8
+ANALYSIS_VERSION = 9
 
 #: Seconds per video bin (motion, brightness, colour, faces).
 VIDEO_BIN = 0.5
@@ -54,11 +54,13 @@ class OcrLine:
 @dataclass(frozen=True)
 class SightSample:
     """What sight saw in the sample picture at ``t``: its top ImageNet labels (class index, probability),
-    best first, and its certainty (1 − normalised entropy of all 1000 probabilities)."""
+    best first, its certainty (1 − normalised entropy of all 1000 probabilities), and how surely a person
+    shows, seen whole (the person detector's presence, 0..1; 0 without it)."""
 
     t: float
     top: tuple[tuple[int, float], ...]
     certainty: float
+    person: float = 0.0
 
 
 @dataclass
@@ -102,7 +104,12 @@ class MediaAnalysis:
             for key, values in fields.get("embeddings", {}).items()
         }
         fields["sight"] = [
-            SightSample(float(s["t"]), tuple((int(k), float(p)) for k, p in s["top"]), float(s["certainty"]))
+            SightSample(
+                float(s["t"]),
+                tuple((int(k), float(p)) for k, p in s["top"]),
+                float(s["certainty"]),
+                float(s.get("person", 0.0)),
+            )
             for s in fields.get("sight", [])
         ]
         return cls(**fields)

@@ -29,16 +29,15 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import os
-import sys
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from scene_select.workstation.engine.litert import interpreter
 
 __all__ = ["FULL_RANGE", "SHORT_RANGE", "BlazeFace", "Range", "load_face_model", "model_path"]
 
@@ -103,10 +102,9 @@ class _Detector:
     (a call costs a few milliseconds)."""
 
     def __init__(self, path: Path, model: Range) -> None:
-        from ai_edge_litert.interpreter import Interpreter
-
         self.model = model
-        self.interpreter: Any = Interpreter(model_path=str(path), num_threads=1)
+        side = model.size
+        self.interpreter: Any = interpreter(path, np.zeros((1, side, side, 3), dtype=np.float32))
         inputs = self.interpreter.get_input_details()
         outputs = sorted(self.interpreter.get_output_details(), key=lambda d: -int(d["shape"][-1]))
         self._anchors = model.anchors()
@@ -116,16 +114,6 @@ class _Detector:
         self._input = inputs[0]["index"]
         self._boxes, self._scores = outputs[0]["index"], outputs[1]["index"]
         self._lock = threading.Lock()
-        # The first run builds LiteRT's CPU delegate (XNNPACK: 6 ms a picture instead of 19), which announces
-        # itself on the process's stderr ("INFO: Created TensorFlow Lite XNNPACK delegate"), no place for it
-        # in a command's output: it is built here, once, with stderr silenced.
-        _silently(self._warm_up)
-
-    def _warm_up(self) -> None:
-        side = self.model.size
-        self.interpreter.allocate_tensors()
-        self.interpreter.set_tensor(self._input, np.zeros((1, side, side, 3), dtype=np.float32))
-        self.interpreter.invoke()
 
     def detect(self, rgb: npt.NDArray[np.uint8]) -> list[Face]:
         """(score, x0, y0, x1, y1) of each anchor that passes the threshold, in the picture's 0..1 coordinates."""
@@ -194,20 +182,6 @@ class BlazeFace:
     def count(self, rgb: npt.NDArray[np.uint8]) -> int:
         """How many faces the picture shows."""
         return len(self.detect(rgb))
-
-
-def _silently(action: Callable[[], None]) -> None:
-    """Run ``action`` with the process's stderr (file descriptor 2, where native libraries print) sent to
-    the null device."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w", encoding="utf-8") as null:
-            os.dup2(null.fileno(), 2)
-            action()
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def _suppress(boxes: npt.NDArray[np.float32], scores: npt.NDArray[np.float32]) -> list[int]:

@@ -142,6 +142,30 @@ def test_people_are_read_from_words_and_witnessed_by_faces(sight: Sight) -> None
     assert scores.sees(0, 0) == scores.sees(2, 0)  # no face: only the cup
 
 
+def test_people_seen_whole_witness_them_where_no_face_shows(sight: Sight) -> None:
+    """Walkers seen from above show no face; the person detector's presence in a window's pictures (their
+    mean) witnesses them as a face would, and says so ("a person"); where a face shows as surely, the face
+    is named."""
+    from scene_select.workstation.engine.sight.model import Seen
+
+    cup = 968
+    views = WindowViews.build(
+        [
+            [_seen(cup, 0.4)],
+            [Seen(((cup, 0.4),), 0.9, person=1.0), Seen(((cup, 0.4),), 0.9, person=0.5)],
+            [Seen(((cup, 0.4),), 0.9, person=0.5)],
+        ],
+        groups=[0, 1, 2],
+        faces=[0.0, 0.0, 1.0],
+    )
+    assert views.figures.tolist() == [0.0, 0.75, 0.5]
+    sentences = sight.read(["A few people walk along a road.", "A cup of tea on the table."])
+    scores = sight.score(sentences, views)
+    assert scores.persons[0].tolist() == [0.0, 0.75, 1.0] and scores.persons[1].tolist() == [0.0, 0.0, 0.0]
+    assert scores.term(0)[1] > scores.term(0)[0] + 0.3
+    assert scores.sees(0, 1)[0] == ("a person", 0.75) and scores.sees(0, 2)[0] == ("a face", 1.0)
+
+
 def test_which_words_name_people(sight: Sight) -> None:
     """A word names people by its first sense (not "sheep" or "giant", whose person senses come later),
     Chinese through its CC-CEDICT glosses; social groups no camera sees, words that name an animal label

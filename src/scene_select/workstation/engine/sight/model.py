@@ -53,6 +53,7 @@ import numpy as np
 import numpy.typing as npt
 
 from scene_select.workstation.engine.analysis import SightSample
+from scene_select.workstation.engine.person_model import load_person_model
 from scene_select.workstation.engine.sight.labels import LabelSpace
 from scene_select.workstation.engine.sight.lexicon import Lexicon
 
@@ -78,6 +79,8 @@ FloatArray = npt.NDArray[np.float32]
 IMAGE_SIZE = 224
 #: What a face seen in a window is called in explanations ("sees: a face 1.0, military uniform 0.41").
 FACE = "a face"
+#: And a person the person detector sees whole, where no face shows as surely ("sees: a person 0.85").
+PERSON = "a person"
 #: The share of its say that sight keeps where it is unsure.
 UNSURE = 0.5
 #: Labels kept per picture (in the analysis cache) and per window (when scoring): the tail is noise.
@@ -136,10 +139,12 @@ def square(rgb: npt.NDArray[np.uint8], size: int = IMAGE_SIZE) -> FloatArray:
 
 @dataclass(frozen=True)
 class Seen:
-    """What sight sees in one picture: its top labels (class, probability), best first, and its certainty."""
+    """What sight sees in one picture: its top labels (class, probability), best first, its certainty, and
+    how surely a person shows whole (0 when the person detector was not asked)."""
 
     top: tuple[tuple[int, float], ...]
     certainty: float
+    person: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -159,8 +164,9 @@ class WindowViews:
 
     ``group`` tells which windows show the same shot (pieces of one shot, or one still image): a window's
     confidence is its lead over the windows of *other* groups. ``faces`` is how surely a face shows in the
-    window (the face analyser's mean count, at most 1): ImageNet-1k has no person label, so faces stand
-    for the people a sentence names.
+    window (the face analyser's mean count, at most 1), and ``figures`` how surely a person shows whole
+    (the person detector's mean presence over its pictures): ImageNet-1k has no person label, so these
+    stand for the people a sentence names.
     """
 
     probs: FloatArray  # [W, 1000], only each window's TOP_K labels kept
@@ -168,6 +174,7 @@ class WindowViews:
     group: npt.NDArray[np.int64]  # [W]
     seen: npt.NDArray[np.bool_]  # [W]: False when the window has no picture sight looked at
     faces: FloatArray  # [W] in 0..1
+    figures: FloatArray  # [W] in 0..1
 
     @classmethod
     def build(
@@ -176,10 +183,12 @@ class WindowViews:
         groups: Sequence[int],
         faces: Sequence[float] | None = None,
     ) -> WindowViews:
-        """One row per window from the pictures sampled inside it (an empty list: nothing seen) and the
-        faces counted there (none: no face seen anywhere)."""
+        """One row per window from the pictures sampled inside it (an empty list: nothing seen: their
+        labels, certainty and the people seen whole in them) and the faces counted there (none: no face
+        seen anywhere)."""
         probs = np.zeros((len(samples), CLASSES), dtype=np.float32)
         certainty = np.zeros(len(samples), dtype=np.float32)
+        figures = np.zeros(len(samples), dtype=np.float32)
         for row, pictures in enumerate(samples):
             if not pictures:
                 continue
@@ -188,12 +197,13 @@ class WindowViews:
                     probs[row, k] += p
             probs[row] /= len(pictures)
             certainty[row] = sum(p.certainty for p in pictures) / len(pictures)
+            figures[row] = sum(p.person for p in pictures) / len(pictures)
         if len(samples):
             kth = np.partition(probs, CLASSES - TOP_K, axis=1)[:, CLASSES - TOP_K : CLASSES - TOP_K + 1]
             probs = np.where(probs >= kth, probs, 0.0).astype(np.float32)
         seen = np.array([bool(p) for p in samples], dtype=np.bool_)
         face = np.clip(np.asarray(faces if faces is not None else [0.0] * len(samples), np.float32), 0.0, 1.0)
-        return cls(probs, certainty, np.asarray(groups, dtype=np.int64), seen, face)
+        return cls(probs, certainty, np.asarray(groups, dtype=np.int64), seen, face, np.clip(figures, 0.0, 1.0))
 
 
 @dataclass
@@ -206,7 +216,7 @@ class SightScores:
     views: WindowViews
     sentences: list[SentenceView]
     labels: LabelSpace
-    persons: FloatArray  # [S, W]: whether the sentence names people × how surely a face shows
+    persons: FloatArray  # [S, W]: whether the sentence names people × how surely a face or a person shows
 
     def term(self, i: int) -> FloatArray:
         """Sight's say on sentence ``i`` for every window, in 0..1: the labels' relevance, counted in full
@@ -224,7 +234,8 @@ class SightScores:
         order.sort(key=lambda k: -float(probs[k]))
         seen = [(self.labels.short_name(k), round(float(probs[k]), 2)) for k in order]
         if self.persons[i, j] > 0:
-            seen.insert(0, (FACE, round(float(self.views.faces[j]), 2)))
+            face, figure = float(self.views.faces[j]), float(self.views.figures[j])
+            seen.insert(0, (FACE, round(face, 2)) if face >= figure else (PERSON, round(figure, 2)))
         return tuple(seen[:n])
 
     def shows(self, j: int, n: int = 3) -> tuple[tuple[str, float], ...]:
@@ -261,8 +272,14 @@ class Sight:
         self.labels = LabelSpace.load()
         self.timings["labels"] = time.perf_counter() - start
         weights = model_path.stem.split("-")[-2]  # efficientnet-lite0-<sha16>-c<version>
-        #: Identifies what the stored labels mean: part of the analysis cache key.
+        start = time.perf_counter()
+        self.persons = load_person_model()  # optional: without it, faces alone witness people
+        self.timings["person detector"] = time.perf_counter() - start
+        #: Identifies what the stored samples mean (labels, and people seen whole or not): part of the
+        #: analysis cache key.
         self.model_id = f"effnet-lite0-{weights[:12]}-c{CONVERTER_VERSION}-{self.labels.fingerprint[:8]}"
+        if self.persons is not None:
+            self.model_id += f"+{self.persons.name}"
         self._text_lock = threading.Lock()
         self._encoder: Any = None
         self._label_embeddings: FloatArray | None = None
@@ -270,6 +287,10 @@ class Sight:
         self._similarity_memo: dict[tuple[str, str], float] = {}
 
     # ------------------------------------------------------------------ image side
+
+    def person_presence(self, rgb: npt.NDArray[np.uint8]) -> float:
+        """How surely a person shows in an RGB picture, seen whole (0..1; 0 without the person detector)."""
+        return self.persons.presence(rgb) if self.persons is not None else 0.0
 
     def describe(self, pictures: Sequence[npt.NDArray[np.uint8]]) -> list[Seen]:
         """Top labels and certainty of each RGB picture (one batch through the model)."""
@@ -425,7 +446,7 @@ class Sight:
         relevance[:, ~views.seen] = 0.0
         relevance = _share_among_lookalikes(relevance, views.probs, views.seen, self.config.alike_cos)
         people = np.array([s.people for s in sentences], dtype=np.float32)
-        persons = (people[:, None] * views.faces[None, :]).astype(np.float32)
+        persons = (people[:, None] * np.maximum(views.faces, views.figures)[None, :]).astype(np.float32)
         others = _best_of_other_groups(relevance, views.group)
         lead = np.clip(relevance - others, 0.0, 1.0)
         visual = np.array([s.visualness for s in sentences], dtype=np.float32)
