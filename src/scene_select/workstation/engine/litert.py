@@ -3,9 +3,10 @@
 Why a module: the face and the person detectors build their interpreter the same way, on one thread, and
 run it once at once; and each is loaded on first use, shared by every analysis of the process, and said
 missing once (with what to do) when it cannot load, the engine then doing without it.
-The first run builds LiteRT's CPU delegate (XNNPACK: 6 ms a picture instead of 19 for BlazeFace), which
-announces itself on the process's stderr ("INFO: Created TensorFlow Lite XNNPACK delegate"), no place for
-it in a command's output: it is built here, once, with stderr silenced.
+
+The first run of an interpreter builds LiteRT's CPU delegate (XNNPACK: 6 ms a picture instead of 19 for
+BlazeFace), which announces itself on the process's stderr ("INFO: Created TensorFlow Lite XNNPACK
+delegate"), no place for it in a command's output: it is built here, once, with stderr silenced.
 """
 
 from __future__ import annotations
@@ -54,11 +55,6 @@ class ModelSlot(Generic[Model]):
                     "%s does not load (%s: %s), %s; %s", self.what, type(exc).__name__, exc, self.without, self.hint
                 )
             return self._model
-
-    def forget(self) -> None:
-        """Load again on the next :meth:`get` (tests that install or remove a model)."""
-        with self._lock:
-            self._model, self._tried = None, False
 
 
 def interpreter(path: Path, example: npt.NDArray[np.float32]) -> Any:
