@@ -28,15 +28,13 @@ suppression of overlapping boxes.
 from __future__ import annotations
 
 import importlib.util
-import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from scene_select.workstation.engine.litert import ModelSlot, interpreter
+from scene_select.workstation.engine.litert import LiteModel, ModelSlot, rgb_picture
 
 __all__ = ["FULL_RANGE", "SHORT_RANGE", "BlazeFace", "Range", "load_face_model", "model_path"]
 
@@ -96,22 +94,18 @@ Face = tuple[float, float, float, float, float]
 
 
 class _Detector:
-    """One BlazeFace model in a LiteRT interpreter. The interpreter is not thread-safe, so calls take turns
-    (a call costs a few milliseconds)."""
+    """One BlazeFace model (:class:`~scene_select.workstation.engine.litert.LiteModel`: calls take turns, a
+    few milliseconds each)."""
 
     def __init__(self, path: Path, model: Range) -> None:
         self.model = model
-        side = model.size
-        self.interpreter: Any = interpreter(path, np.zeros((1, side, side, 3), dtype=np.float32))
-        inputs = self.interpreter.get_input_details()
-        outputs = sorted(self.interpreter.get_output_details(), key=lambda d: -int(d["shape"][-1]))
+        self.lite = LiteModel(path, model.size)
         self._anchors = model.anchors()
-        shape = [int(v) for v in inputs[0]["shape"]]
-        if shape != [1, model.size, model.size, 3] or len(outputs) != 2 or outputs[1]["shape"][1] != len(self._anchors):
-            raise ValueError(f"{path}: not the BlazeFace {model.name} model (input {inputs[0]['shape']})")
-        self._input = inputs[0]["index"]
-        self._boxes, self._scores = outputs[0]["index"], outputs[1]["index"]
-        self._lock = threading.Lock()
+        # Two outputs: per anchor, its box (16 numbers: a box and six key points) and its score (one).
+        boxes, scores = (len(self._anchors), 16), (len(self._anchors), 1)
+        if sorted(self.lite.outputs) != sorted([boxes, scores]):
+            raise ValueError(f"{path}: not the BlazeFace {model.name} model (outputs {self.lite.outputs})")
+        self._boxes, self._scores = self.lite.outputs.index(boxes), self.lite.outputs.index(scores)
 
     def detect(self, rgb: npt.NDArray[np.uint8]) -> list[Face]:
         """(score, x0, y0, x1, y1) of each anchor that passes the threshold, in the picture's 0..1 coordinates."""
@@ -125,12 +119,8 @@ class _Detector:
         canvas = np.zeros((side, side, 3), dtype=np.float32)  # letterbox: black bars, as MediaPipe pads
         left, top = (side - new_w) // 2, (side - new_h) // 2
         canvas[top : top + new_h, left : left + new_w] = scaled
-        tensor = (canvas / 127.5 - 1.0)[np.newaxis]
-        with self._lock:
-            self.interpreter.set_tensor(self._input, tensor.astype(np.float32))
-            self.interpreter.invoke()
-            raw_boxes = np.array(self.interpreter.get_tensor(self._boxes)[0], dtype=np.float32)
-            raw_scores = np.array(self.interpreter.get_tensor(self._scores)[0, :, 0], dtype=np.float32)
+        outputs = self.lite.run(canvas / 127.5 - 1.0)
+        raw_boxes, raw_scores = outputs[self._boxes], outputs[self._scores][:, 0]
         scores = (1.0 / (1.0 + np.exp(-np.clip(raw_scores, -80.0, 80.0)))).astype(np.float32)
         keep = np.flatnonzero(scores > self.model.min_score)
         centre = raw_boxes[keep, :2] / side + self._anchors[keep]
@@ -164,9 +154,7 @@ class BlazeFace:
     def detect(self, rgb: npt.NDArray[np.uint8]) -> list[Face]:
         """Faces in an RGB picture ``[H, W, 3]``: (score, x, y, width, height) in the picture's own 0..1
         coordinates, best first."""
-        if rgb.ndim != 3 or rgb.shape[2] != 3 or min(rgb.shape[:2]) < 1:
-            raise ValueError(f"expected an RGB picture [H, W, 3], got shape {rgb.shape}")
-        found = [face for detector in self.detectors for face in detector.detect(rgb)]
+        found = [face for detector in self.detectors for face in detector.detect(rgb_picture(rgb))]
         if not found:
             return []
         boxes = np.array([face[1:] for face in found], dtype=np.float32)

@@ -1,7 +1,7 @@
 """LiteRT (TFLite) models: one interpreter, ready to run, and one loaded model per process.
 
-Why a module: the face and the person detectors build their interpreter the same way, on one thread, and
-run it once at once; and each is loaded on first use, shared by every analysis of the process, and said
+Why a module: the face and the person detectors build their interpreter the same way, on one thread, run
+it once at once and take turns on it; and each is loaded on first use, shared by every analysis of the process, and said
 missing once (with what to do) when it cannot load, the engine then doing without it.
 
 The first run of an interpreter builds LiteRT's CPU delegate (XNNPACK: 6 ms a picture instead of 19 for
@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["ModelSlot", "interpreter"]
+__all__ = ["LiteModel", "ModelSlot", "rgb_picture"]
 
 logger = logging.getLogger(__name__)
 Model = TypeVar("Model")
@@ -57,21 +57,48 @@ class ModelSlot(Generic[Model]):
             return self._model
 
 
-def interpreter(path: Path, example: npt.NDArray[np.float32]) -> Any:
-    """A LiteRT interpreter for the model at ``path`` on one thread, its tensors allocated and run once on
-    ``example`` (an input of the model's shape). Raises ImportError without ``ai-edge-litert``, ValueError
-    or RuntimeError for a file it cannot read."""
-    from ai_edge_litert.interpreter import Interpreter
+class LiteModel:
+    """One model in a LiteRT interpreter on one thread, its input a ``side`` × ``side`` RGB picture. The
+    interpreter is not thread-safe, so :meth:`run` calls take turns (each costs a few milliseconds)."""
 
-    loaded: Any = Interpreter(model_path=str(path), num_threads=1)
+    def __init__(self, path: Path, side: int) -> None:
+        """Raises ImportError without ``ai-edge-litert``; ValueError or RuntimeError for a file it cannot
+        read or whose input is not one ``side`` × ``side`` × 3 picture."""
+        from ai_edge_litert.interpreter import Interpreter
 
-    def warm_up() -> None:
-        loaded.allocate_tensors()
-        loaded.set_tensor(loaded.get_input_details()[0]["index"], example)
-        loaded.invoke()
+        self.path = path
+        self._interpreter: Any = Interpreter(model_path=str(path), num_threads=1)
+        details = self._interpreter.get_input_details()
+        if [int(v) for v in details[0]["shape"]] != [1, side, side, 3]:
+            raise ValueError(f"{path}: takes an input of shape {details[0]['shape']}, not a {side}×{side} picture")
+        self._input = details[0]["index"]
+        #: Each output's shape without its batch dimension, in the order :meth:`run` returns them.
+        self.outputs = [tuple(int(v) for v in d["shape"][1:]) for d in self._interpreter.get_output_details()]
+        self._lock = threading.Lock()
+        _silently(lambda: self._warm_up(side))
 
-    _silently(warm_up)
-    return loaded
+    def _warm_up(self, side: int) -> None:
+        self._interpreter.allocate_tensors()
+        self._interpreter.set_tensor(self._input, np.zeros((1, side, side, 3), dtype=np.float32))
+        self._interpreter.invoke()
+
+    def run(self, picture: npt.NDArray[np.float32]) -> list[npt.NDArray[np.float32]]:
+        """The model's outputs (their first, batch, row) for one ``[side, side, 3]`` picture already scaled
+        to the model's range."""
+        with self._lock:
+            self._interpreter.set_tensor(self._input, np.ascontiguousarray(picture, dtype=np.float32)[np.newaxis])
+            self._interpreter.invoke()
+            return [
+                np.array(self._interpreter.get_tensor(d["index"])[0], dtype=np.float32)
+                for d in self._interpreter.get_output_details()
+            ]
+
+
+def rgb_picture(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """``rgb`` itself, after checking it is one RGB picture ``[H, W, 3]`` (ValueError otherwise)."""
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or min(rgb.shape[:2]) < 1:
+        raise ValueError(f"expected an RGB picture [H, W, 3], got shape {rgb.shape}")
+    return np.ascontiguousarray(rgb)
 
 
 def _silently(action: Callable[[], None]) -> None:

@@ -30,14 +30,12 @@ import re
 import sys
 import tarfile
 import tempfile
-import threading
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from scene_select.workstation.engine.litert import ModelSlot, interpreter
+from scene_select.workstation.engine.litert import LiteModel, ModelSlot, rgb_picture
 
 __all__ = ["PersonDetector", "install", "load_person_model", "model_dir"]
 
@@ -118,13 +116,11 @@ class PersonDetector:
         if "Person" not in labels:
             raise ValueError(f"{directory / LABELS_FILE}: no Person label")
         self.person = labels.index("Person")
-        self.interpreter: Any = interpreter(directory / MODEL_FILE, np.zeros((1, SIZE, SIZE, 3), np.float32))
-        inputs = self.interpreter.get_input_details()
-        outputs = {int(d["shape"][-1]): d["index"] for d in self.interpreter.get_output_details()}
-        if [int(v) for v in inputs[0]["shape"]] != [1, SIZE, SIZE, 3] or len(labels) not in outputs:
-            raise ValueError(f"{directory / MODEL_FILE}: not the Objectron SSD (input {inputs[0]['shape']})")
-        self._input, self._scores = inputs[0]["index"], outputs[len(labels)]
-        self._lock = threading.Lock()
+        self.model = LiteModel(directory / MODEL_FILE, SIZE)
+        classes = [shape[-1] for shape in self.model.outputs]
+        if len(labels) not in classes:
+            raise ValueError(f"{directory / MODEL_FILE}: not the Objectron SSD (outputs {self.model.outputs})")
+        self._scores = classes.index(len(labels))
         self.name = f"objectron-ssd-oidv4-person-{SCORE_NONE}-{SCORE_FULL}"
 
     def score(self, rgb: npt.NDArray[np.uint8]) -> float:
@@ -132,15 +128,9 @@ class PersonDetector:
         300×300 and scales it to −1..1)."""
         import cv2
 
-        if rgb.ndim != 3 or rgb.shape[2] != 3 or min(rgb.shape[:2]) < 1:
-            raise ValueError(f"expected an RGB picture [H, W, 3], got shape {rgb.shape}")
-        scaled = cv2.resize(np.ascontiguousarray(rgb), (SIZE, SIZE), interpolation=cv2.INTER_AREA)
-        tensor = (scaled.astype(np.float32) / 127.5 - 1.0)[None]
-        with self._lock:
-            self.interpreter.set_tensor(self._input, tensor)
-            self.interpreter.invoke()
-            logits = np.array(self.interpreter.get_tensor(self._scores)[0][:, self.person], dtype=np.float64)
-        return float(1.0 / (1.0 + np.exp(-logits.max())))
+        scaled = cv2.resize(rgb_picture(rgb), (SIZE, SIZE), interpolation=cv2.INTER_AREA)
+        logits = self.model.run(scaled.astype(np.float32) / 127.5 - 1.0)[self._scores][:, self.person]
+        return float(1.0 / (1.0 + np.exp(-float(logits.max()))))
 
     def presence(self, rgb: npt.NDArray[np.uint8]) -> float:
         """How surely a person shows, 0..1: 0 below a score of ``SCORE_NONE``, 1 from ``SCORE_FULL``."""

@@ -154,3 +154,4 @@ def test_a_classifier_after_a_numeral_is_cut_off_its_word(labels: LabelSpace) ->
     assert cedict.segment("五个孩子") == ["五", "个", "孩子"] and cedict.segment("一个人") == ["一个人"]
     assert cedict.content_words("几个人") == ["人"]  # 个 counts, names nothing
     assert cedict.segment("他个人的看法")[1] == "个人"  # no numeral before it: the word stays
+    assert cedict.segment("五。个人")[-1] == "个人"  # a numeral in another run counts nothing here

@@ -340,3 +340,4 @@ def test_colours_are_no_nouns_for_the_backoff(read_with_backoff: tuple[Sight, di
     assert lexicon.wordnet_weights("A dog with its pink tongue out.")[1] == {}
     assert "pink" not in lexicon.wordnet_weights("A bouquet of pink and white roses.")[1]
     assert "roses" in lexicon.wordnet_weights("A bouquet of pink and white roses.")[1]
+    assert lexicon.wordnet_weights("粉红的花")[1] == {}  # 粉红's gloss "pink": a colour in Chinese too

@@ -113,9 +113,9 @@ _THINGS_AS_MODIFIERS = (
     frozenset({"orange", "lemon", "lime", "peach", "cherry", "chocolate", "coral", "ivory"}) | _MATERIALS
 )
 #: Colours that WordNet also lists as nouns (pink, a garden flower; cream, a lotion): in a sentence about
-#: footage they are colours ("a pink tongue", "pink and white", "dressed in black") and reach nothing through
-#: the backoff; the looks read the colour itself. (A rose and a salmon are named more often than their
-#: colours.)
+#: footage they are colours ("a pink tongue", "pink and white", "dressed in black", 粉红 "pink") and reach
+#: nothing through the backoff (:meth:`Lexicon._usable_noun`); the looks read the colour itself. (A rose and
+#: a salmon are named more often than their colours.)
 _COLOURS = frozenset(
     {"red", "pink", "white", "black", "grey", "gray", "brown", "gold", "silver", "violet", "cream", "tan", "navy"}
     | {"olive", "beige", "purple", "lavender", "green", "blue", "yellow", "turquoise", "maroon", "crimson"}
@@ -328,11 +328,9 @@ class Cedict:
         for run in re.findall(r"[\u3400-\u9fff\uf900-\ufaff]+", text):
             cuts: list[list[str]] = [self._backward(run), self._forward(run)]
             best: list[str] = min(cuts, key=_cost)
-            for word in best:
-                if words and words[-1][-1] in _COUNTERS and len(word) == 2 and self.is_classifier(word[0]):
-                    words.extend(word)
-                else:
-                    words.append(word)
+            for i, word in enumerate(best):
+                counted = i > 0 and best[i - 1][-1] in _COUNTERS and len(word) == 2 and self.is_classifier(word[0])
+                words.extend(word if counted else [word])
         return words
 
     def _forward(self, run: str) -> list[str]:
@@ -706,6 +704,7 @@ class Lexicon:
         return (
             self.wordnet is not None
             and phrase not in _STOP
+            and phrase not in _COLOURS
             and phrase not in AMBIGUOUS_TERMS
             and phrase not in self.term_index
             and self.wordnet.is_noun(phrase)
@@ -727,8 +726,6 @@ class Lexicon:
                 if any(covered[i : i + n]):
                     continue
                 phrase = " ".join(words[i : i + n])
-                if phrase in _COLOURS:
-                    continue
                 if self._usable_noun(phrase):
                     out[phrase] = 1.0
                     covered[i : i + n] = [True] * n
