@@ -72,8 +72,10 @@ class LiteModel:
         if [int(v) for v in details[0]["shape"]] != [1, side, side, 3]:
             raise ValueError(f"{path}: takes an input of shape {details[0]['shape']}, not a {side}×{side} picture")
         self._input = details[0]["index"]
+        outputs = self._interpreter.get_output_details()
         #: Each output's shape without its batch dimension, in the order :meth:`run` returns them.
-        self.outputs = [tuple(int(v) for v in d["shape"][1:]) for d in self._interpreter.get_output_details()]
+        self.outputs = [tuple(int(v) for v in d["shape"][1:]) for d in outputs]
+        self._outputs = [d["index"] for d in outputs]
         self._lock = threading.Lock()
         _silently(lambda: self._warm_up(side))
 
@@ -88,10 +90,7 @@ class LiteModel:
         with self._lock:
             self._interpreter.set_tensor(self._input, np.ascontiguousarray(picture, dtype=np.float32)[np.newaxis])
             self._interpreter.invoke()
-            return [
-                np.array(self._interpreter.get_tensor(d["index"])[0], dtype=np.float32)
-                for d in self._interpreter.get_output_details()
-            ]
+            return [np.array(self._interpreter.get_tensor(index)[0], dtype=np.float32) for index in self._outputs]
 
 
 def rgb_picture(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
