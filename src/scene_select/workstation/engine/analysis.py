@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 #: Bump when the analysis changes meaning; cached analyses of other versions are ignored.
-ANALYSIS_VERSION = 9
+ANALYSIS_VERSION = 10
 
 #: Seconds per video bin (motion, brightness, colour, faces).
 VIDEO_BIN = 0.5
@@ -54,13 +54,16 @@ class OcrLine:
 @dataclass(frozen=True)
 class SightSample:
     """What sight saw in the sample picture at ``t``: its top ImageNet labels (class index, probability),
-    best first, its certainty (1 − normalised entropy of all 1000 probabilities), and how surely a person
-    shows, seen whole (the person detector's presence, 0..1; 0 without it)."""
+    best first, its certainty (1 − normalised entropy of all 1000 probabilities), how surely a person
+    shows, seen whole (the person detector's presence, 0..1; 0 without it), and what its faces say of their
+    people (how surely a woman, a man, a child and an old person show: ``face_traits.TRAITS``; empty when no
+    face was read)."""
 
     t: float
     top: tuple[tuple[int, float], ...]
     certainty: float
     person: float = 0.0
+    traits: tuple[float, ...] = ()
 
 
 @dataclass
@@ -109,6 +112,7 @@ class MediaAnalysis:
                 tuple((int(k), float(p)) for k, p in s["top"]),
                 float(s["certainty"]),
                 float(s.get("person", 0.0)),
+                tuple(float(v) for v in s.get("traits", ())),
             )
             for s in fields.get("sight", [])
         ]

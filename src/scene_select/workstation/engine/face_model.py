@@ -30,13 +30,14 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from scene_select.workstation.engine.litert import LiteModel, ModelSlot, rgb_picture
 
-__all__ = ["FULL_RANGE", "SHORT_RANGE", "BlazeFace", "Range", "load_face_model", "model_path"]
+__all__ = ["FULL_RANGE", "SHORT_RANGE", "BlazeFace", "Face", "Range", "load_face_model", "model_path"]
 
 
 #: MediaPipe's own overlap (intersection over union) above which the weaker of two boxes is the same face.
@@ -90,7 +91,17 @@ def model_path(model: Range = FULL_RANGE) -> Path | None:
     return path if path.is_file() else None
 
 
-Face = tuple[float, float, float, float, float]
+class Face(NamedTuple):
+    """One face in a picture, in the picture's own 0..1 coordinates: its score, its box, and the centres of
+    its two eyes, the one further left in the picture first (BlazeFace's first two key points): where a
+    face is turned and how large it is, which :mod:`.face_traits` needs to cut out an upright face."""
+
+    score: float
+    x: float
+    y: float
+    width: float
+    height: float
+    eyes: tuple[float, float, float, float]  # left x, left y, right x, right y
 
 
 class _Detector:
@@ -107,8 +118,10 @@ class _Detector:
             raise ValueError(f"{path}: not the BlazeFace {model.name} model (outputs {self.lite.outputs})")
         self._boxes, self._scores = self.lite.outputs.index(boxes), self.lite.outputs.index(scores)
 
-    def detect(self, rgb: npt.NDArray[np.uint8]) -> list[Face]:
-        """(score, x0, y0, x1, y1) of each anchor that passes the threshold, in the picture's 0..1 coordinates."""
+    def detect(self, rgb: npt.NDArray[np.uint8]) -> list[tuple[float, npt.NDArray[np.float32]]]:
+        """(score, points) of each anchor that passes the threshold: ``points`` ``[8, 2]`` are the box's
+        corners (x0, y0), (x1, y1) and the six key points (eyes, nose tip, mouth, ears), in the picture's
+        0..1 coordinates."""
         import cv2
 
         side = self.model.size
@@ -123,21 +136,15 @@ class _Detector:
         raw_boxes, raw_scores = outputs[self._boxes], outputs[self._scores][:, 0]
         scores = (1.0 / (1.0 + np.exp(-np.clip(raw_scores, -80.0, 80.0)))).astype(np.float32)
         keep = np.flatnonzero(scores > self.model.min_score)
-        centre = raw_boxes[keep, :2] / side + self._anchors[keep]
-        size = raw_boxes[keep, 2:4] / side
-        x0, y0 = centre[:, 0] - size[:, 0] / 2, centre[:, 1] - size[:, 1] / 2
-        x1, y1 = centre[:, 0] + size[:, 0] / 2, centre[:, 1] + size[:, 1] / 2
+        anchors = self._anchors[keep]
+        centre = raw_boxes[keep, :2] / side + anchors
+        half = raw_boxes[keep, 2:4] / side / 2
+        # Key points are offsets from the anchor, in input pixels, like the box's centre.
+        keypoints = raw_boxes[keep, 4:16].reshape(-1, 6, 2) / side + anchors[:, None, :]
+        points = np.concatenate([(centre - half)[:, None], (centre + half)[:, None], keypoints], axis=1)
         # Back from the letterboxed canvas to the picture.
-        return [
-            (
-                float(scores[k]),
-                float((a * side - left) / new_w),
-                float((b * side - top) / new_h),
-                float((c * side - left) / new_w),
-                float((d * side - top) / new_h),
-            )
-            for k, a, b, c, d in zip(keep, x0, y0, x1, y1, strict=True)
-        ]
+        points = (points * side - np.array([left, top], np.float32)) / np.array([new_w, new_h], np.float32)
+        return [(float(scores[k]), points[n].astype(np.float32)) for n, k in enumerate(keep)]
 
 
 class BlazeFace:
@@ -152,18 +159,19 @@ class BlazeFace:
         self.name = "blazeface-" + "-".join(f"{d.model.name}-{d.model.min_score}" for d in self.detectors)
 
     def detect(self, rgb: npt.NDArray[np.uint8]) -> list[Face]:
-        """Faces in an RGB picture ``[H, W, 3]``: (score, x, y, width, height) in the picture's own 0..1
-        coordinates, best first."""
+        """Faces in an RGB picture ``[H, W, 3]``, best first (see :class:`Face`)."""
         found = [face for detector in self.detectors for face in detector.detect(rgb_picture(rgb))]
         if not found:
             return []
-        boxes = np.array([face[1:] for face in found], dtype=np.float32)
-        scores = np.array([face[0] for face in found], dtype=np.float32)
-        return [
-            (float(scores[k]), float(x0), float(y0), float(x1 - x0), float(y1 - y0))
-            for k in _suppress(boxes, scores)
-            for x0, y0, x1, y1 in [boxes[k]]
-        ]
+        boxes = np.array([points[:2].ravel() for _, points in found], dtype=np.float32)
+        scores = np.array([score for score, _ in found], dtype=np.float32)
+        faces = []
+        for k in _suppress(boxes, scores):
+            (x0, y0), (x1, y1), first, second = found[k][1][:4]
+            left, right = (first, second) if first[0] <= second[0] else (second, first)
+            eyes = (float(left[0]), float(left[1]), float(right[0]), float(right[1]))
+            faces.append(Face(float(scores[k]), float(x0), float(y0), float(x1 - x0), float(y1 - y0), eyes))
+        return faces
 
     def count(self, rgb: npt.NDArray[np.uint8]) -> int:
         """How many faces the picture shows."""

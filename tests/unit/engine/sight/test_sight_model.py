@@ -199,3 +199,70 @@ def test_which_words_name_people(sight: Sight) -> None:
     }
     for sentence, words in named.items():
         assert set(lexicon.people(sentence)[1]) == words, sentence
+
+
+def test_the_people_a_sentence_names_are_witnessed_by_their_own_faces(sight: Sight) -> None:
+    """A woman's face witnesses "a woman" fully and a man's face half, an old man's face "an old man" more
+    than a young man's; a window whose faces were not read (a profile; a figure seen whole) is even odds; a
+    sentence about no one in particular is witnessed as before; the explanation names whom the faces show."""
+    from scene_select.workstation.engine.analysis import SightSample
+
+    cup = 968
+
+    def sample(traits: tuple[float, ...]) -> SightSample:
+        return SightSample(0.0, ((cup, 0.4),), 0.9, 0.0, traits)
+
+    woman, young_man, old_man = (0.98, 0.02, 0.0, 0.01), (0.01, 0.99, 0.0, 0.02), (0.02, 0.98, 0.01, 0.9)
+    views = WindowViews.build(
+        [[sample(woman)], [sample(young_man)], [sample(old_man)], [sample(())], [sample(woman), sample(())]],
+        groups=[0, 1, 2, 3, 4],
+        faces=[1.0, 1.0, 1.0, 1.0, 0.0],  # the last window's face was found by sight alone
+    )
+    assert views.read.tolist() == [1.0, 1.0, 1.0, 0.0, 0.5]
+    sentences = sight.read(
+        ["一位女子端着一杯茶。", "A man drinks from a cup.", "An old man holds a cup.", "Someone holds a cup."]
+    )
+    assert [s.traits for s in sentences] == [("women",), ("men",), ("men", "elders"), ()]
+    scores = sight.score(sentences, views)
+    # 1 - TRAIT_SAY + TRAIT_SAY * (how surely they show; a picture not read: 0.5)
+    assert np.allclose(scores.agreement[0], [0.99, 0.505, 0.51, 0.75, 0.87], atol=0.005)
+    assert np.allclose(scores.agreement[1], [0.51, 0.995, 0.99, 0.75, 0.63], atol=0.005)
+    assert np.allclose(scores.agreement[2], [0.5075, 0.7525, 0.97, 0.75, 0.629], atol=0.005)
+    assert scores.agreement[3].tolist() == [1.0] * 5
+    assert np.allclose(scores.persons[0], scores.agreement[0] * [1, 1, 1, 1, 0.5])  # a face read is a face seen
+    assert scores.term(0)[0] > scores.term(0)[1] + 0.2 and scores.term(1)[1] > scores.term(1)[0] + 0.2
+    assert scores.sees(0, 0)[0] == ("a woman", 0.98) and scores.sees(1, 1)[0] == ("a man", 0.99)
+    assert scores.sees(0, 3)[0] == ("a face", 1.0)  # no face read: who it is, nothing says
+    assert scores.sees(3, 0)[0] == ("a face", 1.0)  # the sentence names no one in particular
+
+
+def test_which_people_a_sentence_names(sight: Sight) -> None:
+    """Women, men, children, old people: from the words that name people, in English or Chinese, their
+    pronouns and their modifiers; a group (friends, 他们, 年轻人) names no one in particular."""
+    sight.load_text_side()
+    lexicon = sight._lexicon
+    assert lexicon is not None
+    named = {
+        "A woman in a striped headscarf sits on the floor": ("women",),
+        "She laughs at the camera": ("women",),
+        "A policewoman directs traffic": ("women",),  # a compound in -woman
+        "The actress waves to the crowd": ("women",),  # a gendered noun WordNet files under actor
+        "Two fishermen mend their nets": ("men",),
+        "He keeps talking": ("men",),
+        "A widow and her son": ("women", "men"),  # WordNet: female person, male person
+        "A little girl blows out the candles": ("women", "children"),
+        "An elderly couple walks along the beach": ("elders",),
+        "A wild-haired old man with a moustache": ("men", "elders"),
+        "A toddler plays in the sand": ("children",),
+        "Six friends sit around a table": (),
+        "一位头裹条纹围巾的女子坐在地毯上": ("women",),
+        "一位穿深色西装的男子": ("men",),
+        "两个孩子在海滩上堆沙堡": ("children",),
+        "一位白发苍苍的老人在下棋": ("elders",),  # 老人: "old man or woman", neither alone
+        "老奶奶坐在门口晒太阳": ("women", "elders"),
+        "新娘和新郎在教堂前合影": ("women", "men"),  # through CC-CEDICT: bride, bridegroom
+        "他们在公园里散步": (),  # Chinese says 他们 of men and women together
+        "五个年轻人挤在礁石上": (),  # young people, not children
+    }
+    for sentence, traits in named.items():
+        assert lexicon.traits(sentence, lexicon.people(sentence)[1]) == traits, sentence

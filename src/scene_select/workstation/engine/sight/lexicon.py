@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scene_select.workstation.engine.sight.labels import AMBIGUOUS_TERMS
+from scene_select.workstation.engine.sight.people import named_traits
 
 if TYPE_CHECKING:
     from scene_select.workstation.engine.sight.wordnet import Backoff
@@ -677,6 +678,12 @@ class Lexicon:
             if reading >= PEOPLE_MIN and word not in found:
                 found.append(word)
         return (1.0 if found else 0.0), found
+
+    def traits(self, sentence: str, person_words: list[str]) -> tuple[str, ...]:
+        """Which people the sentence names among its ``person_words`` (:meth:`people`): women, men,
+        children, old people (:func:`~scene_select.workstation.engine.sight.people.named_traits`)."""
+        backoff = self.wordnet.traits if self.wordnet is not None else None
+        return named_traits(sentence, person_words, backoff, self.cedict.glosses)
 
     def _person(self, word: str) -> float:
         """How surely ``word`` (English, or Chinese through its glosses) names people, 0..1."""

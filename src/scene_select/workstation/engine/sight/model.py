@@ -31,6 +31,12 @@ sentence is about, ``Σ_k p[k]·a[k]`` over the window's top labels: in 0..1 by 
 sentence names something in the label space (its *visualness*), the window's pictures are recognised
 with some certainty, and the window clearly beats every window of *other* shots for that sentence.
 
+People
+    ImageNet-1k has no person label. A sentence that names people is witnessed by a face
+    (:mod:`..face_model`) or a person seen whole (:mod:`..person_model`), and where it says which people (a
+    woman, men, a child, an old person: :mod:`~scene_select.workstation.engine.sight.people`), by how
+    surely the faces seen are theirs (:mod:`..face_traits`): a man's face no longer witnesses "a woman".
+
 Everything is loaded once per process (:func:`load_sight`) and cached on disk under the models
 directory: the ONNX graph (keyed by the weights' hash and the converter version), the label
 embeddings (keyed by the label texts and the encoder's version) and the WordNet index.
@@ -53,6 +59,8 @@ import numpy as np
 import numpy.typing as npt
 
 from scene_select.workstation.engine.analysis import SightSample
+from scene_select.workstation.engine.face_model import load_face_model
+from scene_select.workstation.engine.face_traits import TRAITS, load_face_traits
 from scene_select.workstation.engine.person_model import load_person_model
 from scene_select.workstation.engine.sight.labels import LabelSpace
 from scene_select.workstation.engine.sight.lexicon import Lexicon
@@ -81,6 +89,11 @@ IMAGE_SIZE = 224
 FACE = "a face"
 #: And a person the person detector sees whole, where no face shows as surely ("sees: a person 0.85").
 PERSON = "a person"
+#: And the people a sentence names, where the faces say how surely they show ("sees: a woman 0.98").
+TRAIT_NAMES = {"women": "a woman", "men": "a man", "children": "a child", "elders": "an old person"}
+#: The share of a person's witness that whose face it is decides: a face always says someone is there, and
+#: dlib's networks, trained on faces that look at the camera, can be wrong about whose it is.
+TRAIT_SAY = 0.5
 #: The share of its say that sight keeps where it is unsure.
 UNSURE = 0.5
 #: Labels kept per picture (in the analysis cache) and per window (when scoring): the tail is noise.
@@ -156,6 +169,7 @@ class SentenceView:
     terms: dict[str, float]  # lexical terms found (English, or via CC-CEDICT)
     visualness: float  # 0 = names nothing sight can see (lexical hits, or labels close in absolute terms)
     people: float = 0.0  # 1 when the sentence names people (Lexicon.people), whom faces witness; else 0
+    traits: tuple[str, ...] = ()  # which people it names, among face_traits.TRAITS ("a woman": ("women",))
 
 
 @dataclass
@@ -166,7 +180,9 @@ class WindowViews:
     confidence is its lead over the windows of *other* groups. ``faces`` is how surely a face shows in the
     window (the face analyser's mean count, at most 1), and ``figures`` how surely a person shows whole
     (the person detector's mean presence over its pictures): ImageNet-1k has no person label, so these
-    stand for the people a sentence names.
+    stand for the people a sentence names. ``traits`` is the mean over its pictures of how surely a woman,
+    a man, a child and an old person show (:data:`~..face_traits.TRAITS`; a picture whose faces were not
+    read counts 0), and ``read`` the share of its pictures whose faces were read.
     """
 
     probs: FloatArray  # [W, 1000], only each window's TOP_K labels kept
@@ -175,6 +191,8 @@ class WindowViews:
     seen: npt.NDArray[np.bool_]  # [W]: False when the window has no picture sight looked at
     faces: FloatArray  # [W] in 0..1
     figures: FloatArray  # [W] in 0..1
+    traits: FloatArray  # [W, 4] in 0..1
+    read: FloatArray  # [W] in 0..1
 
     @classmethod
     def build(
@@ -189,6 +207,8 @@ class WindowViews:
         probs = np.zeros((len(samples), CLASSES), dtype=np.float32)
         certainty = np.zeros(len(samples), dtype=np.float32)
         figures = np.zeros(len(samples), dtype=np.float32)
+        traits = np.zeros((len(samples), len(TRAITS)), dtype=np.float32)
+        read = np.zeros(len(samples), dtype=np.float32)
         for row, pictures in enumerate(samples):
             if not pictures:
                 continue
@@ -198,12 +218,17 @@ class WindowViews:
             probs[row] /= len(pictures)
             certainty[row] = sum(p.certainty for p in pictures) / len(pictures)
             figures[row] = sum(p.person for p in pictures) / len(pictures)
+            faces_read = [p.traits for p in pictures if isinstance(p, SightSample) and p.traits]
+            if faces_read:
+                traits[row] = np.sum(faces_read, axis=0) / len(pictures)
+                read[row] = len(faces_read) / len(pictures)
         if len(samples):
             kth = np.partition(probs, CLASSES - TOP_K, axis=1)[:, CLASSES - TOP_K : CLASSES - TOP_K + 1]
             probs = np.where(probs >= kth, probs, 0.0).astype(np.float32)
         seen = np.array([bool(p) for p in samples], dtype=np.bool_)
         face = np.clip(np.asarray(faces if faces is not None else [0.0] * len(samples), np.float32), 0.0, 1.0)
-        return cls(probs, certainty, np.asarray(groups, dtype=np.int64), seen, face, np.clip(figures, 0.0, 1.0))
+        group = np.asarray(groups, dtype=np.int64)
+        return cls(probs, certainty, group, seen, face, np.clip(figures, 0.0, 1.0), np.clip(traits, 0.0, 1.0), read)
 
 
 @dataclass
@@ -217,6 +242,9 @@ class SightScores:
     sentences: list[SentenceView]
     labels: LabelSpace
     persons: FloatArray  # [S, W]: whether the sentence names people × how surely a face or a person shows
+    #: [S, W]: how surely the people a sentence names are those the window's faces show (1 where it names
+    #: no one in particular, or no face was read)
+    agreement: FloatArray
 
     def term(self, i: int) -> FloatArray:
         """Sight's say on sentence ``i`` for every window, in 0..1: the labels' relevance, counted in full
@@ -234,9 +262,18 @@ class SightScores:
         order.sort(key=lambda k: -float(probs[k]))
         seen = [(self.labels.short_name(k), round(float(probs[k]), 2)) for k in order]
         if self.persons[i, j] > 0:
-            face, figure = float(self.views.faces[j]), float(self.views.figures[j])
-            seen.insert(0, (FACE, round(face, 2)) if face >= figure else (PERSON, round(figure, 2)))
+            seen.insert(0, self._person_seen(i, j))
         return tuple(seen[:n])
+
+    def _person_seen(self, i: int, j: int) -> tuple[str, float]:
+        """Who witnesses sentence ``i``'s people in window ``j``: the people it names, as surely as the
+        faces read say; else a face, or a person seen whole."""
+        traits, read = self.sentences[i].traits, float(self.views.read[j])
+        if traits and read > 0:
+            named = max(traits, key=lambda trait: float(self.views.traits[j, TRAITS.index(trait)]))
+            return TRAIT_NAMES[named], round(float(self.views.traits[j, TRAITS.index(named)]) / read, 2)
+        face, figure = float(self.views.faces[j]), float(self.views.figures[j])
+        return (FACE, round(face, 2)) if face >= figure else (PERSON, round(figure, 2))
 
     def shows(self, j: int, n: int = 3) -> tuple[tuple[str, float], ...]:
         """What window ``j`` shows most, whatever the sentence."""
@@ -275,11 +312,17 @@ class Sight:
         start = time.perf_counter()
         self.persons = load_person_model()  # optional: without it, faces alone witness people
         self.timings["person detector"] = time.perf_counter() - start
+        start = time.perf_counter()
+        self.faces = load_face_model()  # optional, with the traits: without them, faces say nobody in particular
+        self.traits = load_face_traits() if self.faces is not None else None
+        self.timings["face traits"] = time.perf_counter() - start
         #: Identifies what the stored samples mean (labels, and people seen whole or not): part of the
         #: analysis cache key.
         self.model_id = f"effnet-lite0-{weights[:12]}-c{CONVERTER_VERSION}-{self.labels.fingerprint[:8]}"
         if self.persons is not None:
             self.model_id += f"+{self.persons.name}"
+        if self.faces is not None and self.traits is not None:
+            self.model_id += f"+{self.faces.name}+{self.traits.name}"
         self._text_lock = threading.Lock()
         self._encoder: Any = None
         self._label_embeddings: FloatArray | None = None
@@ -291,6 +334,13 @@ class Sight:
     def person_presence(self, rgb: npt.NDArray[np.uint8]) -> float:
         """How surely a person shows in an RGB picture, seen whole (0..1; 0 without the person detector)."""
         return self.persons.presence(rgb) if self.persons is not None else 0.0
+
+    def face_traits(self, rgb: npt.NDArray[np.uint8]) -> tuple[float, ...]:
+        """How surely a woman, a man, a child and an old person show among the faces of an RGB picture
+        (:data:`~..face_traits.TRAITS`); empty when it shows no face, or without the face traits."""
+        if self.faces is None or self.traits is None:
+            return ()
+        return self.traits.read(rgb, self.faces.detect(rgb))
 
     def describe(self, pictures: Sequence[npt.NDArray[np.uint8]]) -> list[Seen]:
         """Top labels and certainty of each RGB picture (one batch through the model)."""
@@ -432,8 +482,10 @@ class Sight:
                 affinity = np.maximum(named, meant).astype(np.float32)
                 people, person_words = self._lexicon.people(sentence)
                 terms.update({f"{word} (a person)": 1.0 for word in person_words})
+                traits = self._lexicon.traits(sentence, person_words)
+                terms.update({f"{trait} (people)": 1.0 for trait in traits})
                 visualness = max(float(named.max()), float(np.minimum(meant, absolute[i]).max()), people)
-                views.append(SentenceView(sentence, affinity, terms, visualness, people))
+                views.append(SentenceView(sentence, affinity, terms, visualness, people, traits))
             self.timings["read (last call)"] = time.perf_counter() - started
         return views
 
@@ -446,15 +498,37 @@ class Sight:
         relevance[:, ~views.seen] = 0.0
         relevance = _share_among_lookalikes(relevance, views.probs, views.seen, self.config.alike_cos)
         people = np.array([s.people for s in sentences], dtype=np.float32)
-        persons = (people[:, None] * np.maximum(views.faces, views.figures)[None, :]).astype(np.float32)
+        agreement = _agreement(sentences, views)
+        # A face sight read in the window's pictures is a face seen, as the face analyser's count is.
+        present = np.maximum.reduce([views.faces, views.figures, views.read])
+        persons = (people[:, None] * present[None, :] * agreement).astype(np.float32)
         others = _best_of_other_groups(relevance, views.group)
         lead = np.clip(relevance - others, 0.0, 1.0)
         visual = np.array([s.visualness for s in sentences], dtype=np.float32)
         certainty = np.clip(views.certainty * 2.0, 0.0, 1.0)[None, :]
         confidence = np.sqrt(visual[:, None] * certainty) * np.clip(lead / self.config.lead_full, 0.0, 1.0)
         return SightScores(
-            relevance, confidence.astype(np.float32), visual, views, list(sentences), self.labels, persons
+            relevance, confidence.astype(np.float32), visual, views, list(sentences), self.labels, persons, agreement
         )
+
+
+def _agreement(sentences: Sequence[SentenceView], views: WindowViews) -> FloatArray:
+    """[S, W]: how well the people each sentence names fit the people each window's faces show.
+
+    Of each trait it names (a woman; an old man: men and old people), how surely it shows over the window's
+    pictures, a picture whose faces were not read (a face turned away, a figure seen whole, no one) counting
+    as even odds; the mean over those traits. The faces have half the say (:data:`TRAIT_SAY`): a face that
+    shows someone else halves the witness of a face, one that shows them keeps it whole, one not read keeps
+    three quarters. 1 where the sentence names no one in particular.
+    """
+    out = np.ones((len(sentences), len(views.read)), dtype=np.float32)
+    unknown = 0.5 * (1.0 - views.read)
+    for i, sentence in enumerate(sentences):
+        columns = [TRAITS.index(trait) for trait in sentence.traits]
+        if columns:
+            shown = np.clip(views.traits[:, columns] + unknown[:, None], 0.0, 1.0).mean(axis=1)
+            out[i] = 1.0 - TRAIT_SAY + TRAIT_SAY * shown
+    return out
 
 
 def _share_among_lookalikes(

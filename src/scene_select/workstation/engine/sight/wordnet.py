@@ -63,6 +63,10 @@ _HYPERNYM_POINTERS = frozenset({"@", "@i"})
 #: nouns under it, which are social groups that no camera sees ("upper class", "nation").
 PERSON_ROOTS = (7846, 7975026)
 PEOPLE_ITSELF = 7942152
+#: WordNet 3.0 offsets of *female person*, *male person*, *child* ("a young person of either sex") and *old
+#: person*: a person noun under one of them says which people a face should show (woman, boy, toddler, old
+#: man), in the order of ``face_traits.TRAITS``.
+TRAIT_ROOTS = (("women", 9619168), ("men", 9624168), ("children", 9917593), ("elders", 10376523))
 
 IntArray = npt.NDArray[np.int32]
 
@@ -407,6 +411,7 @@ class Backoff:
         self.label_synset_set = frozenset(i for i in self.label_synsets if i is not None)
         self.people_synsets = frozenset(i for i in map(wordnet.index_of, PERSON_ROOTS) if i is not None)
         self.people_synset = wordnet.index_of(PEOPLE_ITSELF)
+        self.trait_roots = [(name, i) for name, offset in TRAIT_ROOTS if (i := wordnet.index_of(offset)) is not None]
         self._memo: dict[str, dict[int, float]] = {}
         self._person_memo: dict[str, float | None] = {}
         self._kin_memo: dict[int, dict[int, float]] = {}
@@ -465,6 +470,21 @@ class Backoff:
                 weight = next((self.rule.sense_decay**rank for rank, p in enumerate(people) if p), 0.0)
         self._person_memo[word] = weight
         return weight
+
+    def traits(self, word: str) -> frozenset[str]:
+        """Which people ``word`` names (:data:`TRAIT_ROOTS`: "women" for a widow, "men" and "children"…
+        for nobody: empty) through its most frequent sense that is a person, among the first
+        ``max_senses``."""
+        wordnet = self.wordnet
+        form = wordnet.base_form(word)
+        if form is None:
+            return frozenset()
+        senses = [s for s in wordnet.senses(form) if not wordnet.instance[s]][: self.rule.max_senses]
+        for sense in senses:
+            above = wordnet.ancestors(sense, 64).keys()
+            if self.people_synsets & above:
+                return frozenset(name for name, root in self.trait_roots if root in above)
+        return frozenset()
 
     def kin(self, label: int) -> dict[int, float]:
         """The labels near label ``label`` in WordNet (its kin: siblings and cousins under a close common
