@@ -30,6 +30,9 @@ session 6, its sentences written from the pictures before any run.
 ``session-7`` (PyPI ``pillow`` and ``python-docx`` sdists, ``nikola``, ``sporco`` and ``foolbox`` wheels) is a fresh
 held-out set added in session 7, classic test photographs with single clear subjects, its sentences written from the
 pictures before any run.
+``session-8`` (PyPI ``realesrgan`` and ``facexlib`` sdists; Debian ``qtbase5-examples``, ``qtwebengine5-examples``,
+``libhalide14-doc``) is a fresh held-out set added in session 8, a media team's mix of stills, its sentences written
+from the pictures before any run.
 bench/sight_eval.py runs them through the product. The photos are fetched into ``bench/out/sight-photos``
 (not committed: several licenses, and some give no provenance) with the ordinary clients only.
 """
@@ -257,6 +260,41 @@ SOURCES = {
             " the images believed public domain or freely redistributable",
         ),
         Source("pypi", "foolbox", "3.3.4", "MIT (wheel METADATA, LICENSE); ImageNet sample photos not credited"),
+        Source(
+            "pypi",
+            "realesrgan",
+            "0.3.0",
+            "BSD-3-Clause (PKG-INFO License, LICENSE: Xintao Wang; its classifier says Apache); inputs/ photos not"
+            " credited",
+            sdist=True,
+        ),
+        Source(
+            "pypi",
+            "facexlib",
+            "0.3.0",
+            "MIT (LICENSE, README: Xintao Wang; PKG-INFO says Apache License 2.0); assets/ portraits not credited",
+            sdist=True,
+        ),
+        Source(
+            "debian",
+            "qtbase5-examples",
+            "5.15.8+dfsg-11+deb12u3",
+            "BSD-3-clause (per debian/copyright, Files: examples/*: The Qt Company); example photos not credited",
+        ),
+        Source(
+            "debian",
+            "qtwebengine5-examples",
+            "5.15.13+dfsg-1~deb12u1",
+            "BSD-3-clause (per debian/copyright, Files: examples/webengine/*: The Qt Company); the recipe browser's"
+            " food photos not credited",
+        ),
+        Source(
+            "debian",
+            "libhalide14-doc",
+            "14.0.0-3",
+            "MIT (per debian/copyright, Files: *: MIT CSAIL, Google and other contributors); tutorial photo not"
+            " credited",
+        ),
     )
 }
 
@@ -343,6 +381,11 @@ PW, NK, DX, SO, FB = "pypi:pillow", "pypi:nikola", "pypi:python-docx", "pypi:spo
 _PW = "pillow-13.0.0/Tests/images/"
 _DX = "python_docx-1.2.0/features/steps/test_files/"
 _FB = "foolbox/data/"
+RE, FX, HL = "pypi:realesrgan", "pypi:facexlib", "debian:libhalide14-doc"
+QB, QW = "debian:qtbase5-examples", "debian:qtwebengine5-examples"
+_RE = "realesrgan-0.3.0/inputs/"
+_FX = "facexlib-0.3.0/assets/"
+_QT = "usr/lib/x86_64-linux-gnu/qt5/examples/"
 
 SETS: dict[str, TestSet] = {
     "debian-a": TestSet(
@@ -1585,6 +1628,82 @@ SETS: dict[str, TestSet] = {
                 _FB + "imagenet_05_853.jpg",
                 "乡村草坪上立着一座石砌纪念碑，底座挂着红色花圈，后面是几座茅草屋顶的白色村舍。",
                 "A stone memorial with a red wreath stands on a village green before white thatched-roof cottages.",
+            ),
+        ),
+    ),
+    # A fresh held-out set added in session 8, from five packages not used before (PyPI realesrgan and facexlib
+    # sdists; Debian qtbase5-examples, qtwebengine5-examples, libhalide14-doc): a media team's mix of stills, four
+    # with people (a group of cheering children, a young man and a woman in an old black-and-white photo, an elderly
+    # man's portrait, a bald man holding a teacup), a macaw, a pizza, a dahlia, an old brick house and a mountain
+    # lake, with a sea stack in the surf as the distractor. Sentences written from the pictures before any model saw
+    # them.
+    "session-8": TestSet(
+        "session-8",
+        "held-out (fresh, session 8)",
+        (
+            Photo(
+                "children giving thumbs up",
+                RE,
+                _RE + "children-alpha.png",
+                "五个穿着红、黄、绿、蓝色T恤的孩子挤在一起，张大嘴欢呼，纷纷竖起大拇指。",
+                "Five kids in bright red, yellow, green and blue T-shirts crowd together, cheering with thumbs up.",
+            ),
+            Photo(
+                "macaw preening its wing",
+                HL,
+                "usr/share/doc/halide14/tutorial/images/rgb.png",
+                "一只蓝黄相间的金刚鹦鹉张开蓝色的翅膀，扭过头用嘴梳理羽毛，背景是昏暗的绿色。",
+                "A blue-and-gold macaw spreads a wing and turns its head to preen, against a dark green background.",
+            ),
+            Photo(
+                "young couple in black and white",
+                RE,
+                _RE + "00017_gray.png",
+                "黑白老照片里，一个戴白色渔夫帽、穿背带裤的年轻小伙和一位长发姑娘靠在一起，笑得很开心。",
+                "Black-and-white photo: a young man in a bucket hat and overalls laughs beside a long-haired woman.",
+            ),
+            Photo(
+                "pizza with a slice lifted",
+                QW,
+                _QT + "webengine/recipebrowser/resources/pages/images/pizza.jpg",
+                "木桌上，一块披萨被铲起，芝士拉出长丝，饼上铺满香肠片、黑橄榄和蘑菇，后面摆着番茄和蘑菇。",
+                "A slice is lifted from a pepperoni, olive and mushroom pizza, cheese stretching, tomatoes behind.",
+            ),
+            Photo(
+                "elderly man in a dark jacket",
+                FX,
+                _FX + "test2.jpg",
+                "一位头发稀疏的老人穿着深色立领外套，神情温和，静静地望着镜头。",
+                "Portrait of a balding elderly man in a dark high-collared jacket, looking calmly into the camera.",
+            ),
+            Photo("sea stack in the surf (distractor)", QB, _QT + "widgets/painting/affine/bg1.jpg"),
+            Photo(
+                "brick house with a stepped gable",
+                RE,
+                _RE + "OST_009.png",
+                "蓝天下，一座阶梯式山墙的红砖老房子装着红色百叶窗，房前有一道黑色铁栏杆。",
+                "An old red-brick house with a stepped gable and red shutters stands under a deep blue sky.",
+            ),
+            Photo(
+                "bald man with a teacup",
+                FX,
+                _FX + "test.jpg",
+                "黑白照片中，一位光头、戴眼镜的男子身穿深色长衫，手里端着一只小茶杯，面带微笑。",
+                "In a black-and-white portrait, a bald man in glasses and a dark robe smiles, holding a small teacup.",
+            ),
+            Photo(
+                "pink dahlia",
+                QB,
+                _QT + "widgets/painting/composition/flower.jpg",
+                "一朵粉紫色的大丽花开得正盛，尖尖的花瓣上挂着水珠，背景一片漆黑。",
+                "A spiky pink dahlia in full bloom, dotted with water drops, stands out against a black background.",
+            ),
+            Photo(
+                "turquoise lake below a mountain",
+                QB,
+                _QT + "widgets/graphicsview/weatheranchorlayout/images/place.jpg",
+                "高山脚下，一汪碧绿的湖水静静躺着，湖边是松林和几座小房子，天色灰白。",
+                "A milky turquoise lake lies below a tall mountain, pine trees and small houses on its shore.",
             ),
         ),
     ),
