@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 #: Bump when the analysis changes meaning; cached analyses of other versions are ignored.
-ANALYSIS_VERSION = 10
+ANALYSIS_VERSION = 11
 
 #: Seconds per video bin (motion, brightness, colour, faces).
 VIDEO_BIN = 0.5
@@ -57,13 +57,14 @@ class SightSample:
     best first, its certainty (1 − normalised entropy of all 1000 probabilities), how surely a person
     shows, seen whole (the person detector's presence, 0..1; 0 without it), and what its faces say of their
     people (how surely a woman, a man, a child and an old person show: ``face_traits.TRAITS``; empty when no
-    face was read)."""
+    face was read) and the height of its largest face as a share of its own (0: no face)."""
 
     t: float
     top: tuple[tuple[int, float], ...]
     certainty: float
     person: float = 0.0
     traits: tuple[float, ...] = ()
+    face_height: float = 0.0
 
 
 @dataclass
@@ -113,6 +114,7 @@ class MediaAnalysis:
                 float(s["certainty"]),
                 float(s.get("person", 0.0)),
                 tuple(float(v) for v in s.get("traits", ())),
+                float(s.get("face_height", 0.0)),
             )
             for s in fields.get("sight", [])
         ]

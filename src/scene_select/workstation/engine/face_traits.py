@@ -20,6 +20,7 @@ key points (:mod:`.face_model`) stand for the template's two eye centres.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,25 +82,23 @@ def model_dir() -> Path | None:
 
 def chip(rgb: npt.NDArray[np.uint8], eyes: tuple[float, float, float, float], size: int) -> npt.NDArray[np.uint8]:
     """The face whose eye centres are ``eyes`` (0..1 picture coordinates, the picture's left eye first), cut
-    upright into a ``size`` × ``size`` RGB chip as dlib cuts it. A face much larger than the chip is first
-    shrunk by area averaging, so that the chip is not aliased."""
+    upright into a ``size`` × ``size`` RGB chip as dlib cuts it. A face much larger than the chip is cut at a
+    multiple of its size and shrunk by area averaging, so that the chip is not aliased."""
     import cv2
 
     height, width = rgb.shape[:2]
     source = np.array([[eyes[0] * width, eyes[1] * height], [eyes[2] * width, eyes[3] * height]])
-    target = _EYES * size
-    span_source, span_target = source[1] - source[0], target[1] - target[0]
+    span_source, span_target = source[1] - source[0], (_EYES[1] - _EYES[0]) * size
     scale = float(np.linalg.norm(span_target) / max(float(np.linalg.norm(span_source)), 1e-6))
     angle = float(np.arctan2(span_target[1], span_target[0]) - np.arctan2(span_source[1], span_source[0]))
-    picture = np.ascontiguousarray(rgb)
-    if scale < 0.5:  # shrink to twice the chip's scale first
-        shrink = scale * 2.0
-        size_shrunk = (max(1, round(width * shrink)), max(1, round(height * shrink)))
-        picture = np.asarray(cv2.resize(picture, size_shrunk, interpolation=cv2.INTER_AREA), dtype=np.uint8)
-        source, scale = source * shrink, 0.5
-    rotation = scale * np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-    matrix = np.hstack([rotation, (target[0] - rotation @ source[0])[:, None]])
-    out = cv2.warpAffine(picture, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    over = min(8, int(np.ceil(0.5 / scale))) if scale < 0.5 else 1  # cut at ≥ half the face's own scale
+    side = size * over
+    rotation = scale * over * np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    matrix = np.hstack([rotation, (_EYES[0] * side - rotation @ source[0])[:, None]])
+    flags, border = cv2.INTER_LINEAR, cv2.BORDER_REPLICATE
+    out = cv2.warpAffine(np.ascontiguousarray(rgb), matrix, (side, side), flags=flags, borderMode=border)
+    if over > 1:
+        out = cv2.resize(out, (size, size), interpolation=cv2.INTER_AREA)
     return np.asarray(out, dtype=np.uint8)
 
 
@@ -111,7 +110,7 @@ class _Network:
     input: str
     size: int
 
-    def run(self, chips: list[npt.NDArray[np.uint8]]) -> npt.NDArray[np.float32]:
+    def run(self, chips: Sequence[npt.NDArray[Any]]) -> npt.NDArray[np.float32]:
         batch = ((np.stack(chips).astype(np.float32) - _MEANS) / 256.0).transpose(0, 3, 1, 2)
         return np.asarray(self.session.run(None, {self.input: np.ascontiguousarray(batch)})[0], dtype=np.float32)
 
@@ -122,7 +121,7 @@ class FaceTraits:
     thread-safe)."""
 
     #: Part of sight's model id, so that analyses read with other rules are cached apart.
-    name = f"dlib-gender-age-v1-eyes-{MIN_EYE_SPAN}"
+    name = f"dlib-gender-age-v1-chips-2-eyes-{MIN_EYE_SPAN}"
 
     def __init__(self, directory: Path) -> None:
         """Raises ImportError without onnxruntime, RuntimeError or ValueError for graphs that are not the
@@ -147,13 +146,19 @@ class FaceTraits:
         """How surely a woman, a man, a child and an old person show among ``faces`` of the picture
         (:data:`TRAITS` order; each the most any of the :data:`MAX_FACES` largest faces says); empty when
         no face looks towards the camera (:data:`MIN_EYE_SPAN`)."""
+        import cv2
+
         height, width = rgb.shape[:2]
         facing = [face for face in faces if _eye_span(face, width, height) >= MIN_EYE_SPAN]
         if not facing:
             return ()
         largest = sorted(facing, key=lambda face: -face.width * face.height)[:MAX_FACES]
-        gender = self.gender.run([chip(rgb, face.eyes, self.gender.size) for face in largest])
-        ages = self.age.run([chip(rgb, face.eyes, self.age.size) for face in largest])
+        # One cut per face: a chip at the age network's side, shrunk to the gender network's (dlib's chips are
+        # the same square of the face at any side).
+        chips = [chip(rgb, face.eyes, self.age.size) for face in largest]
+        side = (self.gender.size, self.gender.size)
+        gender = self.gender.run([cv2.resize(c, side, interpolation=cv2.INTER_AREA) for c in chips])
+        ages = self.age.run(chips)
         children = ages[:, : CHILD_UNTIL + 1].sum(axis=1)  # bin 0 is under a year, bin n is n years
         elders = ages[:, ELDER_FROM:].sum(axis=1)
         per_face = np.stack([gender[:, 0], gender[:, 1], children, elders], axis=1)

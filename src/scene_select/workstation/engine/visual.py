@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     from scene_select.workstation.engine.analysis import MediaAnalysis
-    from scene_select.workstation.engine.sight.model import Sight
+    from scene_select.workstation.engine.sight.model import PeopleSeen, Sight
 
 #: Seconds between two pictures sight looks at inside one shot (a new shot is always looked at): about one
 #: picture per shot in edited footage, one per window in a long take (windows are cut at ≤ 12 s).
@@ -51,7 +51,7 @@ class VisualAnalyser(Analyser):
         self.interval = interval
         self.samples: list[SightSample] = []
         self._last: float | None = None
-        self._pending: list[tuple[float, npt.NDArray[np.float32], float, tuple[float, ...]]] = []
+        self._pending: list[tuple[float, npt.NDArray[np.float32], PeopleSeen]] = []
 
     def plan_sample(self, t: float, state: PassState) -> object | None:
         if state.info.is_image:
@@ -66,14 +66,15 @@ class VisualAnalyser(Analyser):
     def on_sample(self, t: float, rgb: npt.NDArray[np.uint8], plan: object) -> None:
         from scene_select.workstation.engine.sight.model import square
 
-        self._pending.append((t, square(rgb), self.sight.person_presence(rgb), self.sight.face_traits(rgb)))
+        self._pending.append((t, square(rgb), self.sight.people(rgb)))
         if len(self._pending) >= BATCH:
             self._classify()
 
     def _classify(self) -> None:
-        seen = self.sight.classify([picture for _, picture, _, _ in self._pending])
-        for (t, _, person, traits), one in zip(self._pending, seen, strict=True):
-            self.samples.append(SightSample(round(t, 3), one.top, one.certainty, round(person, 3), traits))
+        seen = self.sight.classify([picture for _, picture, _ in self._pending])
+        for (t, _, people), one in zip(self._pending, seen, strict=True):
+            person, height = round(people.person, 3), round(people.face_height, 3)
+            self.samples.append(SightSample(round(t, 3), one.top, one.certainty, person, people.traits, height))
         self._pending = []
 
     def complete(self, analysis: MediaAnalysis, state: PassState) -> None:

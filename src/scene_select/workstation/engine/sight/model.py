@@ -64,6 +64,7 @@ from scene_select.workstation.engine.face_traits import TRAITS, load_face_traits
 from scene_select.workstation.engine.person_model import load_person_model
 from scene_select.workstation.engine.sight.labels import LabelSpace
 from scene_select.workstation.engine.sight.lexicon import Lexicon
+from scene_select.workstation.engine.sight.people import names_close_up
 
 if TYPE_CHECKING:
     from scene_select.workstation.engine.sight.wordnet import Backoff
@@ -71,6 +72,7 @@ if TYPE_CHECKING:
 __all__ = [
     "IMAGE_SIZE",
     "TOP_K",
+    "PeopleSeen",
     "Seen",
     "SentenceView",
     "Sight",
@@ -91,6 +93,12 @@ FACE = "a face"
 PERSON = "a person"
 #: And the people a sentence names, where the faces say how surely they show ("sees: a woman 0.98").
 TRAIT_NAMES = {"women": "a woman", "men": "a man", "children": "a child", "elders": "an old person"}
+#: And a close-up, where the sentence says the shot is one ("sees: a man 1.0, a close-up 0.92").
+CLOSE_UP = "a close-up"
+#: A face whose height is this share of the picture's is no close-up; from the second on, surely one (a
+#: close-up frames the head: the face fills half the frame). On the sight sets' photos the faces of the
+#: close-ups their sentences call so measure 0.51–0.65, those of the other portraits 0.05–0.50.
+CLOSE_UP_FROM, CLOSE_UP_AT = 0.25, 0.5
 #: The share of a person's witness that whose face it is decides: a face always says someone is there, and
 #: dlib's networks, trained on faces that look at the camera, can be wrong about whose it is.
 TRAIT_SAY = 0.5
@@ -129,6 +137,11 @@ class SightConfig:
     visual_cos1: float = 0.32
 
 
+def closeness(face_height: float) -> float:
+    """How surely a picture whose largest face is ``face_height`` of its height is a close-up of it, 0..1."""
+    return float(np.clip((face_height - CLOSE_UP_FROM) / (CLOSE_UP_AT - CLOSE_UP_FROM), 0.0, 1.0))
+
+
 def square(rgb: npt.NDArray[np.uint8], size: int = IMAGE_SIZE) -> FloatArray:
     """RGB uint8 ``[H, W, 3]`` → float32 ``[3, size, size]`` in 0..255 (the graph normalises).
 
@@ -161,6 +174,17 @@ class Seen:
 
 
 @dataclass(frozen=True)
+class PeopleSeen:
+    """What sight's people models see in one picture: how surely a person shows whole, what its faces say of
+    their people (:data:`~..face_traits.TRAITS`; empty when none was read) and the height of its largest
+    face as a share of the picture's (0: no face)."""
+
+    person: float
+    traits: tuple[float, ...] = ()
+    face_height: float = 0.0
+
+
+@dataclass(frozen=True)
 class SentenceView:
     """How a sentence relates to the label space."""
 
@@ -170,6 +194,7 @@ class SentenceView:
     visualness: float  # 0 = names nothing sight can see (lexical hits, or labels close in absolute terms)
     people: float = 0.0  # 1 when the sentence names people (Lexicon.people), whom faces witness; else 0
     traits: tuple[str, ...] = ()  # which people it names, among face_traits.TRAITS ("a woman": ("women",))
+    close_up: bool = False  # it says the shot is a close-up (特写): of the people it names, their faces
 
 
 @dataclass
@@ -182,7 +207,8 @@ class WindowViews:
     (the person detector's mean presence over its pictures): ImageNet-1k has no person label, so these
     stand for the people a sentence names. ``traits`` is the mean over its pictures of how surely a woman,
     a man, a child and an old person show (:data:`~..face_traits.TRAITS`; a picture whose faces were not
-    read counts 0), and ``read`` the share of its pictures whose faces were read.
+    read counts 0), ``read`` the share of its pictures whose faces were read, and ``closeness`` how surely it
+    is a close-up of a face (:func:`closeness`; a picture where sight found no face counts as even odds).
     """
 
     probs: FloatArray  # [W, 1000], only each window's TOP_K labels kept
@@ -193,6 +219,7 @@ class WindowViews:
     figures: FloatArray  # [W] in 0..1
     traits: FloatArray  # [W, 4] in 0..1
     read: FloatArray  # [W] in 0..1
+    closeness: FloatArray  # [W] in 0..1
 
     @classmethod
     def build(
@@ -209,6 +236,7 @@ class WindowViews:
         figures = np.zeros(len(samples), dtype=np.float32)
         traits = np.zeros((len(samples), len(TRAITS)), dtype=np.float32)
         read = np.zeros(len(samples), dtype=np.float32)
+        close = np.full(len(samples), 0.5, dtype=np.float32)
         for row, pictures in enumerate(samples):
             if not pictures:
                 continue
@@ -218,17 +246,21 @@ class WindowViews:
             probs[row] /= len(pictures)
             certainty[row] = sum(p.certainty for p in pictures) / len(pictures)
             figures[row] = sum(p.person for p in pictures) / len(pictures)
-            faces_read = [p.traits for p in pictures if isinstance(p, SightSample) and p.traits]
+            people = [p for p in pictures if isinstance(p, SightSample)]
+            faces_read = [p.traits for p in people if p.traits]
             if faces_read:
                 traits[row] = np.sum(faces_read, axis=0) / len(pictures)
                 read[row] = len(faces_read) / len(pictures)
+            if people:
+                close[row] = sum(closeness(p.face_height) if p.face_height else 0.5 for p in people) / len(pictures)
         if len(samples):
             kth = np.partition(probs, CLASSES - TOP_K, axis=1)[:, CLASSES - TOP_K : CLASSES - TOP_K + 1]
             probs = np.where(probs >= kth, probs, 0.0).astype(np.float32)
         seen = np.array([bool(p) for p in samples], dtype=np.bool_)
         face = np.clip(np.asarray(faces if faces is not None else [0.0] * len(samples), np.float32), 0.0, 1.0)
         group = np.asarray(groups, dtype=np.int64)
-        return cls(probs, certainty, group, seen, face, np.clip(figures, 0.0, 1.0), np.clip(traits, 0.0, 1.0), read)
+        figures, traits = np.clip(figures, 0.0, 1.0), np.clip(traits, 0.0, 1.0)
+        return cls(probs, certainty, group, seen, face, figures, traits, read, close)
 
 
 @dataclass
@@ -262,6 +294,8 @@ class SightScores:
         order.sort(key=lambda k: -float(probs[k]))
         seen = [(self.labels.short_name(k), round(float(probs[k]), 2)) for k in order]
         if self.persons[i, j] > 0:
+            if self.sentences[i].close_up:
+                seen.insert(0, (CLOSE_UP, round(float(self.views.closeness[j]), 2)))
             seen.insert(0, self._person_seen(i, j))
         return tuple(seen[:n])
 
@@ -331,16 +365,14 @@ class Sight:
 
     # ------------------------------------------------------------------ image side
 
-    def person_presence(self, rgb: npt.NDArray[np.uint8]) -> float:
-        """How surely a person shows in an RGB picture, seen whole (0..1; 0 without the person detector)."""
-        return self.persons.presence(rgb) if self.persons is not None else 0.0
-
-    def face_traits(self, rgb: npt.NDArray[np.uint8]) -> tuple[float, ...]:
-        """How surely a woman, a man, a child and an old person show among the faces of an RGB picture
-        (:data:`~..face_traits.TRAITS`); empty when it shows no face, or without the face traits."""
+    def people(self, rgb: npt.NDArray[np.uint8]) -> PeopleSeen:
+        """The people an RGB picture shows: a person seen whole (without the person detector: 0), and, with
+        the face traits, what its faces say and how much of the picture the largest one fills."""
+        person = self.persons.presence(rgb) if self.persons is not None else 0.0
         if self.faces is None or self.traits is None:
-            return ()
-        return self.traits.read(rgb, self.faces.detect(rgb))
+            return PeopleSeen(person)
+        faces = self.faces.detect(rgb)
+        return PeopleSeen(person, self.traits.read(rgb, faces), max((face.height for face in faces), default=0.0))
 
     def describe(self, pictures: Sequence[npt.NDArray[np.uint8]]) -> list[Seen]:
         """Top labels and certainty of each RGB picture (one batch through the model)."""
@@ -484,8 +516,9 @@ class Sight:
                 terms.update({f"{word} (a person)": 1.0 for word in person_words})
                 traits = self._lexicon.traits(sentence, person_words)
                 terms.update({f"{trait} (people)": 1.0 for trait in traits})
+                close_up = bool(people) and names_close_up(sentence)
                 visualness = max(float(named.max()), float(np.minimum(meant, absolute[i]).max()), people)
-                views.append(SentenceView(sentence, affinity, terms, visualness, people, traits))
+                views.append(SentenceView(sentence, affinity, terms, visualness, people, traits, close_up))
             self.timings["read (last call)"] = time.perf_counter() - started
         return views
 
@@ -519,7 +552,8 @@ def _agreement(sentences: Sequence[SentenceView], views: WindowViews) -> FloatAr
     pictures, a picture whose faces were not read (a face turned away, a figure seen whole, no one) counting
     as even odds; the mean over those traits. The faces have half the say (:data:`TRAIT_SAY`): a face that
     shows someone else halves the witness of a face, one that shows them keeps it whole, one not read keeps
-    three quarters. 1 where the sentence names no one in particular.
+    three quarters. 1 where the sentence names no one in particular. Where it says the shot is a close-up,
+    how surely the window's largest face fills the frame has half the say too, at the same odds.
     """
     out = np.ones((len(sentences), len(views.read)), dtype=np.float32)
     unknown = 0.5 * (1.0 - views.read)
@@ -528,6 +562,8 @@ def _agreement(sentences: Sequence[SentenceView], views: WindowViews) -> FloatAr
         if columns:
             shown = np.clip(views.traits[:, columns] + unknown[:, None], 0.0, 1.0).mean(axis=1)
             out[i] = 1.0 - TRAIT_SAY + TRAIT_SAY * shown
+        if sentence.close_up:
+            out[i] *= 1.0 - TRAIT_SAY + TRAIT_SAY * views.closeness
     return out
 
 

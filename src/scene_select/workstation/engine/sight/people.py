@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-__all__ = ["named_traits", "word_traits"]
+__all__ = ["named_traits", "names_close_up", "word_traits"]
 
 WOMEN = frozenset(
     [
@@ -191,6 +191,16 @@ _OLD_WORDS = (
 _OLD_KIN = frozenset({"爷爷", "奶奶", "外婆", "外公", "姥姥", "姥爷", "祖母", "祖父"})
 #: Age words anywhere in a Chinese sentence about people: white hair, advanced years.
 _OLD_ANYWHERE = ("白发", "年迈", "年老", "苍老", "上了年纪", "银发", "花白")
+
+
+#: A sentence that says its shot is a close-up (of the people it names): "close-up", "closeup", "a close up
+#: of", "headshot", 特写 (大特写, 面部特写), 大头照. "They close up the shop" is no shot.
+_CLOSE_UP = re.compile(r"close-?ups?\b|\bclose ups? (?:of|on|shot)\b|\bheadshots?\b|特写|大头照", re.IGNORECASE)
+
+
+def names_close_up(sentence: str) -> bool:
+    """Whether the sentence says its shot is a close-up."""
+    return bool(_CLOSE_UP.search(sentence))
 
 
 def word_traits(
