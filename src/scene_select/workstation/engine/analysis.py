@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 #: Bump when the analysis changes meaning; cached analyses of other versions are ignored.
-ANALYSIS_VERSION = 11
+ANALYSIS_VERSION = 12
 
 #: Seconds per video bin (motion, brightness, colour, faces).
 VIDEO_BIN = 0.5
@@ -55,16 +55,12 @@ class OcrLine:
 class SightSample:
     """What sight saw in the sample picture at ``t``: its top ImageNet labels (class index, probability),
     best first, its certainty (1 − normalised entropy of all 1000 probabilities), how surely a person
-    shows, seen whole (the person detector's presence, 0..1; 0 without it), and what its faces say of their
-    people (how surely a woman, a man, a child and an old person show: ``face_traits.TRAITS``; empty when no
-    face was read) and the height of its largest face as a share of its own (0: no face)."""
+    shows, seen whole (the person detector's presence, 0..1; 0 without it)."""
 
     t: float
     top: tuple[tuple[int, float], ...]
     certainty: float
     person: float = 0.0
-    traits: tuple[float, ...] = ()
-    face_height: float = 0.0
 
 
 @dataclass
@@ -80,6 +76,10 @@ class MediaAnalysis:
     hue: list[list[float]] = field(default_factory=list)  # 6-bin hue histogram of saturated pixels
     looks: list[list[float]] = field(default_factory=list)  # scene looks (signals.LOOKS), fractions of pixels
     faces: list[float] = field(default_factory=list)  # faces seen in the bin's sample frame; -1 = not sampled
+    # What those faces say of their people (face_traits.TRAITS: woman, man, child, old person; empty: none read
+    # or not sampled) and the height of the largest as a share of the frame's (0: no face; -1: not sampled).
+    face_traits: list[list[float]] = field(default_factory=list)
+    face_heights: list[float] = field(default_factory=list)
     # Audio hops of AUDIO_HOP seconds.
     loudness_db: list[float] = field(default_factory=list)  # RMS in dBFS
     speech: list[float] = field(default_factory=list)  # 0/1 speech presence per hop
@@ -113,8 +113,6 @@ class MediaAnalysis:
                 tuple((int(k), float(p)) for k, p in s["top"]),
                 float(s["certainty"]),
                 float(s.get("person", 0.0)),
-                tuple(float(v) for v in s.get("traits", ())),
-                float(s.get("face_height", 0.0)),
             )
             for s in fields.get("sight", [])
         ]

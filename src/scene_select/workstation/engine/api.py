@@ -176,12 +176,15 @@ def _analyse_all(
 ) -> list[MediaItem]:
     cache = AnalysisCache(cache_dir or default_cache_dir())
     from scene_select.workstation.engine.face_model import load_face_model
+    from scene_select.workstation.engine.face_traits import load_face_traits
 
     faces = load_face_model()  # faces counted by BlazeFace and by the Haar cascade differ: cached apart
+    traits = load_face_traits() if faces is not None else None  # and faces read or not
     parts = [
         scorer.scorer_id if scorer is not None else "",
         f"sight:{sight.model_id}" if sight is not None else "",
         f"faces:{faces.name}" if faces is not None else "",
+        f"traits:{traits.name}" if traits is not None else "",
     ]
     variant = "|".join(p for p in parts if p)
     weights = [max(p.info.duration, 1.0) for p in probed]

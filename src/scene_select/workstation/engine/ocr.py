@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from scene_select.workstation.engine.analyser import Analyser, PassState
 from scene_select.workstation.engine.analysis import OcrLine
+from scene_select.workstation.engine.miniature import looks_the_same, miniature
 
 if TYPE_CHECKING:
     import numpy as np
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from scene_select.workstation.engine.analysis import MediaAnalysis
 
 MIN_CONFIDENCE = 0.6
-SAME_PIXELS = 6.0  # mean absolute difference (0..255) of two gray miniatures that still "look the same"
 _ENGINE: Any = None
 
 
@@ -90,7 +90,7 @@ class LineReader:
         crops = engine.get_crop_img_list(bgr, boxes)
         results: list[tuple[str, float] | None] = []
         pending: list[int] = []
-        signatures = [_signature(crop, bgr=True) for crop in crops]
+        signatures = [miniature(crop, bgr=True) for crop in crops]
         for index, signature in enumerate(signatures):
             cached = self._lookup(signature)
             results.append(cached)
@@ -108,12 +108,12 @@ class LineReader:
         for box, result in zip(boxes, results, strict=True):
             rect = _rect(box, rgb.shape[1], rgb.shape[0])
             if result is not None and rect is not None:
-                found.append(TextBox(rect, result[0].strip(), result[1], _signature(_crop(rgb, rect))))
+                found.append(TextBox(rect, result[0].strip(), result[1], miniature(_crop(rgb, rect))))
         return found
 
     def _lookup(self, signature: npt.NDArray[np.float32]) -> tuple[str, float] | None:
         for known, text, confidence in self._recent:
-            if known.shape == signature.shape and float(abs(known - signature).mean()) < SAME_PIXELS:
+            if looks_the_same(known, signature):
                 return text, confidence
         return None
 
@@ -207,7 +207,7 @@ class OcrSampler(Analyser):
         else:
             offset = rgb.shape[0] - rgb.shape[0] // 3
             boxes = [_shifted(box, offset) for box in self.reader.read(bottom_third(rgb))]
-        self._seen = _Seen(boxes, _signature(bottom_third(rgb)))
+        self._seen = _Seen(boxes, miniature(bottom_third(rgb)))
         self._record(request.t, boxes, request.region)
 
     def _record(self, t: float, boxes: list[TextBox], region: str) -> None:
@@ -226,15 +226,11 @@ def _unchanged_bottom(seen: _Seen, rgb: npt.NDArray[np.uint8]) -> list[TextBox] 
     top = rgb.shape[0] - rgb.shape[0] // 3
     boxes = [box for box in seen.boxes if box.rect[1] >= top - 2]
     if not boxes:
-        return [] if _same(_signature(bottom_third(rgb)), seen.bottom) else None
+        return [] if looks_the_same(miniature(bottom_third(rgb)), seen.bottom) else None
     for box in boxes:
-        if not _same(_signature(_crop(rgb, box.rect)), box.signature):
+        if not looks_the_same(miniature(_crop(rgb, box.rect)), box.signature):
             return None
     return boxes
-
-
-def _same(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> bool:
-    return a.shape == b.shape and float(abs(a - b).mean()) < SAME_PIXELS
 
 
 def _shifted(box: TextBox, dy: int) -> TextBox:
@@ -255,12 +251,3 @@ def _rect(points: Any, width: int, height: int) -> tuple[int, int, int, int] | N
 def _crop(rgb: npt.NDArray[np.uint8], rect: tuple[int, int, int, int]) -> npt.NDArray[np.uint8]:
     x0, y0, x1, y1 = rect
     return rgb[y0:y1, x0:x1]
-
-
-def _signature(crop: npt.NDArray[np.uint8], *, bgr: bool = False) -> npt.NDArray[np.float32]:
-    """A 64×16 gray miniature of a picture region: enough to tell whether its text changed."""
-    import cv2
-    import numpy as np
-
-    gray = cv2.cvtColor(np.ascontiguousarray(crop), cv2.COLOR_BGR2GRAY if bgr else cv2.COLOR_RGB2GRAY)
-    return np.asarray(cv2.resize(gray, (64, 16), interpolation=cv2.INTER_AREA), dtype=np.float32)

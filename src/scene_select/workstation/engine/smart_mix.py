@@ -80,6 +80,7 @@ def sight_scores(sight: Sight | None, sentences: list[Sentence], windows: list[W
     """
     if sight is None or not sentences or not windows:
         return None
+    from scene_select.workstation.engine.face_traits import TRAITS
     from scene_select.workstation.engine.sight.model import WindowViews
     from scene_select.workstation.engine.visual import shot_index, window_samples
 
@@ -94,7 +95,15 @@ def sight_scores(sight: Sight | None, sentences: list[Sentence], windows: list[W
         groups.append(group_ids.setdefault(key, len(group_ids)))
     if not any(samples):
         return None
-    views = WindowViews.build(samples, groups, [window.signals.get("faces", 0.0) for window in windows])
+    signals = [window.signals for window in windows]
+    views = WindowViews.build(
+        samples,
+        groups,
+        faces=[s.get("faces", 0.0) for s in signals],
+        traits=[[s.get(f"faces_{trait}", 0.0) for trait in TRAITS] for s in signals],
+        read=[s.get("faces_read", 0.0) for s in signals],
+        closeness=[s.get("close_up", 0.5) for s in signals],
+    )
     try:
         read = sight.read([s.text for s in sentences])
     except (ImportError, OSError, ValueError, RuntimeError) as exc:  # the text side is loaded on first use

@@ -8,10 +8,9 @@ one picture. On the worker thread each picture becomes a 224×224 centre square 
 EfficientNet-Lite0 graph together on one onnxruntime thread (~13 ms a picture, ~20 % less in a batch of
 four), so sight overlaps decoding instead of adding to it; the last few are classified when the pass
 ends. The same pictures, whole, go through the person detector (:mod:`..person_model`, ~22 ms), which
-finds the people no face shows, and through the face detector and dlib's gender and age networks
-(:mod:`..face_traits`, ~9 ms and ~3 ms a face), which say whether a woman, a man, a child or an old person
-shows. What is stored per picture is small (the top 20 labels, a certainty, a person's presence and the
-faces' four traits) and cached with the rest of the analysis.
+finds the people no face shows. What is stored per picture is small (the top 20 labels, a certainty and
+a person's presence) and cached with the rest of the analysis. Whose faces show is the face analyser's
+(:class:`..signals.FaceCounter`).
 
 Matching turns these samples into per-window views and scores them against the sentences
 (:func:`window_samples`, :mod:`.matching`); docs/engine.md#sight explains the whole chain.
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     from scene_select.workstation.engine.analysis import MediaAnalysis
-    from scene_select.workstation.engine.sight.model import PeopleSeen, Sight
+    from scene_select.workstation.engine.sight.model import Sight
 
 #: Seconds between two pictures sight looks at inside one shot (a new shot is always looked at): about one
 #: picture per shot in edited footage, one per window in a long take (windows are cut at ≤ 12 s).
@@ -51,7 +50,7 @@ class VisualAnalyser(Analyser):
         self.interval = interval
         self.samples: list[SightSample] = []
         self._last: float | None = None
-        self._pending: list[tuple[float, npt.NDArray[np.float32], PeopleSeen]] = []
+        self._pending: list[tuple[float, npt.NDArray[np.float32], float]] = []
 
     def plan_sample(self, t: float, state: PassState) -> object | None:
         if state.info.is_image:
@@ -66,15 +65,14 @@ class VisualAnalyser(Analyser):
     def on_sample(self, t: float, rgb: npt.NDArray[np.uint8], plan: object) -> None:
         from scene_select.workstation.engine.sight.model import square
 
-        self._pending.append((t, square(rgb), self.sight.people(rgb)))
+        self._pending.append((t, square(rgb), self.sight.person_presence(rgb)))
         if len(self._pending) >= BATCH:
             self._classify()
 
     def _classify(self) -> None:
         seen = self.sight.classify([picture for _, picture, _ in self._pending])
-        for (t, _, people), one in zip(self._pending, seen, strict=True):
-            person, height = round(people.person, 3), round(people.face_height, 3)
-            self.samples.append(SightSample(round(t, 3), one.top, one.certainty, person, people.traits, height))
+        for (t, _, person), one in zip(self._pending, seen, strict=True):
+            self.samples.append(SightSample(round(t, 3), one.top, one.certainty, round(person, 3)))
         self._pending = []
 
     def complete(self, analysis: MediaAnalysis, state: PassState) -> None:

@@ -153,6 +153,23 @@ def median_loudness(analysis: MediaAnalysis) -> float:
     return values[len(values) // 2] if values else -70.0
 
 
+def _whose_faces(analysis: MediaAnalysis, sampled: list[int]) -> dict[str, float]:
+    """What the faces of a window's sampled bins say (``face_traits.TRAITS``): the mean of each trait (a bin
+    whose faces were not read counts 0), the share of bins read, and how surely the window is a close-up (a
+    bin without a face counts as even odds). Nothing when no bin was sampled by the face reader."""
+    from scene_select.workstation.engine.face_traits import TRAITS, closeness
+
+    if not sampled:
+        return {}
+    readings = [analysis.face_traits[i] for i in sampled]
+    read = [r for r in readings if len(r) == len(TRAITS)]
+    out = {f"faces_{trait}": round(sum(r[k] for r in read) / len(sampled), 3) for k, trait in enumerate(TRAITS)}
+    out["faces_read"] = round(len(read) / len(sampled), 3)
+    heights = [analysis.face_heights[i] for i in sampled]
+    out["close_up"] = round(_mean([closeness(h) if h > 0 else 0.5 for h in heights]), 3)
+    return out
+
+
 def window_signals(
     analysis: MediaAnalysis,
     start: float,
@@ -169,6 +186,7 @@ def window_signals(
     saturation = analysis.saturation[b0:b1] or analysis.saturation[-1:]
     hue_rows = analysis.hue[b0:b1] or analysis.hue[-1:]
     faces = [f for f in analysis.faces[b0:b1] if f >= 0]
+    sampled = [i for i in range(b0, min(b1, len(analysis.face_heights))) if analysis.face_heights[i] >= 0]
     h0 = int(start / AUDIO_HOP)
     h1 = max(h0 + 1, math.ceil(end / AUDIO_HOP))
     loud = analysis.loudness_db[h0:h1]
@@ -180,6 +198,7 @@ def window_signals(
         "faces": round(_mean(faces), 3),
         "speech": round(_mean(speech), 3),
     }
+    signals.update(_whose_faces(analysis, sampled))
     for k, name in enumerate(("red", "yellow", "green", "cyan", "blue", "magenta")):
         signals["hue_" + name] = round(_mean([row[k] for row in hue_rows]), 3) if hue_rows else 0.0
     look_rows = analysis.looks[b0:b1] or analysis.looks[-1:]

