@@ -124,3 +124,27 @@ def test_scarce_material_still_covers_every_sentence_without_reuse() -> None:
     for spans in used.values():
         spans.sort()
         assert all(b[0] >= a[1] - 1e-6 for a, b in itertools.pairwise(spans))
+
+
+def test_words_that_say_what_kind_of_file_it_is_name_nothing_it_shows() -> None:
+    """ "still_03.png" is a still, not something still: a sentence about a still river at sunset must not
+    find it by its name; the words that name what it shows, and the tags, still count."""
+    from scene_select.workstation.engine.matching import RelevanceModel, Sentence
+
+    info = MediaInfo("image", 0.0, 320, 180, 0.0, False, "png", "png_pipe")
+
+    def item(index: int, path: str, folder: str, tags: tuple[str, ...] = ()) -> MediaItem:
+        source = MediaSource(path, Path(path), tags, folder_words=(folder,))
+        return MediaItem(index, source, MediaAnalysis(info=info), [(0.0, 0.0)])
+
+    still, beach = item(0, "stills/still_03.png", "stills", ("raft",)), item(1, "IMG_2034_beach-final.jpg", "footage")
+    assert still.name_text() == "03 raft" and beach.name_text() == "2034 beach"
+    windows = [Window(still, 0.0, 0.0, flexible=True), Window(beach, 0.0, 0.0, flexible=True)]
+    model = RelevanceModel([Sentence("The river lies still at sunset.", "s1", 3.0, "rate")], windows)
+    assert model.evidence[0][0].name == 0.0 and model.evidence[0][1].name == 0.0
+    raft, noon = (
+        Sentence("A bamboo raft on the river.", "s1", 3.0, "rate"),
+        Sentence("The beach at noon.", "s2", 3.0, "rate"),
+    )
+    model = RelevanceModel([raft, noon], windows)
+    assert model.evidence[0][0].name > 0.0 and model.evidence[1][1].name > 0.0

@@ -22,6 +22,55 @@ from scene_select.workstation.engine.resolve import Cue, MediaSource
 SNAP = 0.75
 
 
+#: Words of file and folder names that say what kind of file it is or where it is in the work, not what
+#: it shows: "still_03.png" (a still), "IMG_2034", "DSC0001", "clip_02", "final_v2", "footage/raw". A
+#: sentence's "still river" or "final moments" must not find them.
+FILE_WORDS = frozenset(
+    [
+        "still",
+        "stills",
+        "img",
+        "image",
+        "images",
+        "photo",
+        "photos",
+        "pic",
+        "pics",
+        "picture",
+        "pictures",
+        "dsc",
+        "dscn",
+        "dscf",
+        "dcim",
+        "mvi",
+        "vid",
+        "video",
+        "videos",
+        "clip",
+        "clips",
+        "footage",
+        "broll",
+        "raw",
+        "final",
+        "edit",
+        "edited",
+        "copy",
+        "export",
+        "exported",
+        "render",
+        "take",
+        "untitled",
+        "screenshot",
+        "scan",
+        "version",
+        "draft",
+        "media",
+        "file",
+        "files",
+    ]
+)
+
+
 @dataclass
 class MediaItem:
     """One usable media of the job: its entry, source, analysis and allowed time ranges."""
@@ -52,12 +101,15 @@ class MediaItem:
         return self._times
 
     def name_text(self) -> str:
-        """File name, folder and tags as words ("beach_sunset-01.mp4" → "beach sunset 01")."""
+        """File name and folder as words, without the words that say what kind of file it is, and the tags
+        ("beach_sunset-01.mp4" → "beach sunset 01"; "stills/still_03.png" → "03")."""
         stem = Path(self.source.path).stem
         words = re.sub(r"([a-z])([A-Z])", r"\1 \2", stem)
         words = re.sub(r"[_\-.+]+", " ", words)
-        parts = [words, *self.source.folder_words, *self.source.tags]
-        return " ".join(p for p in parts if p)
+        named = " ".join(
+            w for w in f"{words} {' '.join(self.source.folder_words)}".split() if w.lower() not in FILE_WORDS
+        )
+        return " ".join(p for p in [named, *self.source.tags] if p)
 
 
 @dataclass
