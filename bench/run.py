@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import re
 import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench.common import OUT_DIR, ROOT, Section, load_average, log, machine_lines, replace_section
+from bench.common import OUT_DIR, ROOT, Section, cpu_model, load_average, log, machine_lines, replace_section
 
 BENCHMARKS = {
     "cold-start": "bench.cold_start",
@@ -40,7 +41,11 @@ def run(names: list[str], *, quick: bool, long: bool = False) -> list[Section]:
     sections = []
     for name in names:
         log(f"== {name}{' (quick)' if quick else ''}")
-        when = f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, load average {load_average()}"
+        # The machine too: a section re-run alone (--only) may come from another machine than the header's.
+        when = (
+            f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {cpu_model()} ({os.cpu_count()} cores), "
+            f"load average {load_average()}"
+        )
         started = time.perf_counter()
         options = {"long": True} if long and name == "scale" else {}
         section: Section = importlib.import_module(BENCHMARKS[name]).run(quick=quick, **options)

@@ -3,9 +3,12 @@ pass state is shared, sample plans reach the worker in order, and sight samples 
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from scene_select.workstation.engine.analyse import analyse_media, default_analysers
 from scene_select.workstation.engine.analyser import Analyser, PassState
@@ -66,6 +69,60 @@ def test_a_new_analyser_plugs_into_the_one_pass(tmp_path: Path) -> None:
     assert any(shot == 1 and t >= 2.0 for t, shot, _ in recorder.samples)  # the cut was known when it planned
     assert all(shape[1] == 320 for _, _, shape in recorder.samples)
     assert analysis.embeddings["recorder"] and len(analysis.faces) == len(analysis.motion) == 8
+
+
+class _Slow(Analyser):
+    """A sampling analyser that notes the thread and order of its samples; ``seconds`` of work each."""
+
+    def __init__(self, name: str, seconds: float = 0.0, *, fail_at: int | None = None, write: bool = False) -> None:
+        self.name = name
+        self.seconds, self.fail_at, self.write = seconds, fail_at, write
+        self.seen: list[tuple[float, str]] = []
+        self.finished = 0.0
+
+    def plan_sample(self, t: float, state: PassState) -> object | None:
+        return True if state.scheduled else None
+
+    def on_sample(self, t: float, rgb: np.ndarray, plan: object) -> None:
+        if self.fail_at is not None and len(self.seen) == self.fail_at:
+            raise RuntimeError(f"{self.name} broke at {t}")
+        if self.write:
+            rgb[0, 0] = 0
+        time.sleep(self.seconds)
+        self.seen.append((t, threading.current_thread().name))
+        self.finished = time.perf_counter()
+
+
+@pytest.fixture(scope="module")
+def six_seconds(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_video(
+        tmp_path_factory.mktemp("pass") / "six.mp4", [Segment(6.0, "testsrc2", "", "silence")], width=320, height=180
+    )
+
+
+def test_each_sampling_analyser_has_its_own_worker_and_sees_its_samples_in_order(six_seconds: Path) -> None:
+    slow, quick = _Slow("slow", 0.05), _Slow("quick")
+    analyse_media(six_seconds, probe_media(six_seconds), analysers=[CutDetector(), slow, quick])
+    for analyser in (slow, quick):
+        times = [t for t, _ in analyser.seen]
+        assert times == sorted(times) and len(times) == 6
+        assert {thread for _, thread in analyser.seen} == {f"analysis-{analyser.name}"}
+    # a slow analyser does not hold a quick one up (with one worker for both, each of the quick one's samples
+    # would wait for the slow one's)
+    assert quick.finished < slow.finished - 0.1
+    assert not any(t.name.startswith("analysis-") for t in threading.enumerate())
+
+
+def test_a_failing_analyser_stops_the_pass_with_its_error_and_leaves_no_thread(six_seconds: Path) -> None:
+    broken, other = _Slow("broken", fail_at=2), _Slow("other", 0.01)
+    with pytest.raises(RuntimeError, match="broken broke at 2"):
+        analyse_media(six_seconds, probe_media(six_seconds), analysers=[CutDetector(), broken, other])
+    assert not any(t.name.startswith("analysis-") for t in threading.enumerate())
+
+
+def test_sample_pictures_are_read_only_for_analysers_that_share_them(six_seconds: Path) -> None:
+    with pytest.raises(ValueError, match="read-only"):
+        analyse_media(six_seconds, probe_media(six_seconds), analysers=[_Slow("scribbler", write=True)])
 
 
 def _analysis_with_sight() -> MediaAnalysis:

@@ -5,10 +5,14 @@ sight, optional image embeddings) to the decoding pass. Sampling policy: one lar
 plus one shortly after every cut so that short shots get their text read and seen; each analyser says
 which of those samples it wants.
 
-The per-sample work (faces, OCR, sight, embeddings) runs on a worker thread, in the order the samples
-were taken, while the decoding thread goes on: FFmpeg, OpenCV and onnxruntime release the GIL, so on two
-cores the two overlap instead of taking turns. Everything a sample's analysis depends on (the time, each
-analyser's plan) is decided on the decoding thread, so the result does not depend on the timing.
+The per-sample work (faces, OCR, sight, embeddings) runs beside the decoding thread, each sampling
+analyser on a worker thread of its own, in the order the samples were taken: FFmpeg, OpenCV, onnxruntime
+and LiteRT release the GIL, so on two cores decoding and the models overlap instead of taking turns.
+One worker per analyser, not one for all: on captioned footage OCR alone costs about as much as
+decoding, and faces and sight queued behind it made a 720p job wait for them (0.62 of the decode floor's
+speed against 0.76, bench/engine_bench.py). Everything a sample's analysis depends on (the time, each
+analyser's plan) is decided on the decoding thread, and each analyser sees its samples in order, so the
+result does not depend on the timing.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ if TYPE_CHECKING:
 
 SAMPLE_INTERVAL = 1.0
 AFTER_CUT = 0.25
-WORKER_QUEUE = 4  # samples waiting for the worker at most (640×360 RGB each: memory stays bounded)
+WORKER_QUEUE = 4  # samples waiting for one worker at most (640×360 RGB each: memory stays bounded)
 
 
 class _SampleWorker:
@@ -45,11 +49,11 @@ class _SampleWorker:
     A failure in the worker is raised on the decoding thread at the next submit or at :meth:`close`.
     """
 
-    def __init__(self, job: Callable[..., None]) -> None:
+    def __init__(self, job: Callable[..., None], name: str) -> None:
         self._job = job
         self._queue: queue.Queue[tuple[object, ...] | None] = queue.Queue(maxsize=WORKER_QUEUE)
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="sample-analysis", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
@@ -85,7 +89,7 @@ class _AnalysisSink:
         self._next_sample = 0.0
         self._known_cuts = 0
         self._pending_cut: float | None = None
-        self.worker = _SampleWorker(self._analyse_sample)
+        self._workers = [_SampleWorker(a.on_sample, f"analysis-{a.name}") for a in self._samplers]
 
     def on_thumb(self, t: float, thumb: npt.NDArray[np.uint8]) -> None:
         for analyser in self._thumbs:
@@ -107,15 +111,22 @@ class _AnalysisSink:
         if after_cut:
             self._pending_cut = None
         self.state.scheduled, self.state.after_cut = scheduled, after_cut
-        plans = [(a, plan) for a in self._samplers if (plan := a.plan_sample(t, self.state)) is not None]
-        if plans:
-            self.worker.submit(t, rgb, plans)
+        rgb.flags.writeable = False  # read by several workers at once: none may change it
+        for analyser, worker in zip(self._samplers, self._workers, strict=True):
+            plan = analyser.plan_sample(t, self.state)
+            if plan is not None:
+                worker.submit(t, rgb, plan)
 
-    @staticmethod
-    def _analyse_sample(t: float, rgb: npt.NDArray[np.uint8], plans: list[tuple[Analyser, object]]) -> None:
-        """On the worker thread: each analyser that planned for this sample, in analyser order."""
-        for analyser, plan in plans:
-            analyser.on_sample(t, rgb, plan)
+    def close(self) -> None:
+        """Wait for every worker's samples; raise the first failure, once every worker has stopped."""
+        failures: list[BaseException] = []
+        for worker in self._workers:
+            try:
+                worker.close()
+            except BaseException as exc:  # joined them all first: no thread outlives the pass
+                failures.append(exc)
+        if failures:
+            raise failures[0]
 
     def on_audio(self, samples: npt.NDArray[np.float32]) -> None:
         for analyser in self._audio:
@@ -166,7 +177,7 @@ def analyse_media(
     try:
         report = decode.decode_media(path, info, sink, progress=progress)
     finally:
-        sink.worker.close()
+        sink.close()
     duration = info.duration
     if not info.is_image and report.last_time + 1.0 / max(info.fps, 1.0) < duration - 1.0:
         # Truncated file: only what was decoded exists.

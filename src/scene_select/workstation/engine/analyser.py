@@ -8,9 +8,9 @@ The pass decodes each file once and offers every analyser what it produces, in t
 * :meth:`Analyser.on_audio`: the 16 kHz mono audio (decoding thread);
 * about one larger sample picture per second, plus one shortly after every cut: on the decoding thread
   each analyser says with :meth:`Analyser.plan_sample` whether (and how) it wants that sample; the
-  samples some analyser wants go to one worker thread, which calls :meth:`Analyser.on_sample` with that
-  plan, in the order the samples were taken, while decoding goes on (FFmpeg, OpenCV and onnxruntime
-  release the GIL, so on two cores the two overlap);
+  samples it wants go to its own worker thread, which calls :meth:`Analyser.on_sample` with that plan,
+  in the order the samples were taken, while decoding and the other analysers go on (FFmpeg, OpenCV,
+  onnxruntime and LiteRT release the GIL, so on two cores they overlap);
 * :meth:`Analyser.complete`: after the pass, on the decoding thread, the analyser writes its results
   into the :class:`~scene_select.workstation.engine.analysis.MediaAnalysis` (in the order the
   analysers were given, so one may read what an earlier one wrote).
@@ -69,7 +69,7 @@ class Analyser:
         return None
 
     def on_sample(self, t: float, rgb: npt.NDArray[np.uint8], plan: object) -> None:
-        """A sample this analyser planned for, with that plan (worker thread, in sampling order)."""
+        """A sample this analyser planned for, with that plan (its own worker thread, in sampling order)."""
 
     def complete(self, analysis: MediaAnalysis, state: PassState) -> None:
         """Write the results into ``analysis`` after the pass (decoding thread, in analyser order)."""

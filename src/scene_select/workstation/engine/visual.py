@@ -3,7 +3,7 @@
 It plugs into the decoding pass beside cuts, motion, loudness, faces and on-screen text
 (:mod:`.analyser`). It takes the first sample picture of every shot (the pass takes one shortly after
 each cut) and then one every :data:`SIGHT_INTERVAL` seconds inside a long shot; a still image gets its
-one picture. On the worker thread each picture becomes a 224×224 centre square of the ≤ 640 px sample
+one picture. On its worker thread each picture becomes a 224×224 centre square of the ≤ 640 px sample
 (which the decoder scaled from its YUV planes); every :data:`BATCH` squares go through the
 EfficientNet-Lite0 graph together on one onnxruntime thread (~13 ms a picture, ~20 % less in a batch of
 four), so sight overlaps decoding instead of adding to it; the last few are classified when the pass

@@ -109,7 +109,7 @@ LOG_CLASSES = float(np.log(CLASSES))
 class SightConfig:
     """Tunables. The defaults were chosen on the prototype's development set only (docs/engine.md#sight)."""
 
-    threads: int = 1  # onnxruntime intra-op threads: sight runs on the analysis worker thread beside decoding
+    threads: int = 1  # onnxruntime intra-op threads: sight runs on its own worker thread beside decoding
     sem_z0: float = 3.0  # z-score (over the 1000 labels) where semantic affinity reaches 0.5
     sem_z_width: float = 0.5  # logistic width of that ramp
     sem_weight: float = 0.8  # semantic affinity never beats a confirmed lexical hit
