@@ -9,8 +9,15 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from scene_select.workstation.engine.decode import THUMB_HEIGHT, THUMB_WIDTH, decode_media
+from scene_select.workstation.engine.decode import (
+    THUMB_HEIGHT,
+    THUMB_WIDTH,
+    DecodeOptions,
+    decode_media,
+    decoder_threads,
+)
 from scene_select.workstation.engine.probe import probe_media
+from scene_select.workstation.engine.synth import Segment, make_video
 
 
 class _Keep:
@@ -59,3 +66,34 @@ def test_a_photo_is_seen_the_way_up_it_is_shown(tmp_path: Path, orientation: int
     assert sink.sample[-100:, :, 2].mean() > 200  # blue below
     assert sink.thumb.shape == (THUMB_HEIGHT, THUMB_WIDTH, 3)
     assert sink.thumb[:8, :, 0].mean() > 200 and sink.thumb[-8:, :, 2].mean() > 200
+
+
+class _KeepAll(_Keep):
+    """A sink that keeps every thumbnail and sample, with its time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pictures: list[tuple[float, npt.NDArray[np.uint8]]] = []
+
+    def on_thumb(self, t: float, thumb: npt.NDArray[np.uint8]) -> None:
+        self.pictures.append((t, thumb))
+
+    def on_sample(self, t: float, rgb: npt.NDArray[np.uint8]) -> None:
+        self.pictures.append((t, rgb))
+
+
+def test_the_decoder_takes_every_core_but_one_and_sees_the_same_pictures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for cores, threads in ((None, 1), (1, 1), (2, 1), (8, 7)):
+        monkeypatch.setattr("os.cpu_count", lambda cores=cores: cores)
+        assert decoder_threads() == threads
+    monkeypatch.undo()
+    path = make_video(tmp_path / "moving.mp4", [Segment(3.0, "testsrc2", "", "silence")], width=320, height=180)
+    info = probe_media(path)
+    one, three = _KeepAll(), _KeepAll()
+    decode_media(path, info, one, options=DecodeOptions(threads=1))
+    decode_media(path, info, three, options=DecodeOptions(threads=3))
+    assert len(one.pictures) == len(three.pictures) > 20
+    for (t1, a), (t3, b) in zip(one.pictures, three.pictures, strict=True):
+        assert t1 == t3 and np.array_equal(a, b)
