@@ -122,7 +122,7 @@ def test_the_face_analyser_reads_whose_faces_show_and_how_close(faces: BlazeFace
     counter = FaceCounter()
     assert counter.traits is not None
     for t, frame in enumerate(real_frames("carphone")):
-        counter.on_sample(float(t), frame, True)
+        counter.on_sample(float(t), frame, 0)
     info = MediaInfo("video", 5.0, 176, 144, 25.0, False, "h264", "mp4")
     analysis = MediaAnalysis(info, motion=[0.0] * int(5 / VIDEO_BIN))
     counter.complete(analysis, None)  # type: ignore[arg-type]
@@ -134,5 +134,5 @@ def test_the_face_analyser_reads_whose_faces_show_and_how_close(faces: BlazeFace
     assert signals["faces_men"] > 0.9 and signals["faces_read"] == 1.0 and 0.0 <= signals["close_up"] < 1.0
     nobody = FaceCounter()
     for t, frame in enumerate(real_frames("bikes")):
-        nobody.on_sample(float(t), frame, True)
+        nobody.on_sample(float(t), frame, 0)
     assert all(not reading.traits and reading.height == 0.0 for reading in nobody.readings.values())

@@ -100,7 +100,25 @@ def test_a_picture_that_looks_the_same_keeps_its_count_until_the_shot_changes() 
     counter.read = lambda rgb: calls.append(1) or read(rgb)  # type: ignore[method-assign]
     for t, picture, cuts in ((0.0, face, []), (1.0, face, []), (2.0, empty, []), (3.0, empty, []), (4.0, empty, [3.5])):
         state.cuts = cuts
-        if counter.plan_sample(t, state):
-            counter.on_sample(t, picture, True)
+        if (plan := counter.plan_sample(t, state)) is not None:
+            counter.on_sample(t, picture, plan)
     assert counter.counts == {int(t / VIDEO_BIN): n for t, n in ((0, 1.0), (1, 1.0), (2, 0.0), (3, 0.0), (4, 0.0))}
     assert len(calls) == 3 and counter.reused == 2  # counted at 0 s, 2 s (a new picture) and 4 s (a new shot)
+
+
+def test_a_new_shot_is_counted_again_even_when_planned_before_the_worker_caught_up() -> None:
+    """The shot a sample belongs to is decided when it is planned (decoding thread), not when it is counted
+    (its worker, which may lag several samples behind): the result does not depend on thread timing."""
+    from scene_select.workstation.engine.analyser import PassState
+    from scene_select.workstation.engine.analysis import MediaInfo
+
+    counter = FaceCounter()
+    face = real_frames("carphone")[0]
+    state = PassState(MediaInfo("video", 10.0, 176, 144, 25.0, False, "h264", "mp4"), scheduled=True)
+    plans = []
+    for t, cuts in ((0.0, []), (1.0, []), (2.0, [1.5])):  # all three planned before any is counted
+        state.cuts = cuts
+        plans.append((t, counter.plan_sample(t, state)))
+    for t, plan in plans:
+        counter.on_sample(t, face, plan)
+    assert counter.reused == 1  # 1 s kept the count of 0 s; 2 s, the same picture in a new shot, was counted

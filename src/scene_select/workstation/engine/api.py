@@ -175,11 +175,10 @@ def _analyse_all(
     report: ProgressCallback,
 ) -> list[MediaItem]:
     cache = AnalysisCache(cache_dir or default_cache_dir())
-    from scene_select.workstation.engine.face_model import load_face_model
-    from scene_select.workstation.engine.face_traits import load_face_traits
+    from scene_select.workstation.engine.signals import load_face_readers
 
-    faces = load_face_model()  # faces counted by BlazeFace and by the Haar cascade differ: cached apart
-    traits = load_face_traits() if faces is not None else None  # and faces read or not
+    # Faces counted by BlazeFace and by the Haar cascade differ, and faces read or not: cached apart.
+    faces, traits = load_face_readers()
     parts = [
         scorer.scorer_id if scorer is not None else "",
         f"sight:{sight.model_id}" if sight is not None else "",

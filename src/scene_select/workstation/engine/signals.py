@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from scene_select.workstation.engine.face_model import BlazeFace
+    from scene_select.workstation.engine.face_traits import FaceTraits
+
 HOP_SAMPLES = int(AUDIO_RATE * AUDIO_HOP)
 SILENCE_DB = -70.0
 
@@ -300,6 +303,16 @@ class FacesRead:
     height: float = 0.0
 
 
+def load_face_readers() -> tuple[BlazeFace | None, FaceTraits | None]:
+    """BlazeFace and, only beside it (its eye points cut the chips), dlib's gender and age networks; each
+    loaded once per process, None (said once) where it is not installed."""
+    from scene_select.workstation.engine.face_model import load_face_model
+    from scene_select.workstation.engine.face_traits import load_face_traits
+
+    model = load_face_model()
+    return model, load_face_traits() if model is not None else None
+
+
 class FaceCounter(Analyser):
     """Faces in the once-a-second samples: Google's BlazeFace (:mod:`.face_model`) where it is installed,
     else OpenCV's frontal Haar cascade (OpenCV < 5 only; OpenCV 5 removed the cascades). The video bins'
@@ -316,17 +329,13 @@ class FaceCounter(Analyser):
     name = "faces"
 
     def __init__(self) -> None:
-        from scene_select.workstation.engine.face_model import load_face_model
-        from scene_select.workstation.engine.face_traits import load_face_traits
-
         self.counts: dict[int, float] = {}
         self.readings: dict[int, FacesRead] = {}
         self.reused = 0
-        self._last: tuple[npt.NDArray[np.float32], int, FacesRead] | None = None  # the last sample counted
-        self._known_cuts = 0
+        # The last sample counted: its shot, its miniature, its count and reading (worker thread only).
+        self._last: tuple[int, npt.NDArray[np.float32], int, FacesRead] | None = None
         self._cascade: object | None = None
-        self.model = load_face_model()
-        self.traits = load_face_traits() if self.model is not None else None
+        self.model, self.traits = load_face_readers()
         self.available = self.model is not None
         if self.model is not None:
             return
@@ -343,21 +352,22 @@ class FaceCounter(Analyser):
             pass
 
     def plan_sample(self, t: float, state: PassState) -> object | None:
-        if len(state.cuts) > self._known_cuts:  # a new shot: nothing counted before it stands for it
-            self._known_cuts = len(state.cuts)
-            self._last = None
-        return True if state.scheduled and self.available else None
+        """The plan is the sample's shot (the number of cuts before it), decided here on the decoding thread:
+        nothing counted in an earlier shot stands for it."""
+        return len(state.cuts) if state.scheduled and self.available else None
 
     def on_sample(self, t: float, rgb: npt.NDArray[np.uint8], plan: object) -> None:
         from scene_select.workstation.engine.miniature import looks_the_same, miniature
 
+        assert isinstance(plan, int)
         small = miniature(rgb)
-        if self._last is not None and looks_the_same(small, self._last[0]):
-            _, count, reading = self._last
+        last = self._last
+        if last is not None and last[0] == plan and looks_the_same(small, last[1]):
+            _, _, count, reading = last
             self.reused += 1
         else:
             count, reading = self.read(rgb)
-            self._last = (small, count, reading)
+            self._last = (plan, small, count, reading)
         if count >= 0:
             self.counts[int(t / VIDEO_BIN)] = float(count)
             self.readings[int(t / VIDEO_BIN)] = reading
